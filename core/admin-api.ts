@@ -1,0 +1,342 @@
+import { promises as dns } from 'node:dns';
+import { inject, injectable } from 'tsyringe';
+import { Auth, safeEqual } from './auth';
+import { Settings } from './config/settings';
+import { EventBus } from './events/event-bus';
+import type { Handle } from './handle';
+import { Logger } from './logger';
+import { ModuleRegistry } from './modules/registry';
+import { errorReply, reply, requestIds } from './replies';
+import { ServerInfo } from './server-info';
+import { Sessions } from './sessions';
+import {
+  EventType,
+  JanusError,
+  isJsonInteger,
+  isJsonObject,
+  validateParams,
+  type IncomingRequest,
+  type JanusMessage,
+  type JsonObject,
+  type ParamSpec,
+} from './plugin-api';
+
+const baseParams: ParamSpec[] = [
+  { name: 'transaction', type: 'string', required: true },
+  { name: 'janus', type: 'string', required: true },
+];
+
+/** Global-scope `set_*` requests that take one field and echo it under a (sometimes different) name. */
+const setters: Record<string, { field: string; type: 'boolean' | 'positiveInteger'; out: string; apply(s: Settings, v: never): void }> = {
+  set_log_timestamps: { field: 'timestamps', type: 'boolean', out: 'log_timestamps', apply: (s, v: boolean) => (s.debugTimestamps = v) },
+  set_log_colors: { field: 'colors', type: 'boolean', out: 'log_colors', apply: (s, v: boolean) => (s.debugColors = v) },
+  set_locking_debug: { field: 'debug', type: 'boolean', out: 'locking_debug', apply: (s, v: boolean) => (s.lockingDebug = v) },
+  set_refcount_debug: { field: 'debug', type: 'boolean', out: 'refcount_debug', apply: (s, v: boolean) => (s.refcountDebug = v) },
+  set_libnice_debug: { field: 'debug', type: 'boolean', out: 'libnice_debug', apply: (s, v: boolean) => (s.libniceDebug = v) },
+  set_min_nack_queue: { field: 'min_nack_queue', type: 'positiveInteger', out: 'min_nack_queue', apply: (s, v: number) => (s.minNackQueue = v) },
+  set_nack_optimizations: { field: 'nack_optimizations', type: 'boolean', out: 'nack-optimizations', apply: (s, v: boolean) => (s.nackOptimizations = v) },
+  set_no_media_timer: { field: 'no_media_timer', type: 'positiveInteger', out: 'no_media_timer', apply: (s, v: number) => (s.noMediaTimer = v) },
+  set_slowlink_threshold: { field: 'slowlink_threshold', type: 'positiveInteger', out: 'slowlink_threshold', apply: (s, v: number) => (s.slowlinkThreshold = v) },
+  accept_new_sessions: { field: 'accept', type: 'boolean', out: 'accept', apply: (s, v: boolean) => (s.acceptNewSessions = v) },
+};
+
+/**
+ * The Admin/Monitor API (never pushes events; does not refresh session timers).
+ */
+@injectable()
+export class AdminApi {
+  private readonly log;
+
+  constructor(
+    @inject(Settings) private readonly settings: Settings,
+    @inject(Auth) private readonly auth: Auth,
+    @inject(Sessions) private readonly sessions: Sessions,
+    @inject(ModuleRegistry) private readonly modules: ModuleRegistry,
+    @inject(ServerInfo) private readonly info: ServerInfo,
+    @inject(EventBus) private readonly events: EventBus,
+    @inject(Logger) private readonly logger: Logger,
+  ) {
+    this.log = logger.child('admin-api');
+  }
+
+  async handle(req: IncomingRequest): Promise<void> {
+    let out: JanusMessage;
+    try {
+      out = await this.process(req);
+    } catch (err) {
+      const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
+      const { sessionId } = requestIds(req.message);
+      if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
+      else {
+        this.log.error({ err }, 'Unexpected failure processing an admin request');
+        out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
+      }
+    }
+    req.reply(out);
+  }
+
+  private secretOk(root: JsonObject): boolean {
+    const secret = this.settings.adminSecret;
+    if (!secret) return true;
+    return typeof root.admin_secret === 'string' && safeEqual(root.admin_secret, secret);
+  }
+
+  private async process(req: IncomingRequest): Promise<JanusMessage> {
+    if (req.parseError !== undefined) return errorReply(0, undefined, 454, req.parseError);
+    const root = req.message;
+    if (!isJsonObject(root)) return errorReply(0, undefined, 455, 'JSON error: not an object');
+    const { sessionId, handleId, hasHandle } = requestIds(root);
+    const bad = validateParams(root, baseParams);
+    if (bad) return errorReply(sessionId, undefined, bad.code, bad.reason);
+    const tx = root.transaction as string;
+    const verbText = root.janus as string;
+    const verb = verbText.toLowerCase();
+
+    if (sessionId === 0 && handleId === 0) {
+      if (verb === 'info') return this.info.build(tx);
+      if (verb === 'ping') return reply('pong', 0, tx);
+      if (!this.secretOk(root)) return errorReply(0, tx, 403);
+      return this.global(verb, verbText, root, tx);
+    }
+    if (sessionId < 1) return errorReply(sessionId, tx, 458);
+    if (hasHandle && handleId < 1) return errorReply(sessionId, tx, 458);
+    if (!this.secretOk(root)) return errorReply(sessionId, tx, 403);
+    const session = this.sessions.get(sessionId);
+    if (!session) return errorReply(sessionId, tx, 458, `No such session ${sessionId}`);
+    if (handleId === 0) {
+      switch (verb) {
+        case 'list_handles':
+          return { ...reply('success', sessionId, tx), handles: [...session.handles.keys()] };
+        case 'destroy_session':
+          await this.sessions.destroy(session, 'destroy');
+          return reply('success', sessionId, tx);
+        case 'set_session_timeout': {
+          const t = root.timeout;
+          if (t === undefined || t === null) return errorReply(sessionId, tx, 456, 'Missing mandatory element (timeout)');
+          if (!isJsonInteger(t) || t < -1) {
+            return errorReply(sessionId, tx, 467, 'Invalid element type (timeout should be a non-negative integer or -1)');
+          }
+          session.timeoutOverride = t;
+          return { ...reply('success', 0, tx), timeout: t, session_id: sessionId };
+        }
+        default:
+          return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
+      }
+    }
+    const handle = session.handles.get(handleId);
+    if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${handleId} in session ${sessionId}`);
+    switch (verb) {
+      case 'handle_info': {
+        if (root.plugin_only !== undefined && typeof root.plugin_only !== 'boolean') {
+          return errorReply(sessionId, tx, 467, 'Invalid element type (plugin_only should be a boolean)');
+        }
+        return { ...reply('success', sessionId, tx), handle_id: handleId, info: this.handleInfo(handle, root.plugin_only === true) };
+      }
+      case 'hangup_webrtc':
+        if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin attached');
+        this.sessions.hangupMedia(handle, 'Admin API');
+        return reply('success', sessionId, tx);
+      case 'detach_handle':
+        if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin to detach from');
+        await this.sessions.detach(handle, true);
+        return reply('success', sessionId, tx);
+      default:
+        return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
+    }
+  }
+
+  private async global(verb: string, verbText: string, root: JsonObject, tx: string): Promise<JanusMessage> {
+    const ok = () => reply('success', 0, tx);
+    const fail = (code: number, reason?: string) => errorReply(0, tx, code, reason);
+    const setter = setters[verb];
+    if (setter) {
+      const bad = validateParams(root, [{ name: setter.field, type: setter.type, required: true }]);
+      if (bad) return fail(bad.code, bad.reason);
+      setter.apply(this.settings, root[setter.field] as never);
+      return { ...ok(), [setter.out]: root[setter.field] };
+    }
+    switch (verb) {
+      case 'get_status':
+        return { ...ok(), status: this.status() };
+      case 'set_session_timeout': {
+        const bad = validateParams(root, [{ name: 'timeout', type: 'positiveInteger', required: true }]);
+        if (bad) return fail(bad.code, bad.reason);
+        this.settings.sessionTimeout = root.timeout as number;
+        return { ...ok(), timeout: root.timeout };
+      }
+      case 'set_log_level': {
+        const bad = validateParams(root, [{ name: 'level', type: 'integer', required: true }]);
+        if (bad) return fail(bad.code, bad.reason);
+        const level = root.level as number;
+        if (level < 0 || level > 7) return fail(467, 'Invalid element type (level should be between 0 and 7)');
+        this.settings.debugLevel = level;
+        this.logger.setLevel(level);
+        return { ...ok(), level };
+      }
+      case 'list_sessions':
+        return { ...ok(), sessions: this.sessions.ids() };
+      case 'loops_info':
+        return { ...ok(), loops: [] };
+      case 'add_token':
+      case 'allow_token':
+      case 'disallow_token':
+      case 'list_tokens':
+      case 'remove_token':
+        return this.tokens(verb, root, tx);
+      case 'message_plugin':
+        return this.moduleQuery(root, tx, 'plugin', 'Invalid plugin', 'Plugin doesn\'t support Admin API messages', (pkg) => {
+          const p = this.modules.plugins.get(pkg);
+          return p && { call: p.handleAdminMessage?.bind(p) };
+        });
+      case 'query_transport':
+        return this.moduleQuery(root, tx, 'transport', 'Invalid transport', "Transport plugin doesn't support queries", (pkg) => {
+          const t = this.modules.transports.get(pkg);
+          return t && { call: t.queryTransport?.bind(t) };
+        });
+      case 'query_eventhandler':
+        return this.moduleQuery(root, tx, 'handler', 'Invalid event handler', "Event handler doesn't support queries", (pkg) => {
+          const h = this.modules.eventHandlers.get(pkg);
+          return h && { call: h.handleRequest?.bind(h) };
+        });
+      case 'query_logger': {
+        const bad = validateParams(root, [{ name: 'logger', type: 'string', required: true }]);
+        if (bad) return fail(bad.code, bad.reason);
+        return fail(460, 'Invalid logger');
+      }
+      case 'custom_event': {
+        const bad = validateParams(root, [
+          { name: 'schema', type: 'string', required: true },
+          { name: 'data', type: 'object', required: true },
+        ]);
+        if (bad) return fail(bad.code, bad.reason);
+        this.events.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: root.schema, data: root.data });
+        return ok();
+      }
+      case 'custom_logline': {
+        const bad = validateParams(root, [
+          { name: 'line', type: 'string', required: true },
+          { name: 'level', type: 'positiveInteger' },
+        ]);
+        if (bad) return fail(bad.code, bad.reason);
+        const level = isJsonInteger(root.level) && root.level <= 7 ? root.level : 4;
+        this.logger.logAt(level, root.line as string);
+        return ok();
+      }
+      case 'resolve_address': {
+        const bad = validateParams(root, [{ name: 'address', type: 'string', required: true }]);
+        if (bad) return fail(bad.code, bad.reason);
+        const start = process.hrtime.bigint();
+        try {
+          const { address } = await dns.lookup(root.address as string);
+          return { ...ok(), ip: address, elapsed: Number((process.hrtime.bigint() - start) / 1000n) };
+        } catch {
+          return fail(490, 'Could not resolve address');
+        }
+      }
+      default:
+        return fail(457, `Unhandled request '${verbText}' at this path`);
+    }
+  }
+
+  private status(): JsonObject {
+    const s = this.settings;
+    return {
+      token_auth: s.tokenAuth,
+      session_timeout: s.sessionTimeout,
+      reclaim_session_timeout: s.reclaimSessionTimeout,
+      candidates_timeout: s.candidatesTimeout,
+      log_level: this.logger.level,
+      log_timestamps: s.debugTimestamps,
+      log_colors: s.debugColors,
+      locking_debug: s.lockingDebug,
+      refcount_debug: s.refcountDebug,
+      libnice_debug: s.libniceDebug,
+      min_nack_queue: s.minNackQueue,
+      'nack-optimizations': s.nackOptimizations,
+      no_media_timer: s.noMediaTimer,
+      slowlink_threshold: s.slowlinkThreshold,
+    };
+  }
+
+  private tokens(verb: string, root: JsonObject, tx: string): JanusMessage {
+    const fail = (code: number, reason?: string) => errorReply(0, tx, code, reason);
+    if (!this.auth.isStoredMode()) return fail(490, 'Stored-Token based authentication disabled');
+    if (verb === 'list_tokens') return { ...reply('success', 0, tx), data: { tokens: this.auth.listTokens() } };
+    const needPlugins = verb === 'allow_token' || verb === 'disallow_token';
+    const bad = validateParams(root, [
+      { name: 'token', type: 'string', required: true },
+      { name: 'plugins', type: needPlugins ? 'nonEmptyArray' : 'array', required: needPlugins },
+    ]);
+    if (bad) return fail(bad.code, bad.reason);
+    const token = root.token as string;
+    if (verb === 'remove_token') {
+      if (!this.auth.removeToken(token)) return fail(490, 'Error removing token');
+      return reply('success', 0, tx);
+    }
+    const loaded = [...this.modules.plugins.keys()];
+    const asked = Array.isArray(root.plugins) ? root.plugins : [];
+    if (verb === 'add_token') {
+      // unknown entries are skipped; none given means every loaded plugin
+      const plugins = asked.length ? asked.filter((p): p is string => typeof p === 'string' && loaded.includes(p)) : loaded;
+      return { ...reply('success', 0, tx), data: { plugins: this.auth.addToken(token, plugins) } };
+    }
+    if (!this.auth.hasToken(token)) return fail(470, `Token ${token} not found`);
+    if (asked.some((p) => typeof p !== 'string' || !loaded.includes(p))) {
+      return fail(467, 'Invalid element type (some of the provided plugins are invalid)');
+    }
+    const plugins = asked as string[];
+    const now = verb === 'allow_token' ? this.auth.allowToken(token, plugins) : this.auth.disallowToken(token, plugins);
+    return { ...reply('success', 0, tx), data: { plugins: now } };
+  }
+
+  /** `message_plugin` / `query_transport` / `query_eventhandler`: same request and reply shapes. */
+  private async moduleQuery(
+    root: JsonObject,
+    tx: string,
+    field: string,
+    unknownText: string,
+    unsupportedText: string,
+    find: (pkg: string) => { call?: (r: unknown) => JsonObject | Promise<JsonObject> } | undefined,
+  ): Promise<JanusMessage> {
+    const bad = validateParams(root, [
+      { name: field, type: 'string', required: true },
+      { name: 'request', type: 'object' },
+    ]);
+    if (bad) return errorReply(0, tx, bad.code, bad.reason);
+    const target = find(root[field] as string);
+    if (!target) return errorReply(0, tx, 460, unknownText);
+    if (!target.call) return errorReply(0, tx, 490, unsupportedText);
+    const response = await target.call(root.request ?? null);
+    return { ...reply('success', 0, tx), response: isJsonObject(response) ? response : {} };
+  }
+
+  private handleInfo(handle: Handle, pluginOnly: boolean): JsonObject {
+    const session = handle.session;
+    const timeout = session.timeoutOverride >= 0 ? session.timeoutOverride : this.settings.sessionTimeout;
+    const info: JsonObject = {
+      session_id: session.id,
+      session_last_activity: session.lastActivity * 1000,
+      session_timeout: timeout,
+      ...(session.owner ? { session_transport: session.owner.transport.info.package } : {}),
+      handle_id: handle.id,
+      ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
+      ...(handle.token ? { token: handle.token } : {}),
+      'loop-running': true,
+      created: handle.created,
+      current_time: Math.round(performance.now() * 1000),
+    };
+    if (handle.attached && !handle.detached) {
+      info.plugin = handle.plugin.info.package;
+      try {
+        const specific = handle.plugin.querySession?.(handle.pluginState);
+        if (isJsonObject(specific)) info.plugin_specific = specific;
+      } catch (err) {
+        this.log.error({ err }, 'Plugin failed in querySession');
+      }
+    }
+    if (pluginOnly) return info;
+    info.flags = { trickle: handle.trickle };
+    Object.assign(info, this.sessions.media.info(handle) ?? {});
+    return info;
+  }
+}

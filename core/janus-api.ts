@@ -1,0 +1,269 @@
+import { inject, injectable } from 'tsyringe';
+import { Auth } from './auth';
+import { Settings } from './config/settings';
+import { EventBus } from './events/event-bus';
+import type { Handle } from './handle';
+import { Logger } from './logger';
+import { ModuleRegistry } from './modules/registry';
+import { reply, errorReply, requestIds } from './replies';
+import { ServerInfo } from './server-info';
+import type { Session } from './session';
+import { Sessions } from './sessions';
+import type { TrickleCandidate } from './media/media-port';
+import {
+  EventType,
+  JanusError,
+  isJsonInteger,
+  isJsonObject,
+  prefixedFormats,
+  validateParams,
+  type ClientJsep,
+  type IncomingRequest,
+  type JanusMessage,
+  type JsonObject,
+  type PluginJsep,
+} from './plugin-api';
+
+const requestParams = [
+  { name: 'transaction', type: 'string', required: true },
+  { name: 'janus', type: 'string', required: true },
+  { name: 'id', type: 'positiveInteger' },
+] as const;
+const attachParams = [
+  { name: 'plugin', type: 'string', required: true },
+  { name: 'opaque_id', type: 'string' },
+  { name: 'loop_index', type: 'integer' },
+] as const;
+const bodyParams = [{ name: 'body', type: 'object', required: true }] as const;
+const jsepParams = [
+  { name: 'type', type: 'string', required: true },
+  { name: 'sdp', type: 'string', required: true },
+  { name: 'trickle', type: 'boolean' },
+  { name: 'rid_order', type: 'string' },
+  { name: 'force_relay', type: 'boolean' },
+  { name: 'e2ee', type: 'boolean' },
+] as const;
+const candidateParams = [
+  { name: 'sdpMid', type: 'string' },
+  { name: 'sdpMLineIndex', type: 'positiveInteger' },
+  { name: 'candidate', type: 'string', required: true },
+] as const;
+const jsepFormats = prefixedFormats('JSEP error: ');
+const trickleFormats = prefixedFormats('Trickle error: ');
+
+/** Requests processed at session scope and at handle scope. */
+const sessionVerbs = new Set(['keepalive', 'attach', 'destroy', 'claim']);
+const handleVerbs = new Set(['detach', 'hangup', 'message', 'trickle']);
+
+/**
+ * The Janus API: validates each request the way Janus 1.1.x does (same order of checks, same
+ * codes and texts) and calls `Sessions` to act on it.
+ */
+@injectable()
+export class JanusApi {
+  private readonly log;
+
+  constructor(
+    @inject(Settings) private readonly settings: Settings,
+    @inject(Auth) private readonly auth: Auth,
+    @inject(Sessions) private readonly sessions: Sessions,
+    @inject(ModuleRegistry) private readonly modules: ModuleRegistry,
+    @inject(ServerInfo) private readonly info: ServerInfo,
+    @inject(EventBus) private readonly events: EventBus,
+    @inject(Logger) logger: Logger,
+  ) {
+    this.log = logger.child('janus-api');
+  }
+
+  /** Process one request and send its reply; events it causes follow the reply. */
+  async handle(req: IncomingRequest): Promise<void> {
+    const gated: Handle[] = [];
+    let out: JanusMessage;
+    try {
+      out = await this.process(req, gated);
+    } catch (err) {
+      const { sessionId } = requestIds(req.message);
+      const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
+      if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
+      else {
+        this.log.error({ err }, 'Unexpected failure processing a request');
+        out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
+      }
+    }
+    try {
+      req.reply(out);
+    } finally {
+      for (const h of gated) h.closeGate();
+    }
+  }
+
+  private async process(req: IncomingRequest, gated: Handle[]): Promise<JanusMessage> {
+    if (req.parseError !== undefined) return errorReply(0, undefined, 454, req.parseError);
+    const root = req.message;
+    if (!isJsonObject(root)) return errorReply(0, undefined, 455, 'JSON error: not an object');
+    const { sessionId, handleId, hasHandle } = requestIds(root);
+    const bad = validateParams(root, requestParams);
+    if (bad) return errorReply(sessionId, undefined, bad.code, bad.reason);
+    const tx = root.transaction as string;
+    const verbText = root.janus as string;
+    const verb = verbText.toLowerCase();
+
+    if (sessionId === 0 && handleId === 0) {
+      if (verb === 'info') return this.info.build(tx);
+      if (verb === 'ping') return reply('pong', 0, tx);
+      if (verb !== 'create') return errorReply(0, tx, 457, `Unhandled request '${verbText}' at this path`);
+      if (!this.settings.acceptNewSessions) return errorReply(0, tx, 472);
+      if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(0, tx, 403);
+      const wanted = isJsonInteger(root.id) ? root.id : undefined;
+      const session = this.sessions.create(req.client, wanted);
+      return { ...reply('success', 0, tx), data: { id: session.id } };
+    }
+    if (sessionId < 1) return errorReply(sessionId, tx, 458);
+    if (hasHandle && handleId < 1) return errorReply(sessionId, tx, 458);
+    if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(sessionId, tx, 403);
+    const session = this.sessions.get(sessionId);
+    if (!session || session.destroyed) return errorReply(sessionId, tx, 458, `No such session ${sessionId}`);
+    session.touch();
+    let handle: Handle | undefined;
+    if (handleId > 0) {
+      handle = session.handles.get(handleId);
+      if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${handleId} in session ${sessionId}`);
+    }
+    if (verb === 'keepalive') return reply('ack', sessionId, tx);
+    if (sessionVerbs.has(verb)) {
+      if (handle) return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
+      if (verb === 'attach') return this.attach(req, root, session, tx);
+      if (verb === 'destroy') {
+        await this.sessions.destroy(session, 'destroy');
+        return reply('success', sessionId, tx);
+      }
+      this.sessions.claim(session, req.client);
+      return reply('success', sessionId, tx);
+    }
+    if (handleVerbs.has(verb)) {
+      if (!handle) return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
+      switch (verb) {
+        case 'detach':
+          if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin to detach from');
+          await this.sessions.detach(handle, true);
+          return reply('success', sessionId, tx);
+        case 'hangup':
+          if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin attached');
+          this.sessions.hangupMedia(handle, 'Janus API');
+          return reply('success', sessionId, tx);
+        case 'message':
+          return this.message(root, session, handle, tx, gated);
+        default:
+          return this.trickle(root, session, handle, tx);
+      }
+    }
+    return errorReply(sessionId, tx, 453, `Unknown request '${verbText}'`);
+  }
+
+  private async attach(req: IncomingRequest, root: JsonObject, session: Session, tx: string): Promise<JanusMessage> {
+    const bad = validateParams(root, attachParams);
+    if (bad) return errorReply(session.id, tx, bad.code, bad.reason);
+    const pkg = root.plugin as string;
+    const plugin = this.modules.plugin(pkg);
+    if (!plugin) return errorReply(session.id, tx, 460, `No such plugin '${pkg}'`);
+    const token = typeof root.token === 'string' ? root.token : undefined;
+    if (this.auth.isTokenNeeded() && token !== undefined && !this.auth.tokenAllowsPlugin(token, pkg)) {
+      return errorReply(session.id, tx, 405, `Provided token can't access plugin '${pkg}'`);
+    }
+    const opaqueId = typeof root.opaque_id === 'string' ? root.opaque_id : undefined;
+    const handle = await this.sessions.attach(session, plugin, opaqueId, token);
+    return { ...reply('success', session.id, tx), data: { id: handle.id } };
+  }
+
+  private async message(root: JsonObject, session: Session, handle: Handle, tx: string, gated: Handle[]): Promise<JanusMessage> {
+    if (!handle.attached || handle.detached) return errorReply(session.id, tx, 462, 'No plugin to handle this message');
+    const bad = validateParams(root, bodyParams);
+    if (bad) return errorReply(session.id, tx, bad.code, bad.reason);
+    let jsep: PluginJsep | undefined;
+    if (root.jsep !== undefined && root.jsep !== null) {
+      if (!isJsonObject(root.jsep)) return errorReply(session.id, tx, 455, 'Invalid jsep object');
+      const jbad = validateParams(root.jsep, jsepParams, 456, 467, jsepFormats);
+      if (jbad) return errorReply(session.id, tx, jbad.code, jbad.reason);
+      const type = (root.jsep.type as string).toLowerCase();
+      if (type !== 'offer' && type !== 'answer') {
+        return errorReply(session.id, tx, 464, `JSEP error: unknown message type '${root.jsep.type as string}'`);
+      }
+      const client = { ...root.jsep, type } as unknown as ClientJsep;
+      if (this.events.wants(EventType.JSEP)) {
+        this.events.emit(EventType.JSEP, 0, session.id, handle.id, handle.opaqueId, {
+          owner: 'remote',
+          jsep: { type, sdp: client.sdp },
+        });
+      }
+      jsep = await this.sessions.media.remoteJsep(handle, client);
+    }
+    handle.openGate();
+    gated.push(handle);
+    let result;
+    try {
+      result = await handle.plugin.handleMessage(handle.pluginState, {
+        transaction: tx,
+        body: root.body as JsonObject,
+        ...(jsep ? { jsep } : {}),
+      });
+    } catch (err) {
+      return errorReply(session.id, tx, 462, (err as Error)?.message || "Plugin didn't give a result");
+    }
+    if (!result || typeof result !== 'object') return errorReply(session.id, tx, 462, "Plugin didn't give a result");
+    if (result.type === 'error') return errorReply(session.id, tx, 462, result.text || "Plugin didn't give a result");
+    if (result.type === 'okWait') {
+      const ack = reply('ack', session.id, tx);
+      if (result.hint) ack.hint = result.hint;
+      return ack;
+    }
+    if (!isJsonObject(result.content)) return errorReply(session.id, tx, 462, 'Plugin returned an invalid synchronous response');
+    const out = reply('success', session.id, tx);
+    out.sender = handle.id;
+    if (this.settings.opaqueIdInApi && handle.opaqueId) out.opaque_id = handle.opaqueId;
+    out.plugindata = { plugin: handle.plugin.info.package, data: result.content };
+    return out;
+  }
+
+  private trickle(root: JsonObject, session: Session, handle: Handle, tx: string): JanusMessage {
+    if (!handle.attached || handle.detached) return errorReply(session.id, tx, 462, 'No plugin to handle this trickle candidate');
+    const candidate = root.candidate;
+    const candidates = root.candidates;
+    if (candidate === undefined && candidates === undefined) {
+      return errorReply(session.id, tx, 456, 'Missing mandatory element (candidate|candidates)');
+    }
+    if (candidate !== undefined && candidates !== undefined) {
+      return errorReply(session.id, tx, 454, "Can't have both candidate and candidates");
+    }
+    handle.trickle = true;
+    if (candidate !== undefined) {
+      // anything that is not an object, or has `completed`, ends the candidates
+      if (!isJsonObject(candidate) || 'completed' in candidate) {
+        this.sessions.media.trickle(handle, 'completed');
+        return reply('ack', session.id, tx);
+      }
+      const cbad = checkCandidate(candidate);
+      if (cbad) return errorReply(session.id, tx, cbad.code, cbad.reason);
+      this.sessions.media.trickle(handle, [candidate as unknown as TrickleCandidate]);
+      return reply('ack', session.id, tx);
+    }
+    if (!Array.isArray(candidates)) return errorReply(session.id, tx, 467, 'candidates is not an array');
+    const good: TrickleCandidate[] = [];
+    let completed = false;
+    for (const c of candidates) {
+      if (!isJsonObject(c) || 'completed' in c) completed = true;
+      else if (!checkCandidate(c)) good.push(c as unknown as TrickleCandidate); // errors inside arrays are ignored, as in Janus
+    }
+    if (good.length) this.sessions.media.trickle(handle, good);
+    if (completed) this.sessions.media.trickle(handle, 'completed');
+    return reply('ack', session.id, tx);
+  }
+}
+
+function checkCandidate(c: JsonObject): { code: number; reason: string } | undefined {
+  const bad = validateParams(c, candidateParams, 456, 467, trickleFormats);
+  if (bad) return bad;
+  if (c.sdpMid === undefined && c.sdpMLineIndex === undefined) {
+    return { code: 456, reason: 'Trickle error: missing mandatory element (sdpMid or sdpMLineIndex)' };
+  }
+  return undefined;
+}

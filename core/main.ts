@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import { CliError, parseCli, usage } from './cli';
+import { JcfgSyntaxError } from './config/jcfg';
+import { JanusServer } from './server';
+import { JANUS_VERSION_STRING, OUR_VERSION } from './version';
+
+/** Command-line entry point: `janus-ts -F conf`. */
+async function main(): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (cli.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`janus-ts ${OUR_VERSION} (Janus API ${JANUS_VERSION_STRING})\n`);
+    return 0;
+  }
+  let server: JanusServer;
+  try {
+    server = await JanusServer.start({
+      configsFolder: cli.configsFolder ?? 'conf',
+      configFile: cli.configFile,
+      overrides: cli.overrides,
+      settings: (s) => cli.apply.forEach((f) => f(s)),
+    });
+  } catch (err) {
+    if (err instanceof JcfgSyntaxError) process.stderr.write(`Configuration error: ${err.message}\n`);
+    else process.stderr.write(`Could not start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (server.settings.pidFile) fs.writeFileSync(server.settings.pidFile, `${process.pid}\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.logger.child('core').info({ signal: sig }, 'Stopping');
+      server.stop().finally(resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  if (server.settings.pidFile) fs.rmSync(server.settings.pidFile, { force: true });
+  return 0;
+}
+
+main().then(
+  (code) => setImmediate(() => process.exit(code)),
+  (err) => {
+    process.stderr.write(`Fatal: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type PluginJsep } from '../plugin-api';
+import type { Handle } from '../handle';
+import type { MediaPort, TrickleCandidate } from './media-port';
+
+/**
+ * A media port without a media stack: JSEP passes through after Janus's basic checks and
+ * trickles are only counted. Used when no WebRTC stack is configured (API-only deployments, tests
+ * of the signalling layer).
+ */
+export class SignallingOnlyMedia implements MediaPort {
+  private readonly state = new WeakMap<Handle, { local?: string; remote?: string; offered: boolean; trickles: number }>();
+
+  private get(handle: Handle) {
+    let s = this.state.get(handle);
+    if (!s) this.state.set(handle, (s = { offered: false, trickles: 0 }));
+    return s;
+  }
+
+  async remoteJsep(handle: Handle, jsep: ClientJsep): Promise<PluginJsep> {
+    const s = this.get(handle);
+    if (jsep.type === 'answer' && !s.offered) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
+    if (!/^v=0/m.test(jsep.sdp)) throw new JanusError(465, 'JSEP error: invalid SDP');
+    const update = s.remote !== undefined;
+    s.remote = jsep.sdp;
+    if (jsep.type === 'answer') s.offered = false;
+    return { type: jsep.type as 'offer' | 'answer', sdp: jsep.sdp, ...(update ? { update: true } : {}) };
+  }
+
+  async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
+    const s = this.get(handle);
+    s.local = jsep.sdp;
+    if (jsep.type === 'offer') s.offered = true;
+    return { type: jsep.type, sdp: jsep.sdp };
+  }
+
+  trickle(handle: Handle, candidates: TrickleCandidate[] | 'completed'): void {
+    if (candidates !== 'completed') this.get(handle).trickles += candidates.length;
+  }
+
+  hangup(handle: Handle): boolean {
+    const s = this.state.get(handle);
+    if (!s || (s.local === undefined && s.remote === undefined)) return false;
+    this.state.delete(handle);
+    return true;
+  }
+
+  destroy(handle: Handle): void {
+    this.state.delete(handle);
+  }
+
+  info(handle: Handle): JsonObject | undefined {
+    const s = this.state.get(handle);
+    if (!s) return undefined;
+    return { sdps: { ...(s.local ? { local: s.local } : {}), ...(s.remote ? { remote: s.remote } : {}) }, 'pending-trickles': s.trickles };
+  }
+
+  relayRtp(): void {}
+  relayRtcp(): void {}
+  relayData(): void {}
+  sendPli(): void {}
+  sendRemb(): void {}
+  async close(): Promise<void> {}
+}

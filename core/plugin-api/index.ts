@@ -1,0 +1,15 @@
+/**
+ * The public plugin API: everything a transport, media plugin or event handler may depend on.
+ * Third-party modules import from `janus-ts/plugin-api` (this file) and nothing else of the core.
+ */
+export * from './module';
+export * from './messages';
+export * from './errors';
+export * from './media';
+export * from './transport';
+export * from './plugin';
+export * from './eventhandler';
+
+/** A module's default export: a class with a no-argument constructor. */
+export type ModuleClass<T> = new () => T;
+export * from './validate';

@@ -1,0 +1,61 @@
+/**
+ * What every loadable module (transport, media plugin, event handler) shares:
+ * its identity as shown by `info`, and the context it is started with.
+ */
+
+/** Identity of a module, as listed under `transports`, `plugins` or `events` in `info`. */
+export interface ModuleInfo {
+  /** Janus package name, e.g. `janus.plugin.echotest`. Used by `attach` and as config file name. */
+  readonly package: string;
+  readonly name: string;
+  readonly author: string;
+  readonly description: string;
+  readonly version: number;
+  readonly versionString: string;
+}
+
+/** Read access to one parsed `.jcfg` file, with Janus's lookup rules. */
+export interface ConfigView {
+  /** Path of the file this view was read from (may not exist: then every lookup is undefined). */
+  readonly file: string;
+  /** True when the file existed and parsed. */
+  readonly loaded: boolean;
+  /** Names of the top-level groups (Janus "categories"), in file order. */
+  categories(): string[];
+  /** Value as Janus sees it: every scalar as a string (numbers in decimal, booleans "true"/"false"). Lookup is case-insensitive. */
+  getString(category: string | null, key: string): string | undefined;
+  /** Integer (Janus `atoi` semantics for strings); `undefined` when absent or not numeric. */
+  getInt(category: string | null, key: string): number | undefined;
+  /** Janus's `janus_is_true`: yes/true/1 (any case) are true, anything else false; `def` when absent. */
+  getBool(category: string | null, key: string, def: boolean): boolean;
+  /** Comma-separated string or array, as a string list; `[]` when absent. */
+  getList(category: string | null, key: string): string[];
+  /** The raw parsed value (arrays, lists, nested groups) for keys with structure. */
+  getRaw(category: string | null, key: string): unknown;
+  /** Warn (once per key) about keys in `category` not in `known`: unsupported keys never crash. */
+  warnUnknown(category: string | null, known: readonly string[]): void;
+}
+
+/** The logger handed to modules (a pino child logger with the module's name). */
+export interface ModuleLogger {
+  fatal(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+  trace(obj: unknown, msg?: string): void;
+}
+
+/** Context common to every module's `init`. */
+export interface ModuleContext {
+  /** The module's own config file: `<configs_folder>/<package>.jcfg`. */
+  readonly config: ConfigView;
+  /** The configs folder (Janus `-F`). */
+  readonly configsFolder: string;
+  readonly logger: ModuleLogger;
+  /** `server_name` from janus.jcfg. */
+  readonly serverName: string;
+}
+
+/** Discriminator shared by the three module kinds, so one loader can take any of them. */
+export type ModuleKind = 'transport' | 'plugin' | 'eventhandler';

@@ -1,0 +1,105 @@
+/**
+ * Media plugins: the application logic behind `attach` (Janus's plugin.h, in TypeScript idiom).
+ *
+ * The core creates one {@link PluginHandle} per Janus handle and calls the plugin with the
+ * plugin's own per-handle state `S` (what `createSession` returned). The plugin talks back to the
+ * client and to the media stack only through the `PluginHandle` methods.
+ */
+import type { ModuleContext, ModuleInfo } from './module';
+import type { JsonObject } from './messages';
+import type { DataPacket, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from './media';
+
+/** A `message` request as the plugin receives it. */
+export interface PluginMessage {
+  readonly transaction: string;
+  readonly body: JsonObject;
+  readonly jsep?: PluginJsep;
+}
+
+/**
+ * What `handleMessage` returns (Janus's `janus_plugin_result`):
+ * - `ok`: synchronous answer, sent as Janus `success` with `plugindata.data = content`;
+ * - `okWait`: Janus `ack` (with `hint`); the real answer follows through `pushEvent` with the same transaction;
+ * - `error`: Janus error 462 with `text`.
+ */
+export type PluginResult =
+  | { readonly type: 'ok'; readonly content: JsonObject }
+  | { readonly type: 'okWait'; readonly hint?: string }
+  | { readonly type: 'error'; readonly text: string };
+
+export const PluginResult = {
+  ok: (content: JsonObject): PluginResult => ({ type: 'ok', content }),
+  okWait: (hint?: string): PluginResult => ({ type: 'okWait', hint }),
+  error: (text: string): PluginResult => ({ type: 'error', text }),
+};
+
+/** The core, as seen from one handle (Janus's `janus_callbacks` bound to a `janus_plugin_session`). */
+export interface PluginHandle {
+  readonly sessionId: number;
+  readonly handleId: number;
+  readonly opaqueId?: string;
+  /** The `token` used on `attach`, if any. */
+  readonly token?: string;
+  /** False once the handle is detached: further calls are ignored. */
+  readonly alive: boolean;
+  /**
+   * Send a Janus `event` to the client (`plugindata.data = data`), optionally with JSEP.
+   * Rejects with a JanusError when the JSEP is invalid; resolves once queued to the transport.
+   */
+  pushEvent(transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void>;
+  /** Send RTP to the peer on `packet.mindex`. Hot path: no allocation in the core. */
+  relayRtp(packet: RtpPacket): void;
+  relayRtcp(packet: RtcpPacket): void;
+  relayData(packet: DataPacket): void;
+  /** Ask the peer for a keyframe on all video m-lines, or one m-line. */
+  sendPli(mindex?: number): void;
+  /** Tell the peer the bitrate cap (REMB), in bits per second. */
+  sendRemb(bitrate: number): void;
+  /** Tear down the PeerConnection, keep the handle (client gets `hangup` reason "Close PC"). */
+  closePc(): void;
+  /** Destroy the handle from the plugin side (client gets `detached`). */
+  endSession(): void;
+  /** Emit a plugin event (type 64) to event handlers, tied to this handle. */
+  notifyEvent(event: JsonObject): void;
+}
+
+/** The core, as seen from the plugin as a whole. */
+export interface PluginContext extends ModuleContext {
+  /** Whether event handlers are on (so building event bodies is worth it). */
+  eventsEnabled(): boolean;
+  /** Emit a plugin event (type 64) not tied to a handle. */
+  notifyEvent(event: JsonObject): void;
+  /** Signed-token helpers (core `token_auth_secret` mode), realm = the plugin's package. */
+  authIsSigned(): boolean;
+  authIsSignatureValid(token: string): boolean;
+  authSignatureContains(token: string, descriptor: string): boolean;
+}
+
+/** A media plugin. The default export of a plugin module is a class implementing this. */
+export interface Plugin<S = unknown> {
+  readonly kind: 'plugin';
+  readonly info: ModuleInfo;
+  /** Return `false` to stay unloaded (not enabled by its config). */
+  init(ctx: PluginContext): Promise<void | boolean> | void | boolean;
+  destroy(): Promise<void> | void;
+  /** `attach`: return this handle's state. Throwing gives the client 461. */
+  createSession(handle: PluginHandle): S | Promise<S>;
+  /** `message`. Throwing gives the client 462 with the error's message. */
+  handleMessage(session: S, message: PluginMessage): PluginResult | Promise<PluginResult>;
+  /** Admin `message_plugin`; absent ⇒ 490 "Plugin doesn't support Admin API messages". */
+  handleAdminMessage?(request: unknown): JsonObject | Promise<JsonObject>;
+  /** PeerConnection up (ICE + DTLS done): the moment the client gets `webrtcup`. */
+  setupMedia?(session: S): void;
+  incomingRtp?(session: S, packet: RtpPacket): void;
+  incomingRtcp?(session: S, packet: RtcpPacket): void;
+  incomingData?(session: S, packet: DataPacket): void;
+  /** Data channel writable (first time and after the buffer drained). */
+  dataReady?(session: S): void;
+  slowLink?(session: S, mindex: number, video: boolean, uplink: boolean): void;
+  /** PeerConnection closed (hangup, DTLS alert, ICE failure, closePc). */
+  hangupMedia?(session: S): void;
+  /** `detach`, session destroyed or timed out. */
+  destroySession(session: S): void | Promise<void>;
+  /** Admin `handle_info` → `plugin_specific`. */
+  querySession?(session: S): JsonObject | undefined;
+}

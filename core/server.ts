@@ -1,0 +1,189 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { AdminApi } from './admin-api';
+import { Auth } from './auth';
+import { ConfigFile } from './config/config-file';
+import { ConfigStore, type ConfigOverrides } from './config/config-store';
+import { JcfgSyntaxError } from './config/jcfg';
+import { knownJanusKeys, Settings } from './config/settings';
+import { EventBus } from './events/event-bus';
+import { Gateway } from './gateway';
+import { JanusApi } from './janus-api';
+import { Logger } from './logger';
+import { MEDIA_PORT, type MediaPort } from './media/media-port';
+import { SignallingOnlyMedia } from './media/signalling-only';
+import { loadModules } from './modules/loader';
+import { ModuleRegistry } from './modules/registry';
+import { ServerInfo } from './server-info';
+import { Sessions } from './sessions';
+import {
+  EventType,
+  type EventHandler,
+  type ModuleContext,
+  type Plugin,
+  type PluginContext,
+  type Transport,
+  type TransportContext,
+} from './plugin-api';
+
+export interface ServerOptions {
+  /** Janus `-F`: where janus.jcfg and the module configs are. */
+  configsFolder: string;
+  /** Janus `-C`: the main config file (default `<configsFolder>/janus.jcfg`). */
+  configFile?: string;
+  /** Per-file overrides (`--set`), e.g. `{ 'janus.transport.http': { 'general.port': 18088 } }`. */
+  overrides?: ConfigOverrides;
+  /** Applied to the settings after janus.jcfg is read (CLI flags). */
+  settings?: (s: Settings) => void;
+  /** The media stack; signalling-only when absent. */
+  media?: MediaPort;
+}
+
+/**
+ * One server instance: reads the configuration, wires the core in its own DI container, loads
+ * event handlers, plugins and transports, and tears it all down on `stop`.
+ */
+export class JanusServer {
+  private stopped = false;
+  private constructor(
+    readonly container: DependencyContainer,
+    readonly settings: Settings,
+    readonly logger: Logger,
+    readonly modules: ModuleRegistry,
+  ) {}
+
+  /** Start a server. Rejects with JcfgSyntaxError (bad janus.jcfg) or Error (nothing to serve). */
+  static async start(opts: ServerOptions): Promise<JanusServer> {
+    const store = new ConfigStore(opts.configsFolder, opts.overrides, undefined, opts.configFile);
+    const main = store.load('janus');
+    const settings = Settings.fromConfig(main);
+    settings.configsFolder = opts.configsFolder;
+    opts.settings?.(settings);
+    const logger = new Logger({
+      level: settings.debugLevel,
+      file: settings.logToFile,
+      stdout: settings.logToStdout,
+      timestamps: settings.debugTimestamps,
+    });
+    const log = logger.child('core');
+    const checked = new ConfigFile(main.file, main.root, main.loaded, log);
+    for (const [cat, keys] of Object.entries(knownJanusKeys)) checked.warnUnknown(cat, keys);
+    if (!main.loaded) log.warn({ file: main.file }, 'No janus.jcfg found, using defaults');
+
+    const c = rootContainer.createChildContainer();
+    c.registerInstance(Settings, settings);
+    c.registerInstance(Logger, logger);
+    c.registerInstance(MEDIA_PORT, opts.media ?? new SignallingOnlyMedia());
+    for (const cls of [EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
+      c.registerSingleton(cls as never);
+    }
+    const server = new JanusServer(c, settings, logger, c.resolve(ModuleRegistry));
+    try {
+      await server.load(store);
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    return server;
+  }
+
+  private moduleConfig(store: ConfigStore, pkg: string, log: ReturnType<Logger['child']>): ConfigFile {
+    try {
+      return store.load(pkg);
+    } catch (err) {
+      if (!(err instanceof JcfgSyntaxError)) throw err;
+      // as Janus: a module whose file does not parse runs on its defaults (usually disabled)
+      log.error({ file: err.file, line: err.line }, `Config file does not parse, module uses defaults: ${err.message}`);
+      return new ConfigFile(err.file, {}, false);
+    }
+  }
+
+  private async load(store: ConfigStore): Promise<void> {
+    const c = this.container;
+    const s = this.settings;
+    const log = this.logger.child('core');
+    const bus = c.resolve(EventBus);
+    const base = (pkg: string): ModuleContext => {
+      const mlog = this.logger.child(pkg);
+      const config = this.moduleConfig(store, pkg, mlog);
+      return {
+        config: new ConfigFile(config.file, config.root, config.loaded, mlog),
+        configsFolder: s.configsFolder,
+        logger: mlog,
+        serverName: s.serverName,
+      };
+    };
+
+    if (s.eventsBroadcast) {
+      const handlers = await loadModules<EventHandler>({
+        kind: 'eventhandler', disabled: s.disabledEventHandlers, extra: s.extraEventHandlers,
+        configsFolder: s.configsFolder, log, exitOnError: s.exitOnDlError, context: base,
+      });
+      for (const h of handlers.loaded) {
+        this.modules.eventHandlers.set(h.info.package, h);
+        bus.addHandler(h);
+      }
+    }
+
+    const auth = c.resolve(Auth);
+    const plugins = await loadModules<Plugin>({
+      kind: 'plugin', disabled: s.disabledPlugins, extra: s.extraPlugins,
+      configsFolder: s.configsFolder, log, exitOnError: s.exitOnDlError,
+      context: (pkg): PluginContext => ({
+        ...base(pkg),
+        eventsEnabled: () => bus.wants(EventType.PLUGIN),
+        notifyEvent: (event) => bus.emit(EventType.PLUGIN, 0, undefined, undefined, undefined, { plugin: pkg, data: event }),
+        authIsSigned: () => auth.isSigned(),
+        authIsSignatureValid: (token) => auth.isSignatureValid(pkg, token),
+        authSignatureContains: (token, d) => auth.signatureContains(pkg, token, d),
+      }),
+    });
+    for (const p of plugins.loaded) this.modules.plugins.set(p.info.package, p);
+
+    const gateway = c.resolve(Gateway);
+    const transports = await loadModules<Transport>({
+      kind: 'transport', disabled: s.disabledTransports, extra: s.extraTransports,
+      configsFolder: s.configsFolder, log, exitOnError: s.exitOnDlError,
+      context: (pkg): TransportContext => ({ ...base(pkg), gateway }),
+    });
+    for (const t of transports.loaded) this.modules.transports.set(t.info.package, t);
+    if (![...this.modules.transports.values()].some((t) => t.isJanusApiEnabled())) {
+      throw new Error('No Janus API transport is available: enable at least one in its config file');
+    }
+
+    c.resolve(Sessions).startWatchdog();
+    log.info(
+      {
+        transports: [...this.modules.transports.keys()],
+        plugins: [...this.modules.plugins.keys()],
+        eventhandlers: [...this.modules.eventHandlers.keys()],
+      },
+      'Janus-compatible server started',
+    );
+    bus.emit(EventType.CORE, 1, undefined, undefined, undefined, { status: 'started', info: c.resolve(ServerInfo).build('') });
+  }
+
+  /** Graceful stop: sessions destroyed (handles detached), transports closed, modules destroyed. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const log = this.logger.child('core');
+    const c = this.container;
+    c.resolve(EventBus).emit(EventType.CORE, 2, undefined, undefined, undefined, { status: 'shutdown', signum: 0 });
+    await c.resolve(Sessions).shutdown();
+    const safely = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err, module: what }, 'Error while stopping');
+      }
+    };
+    for (const t of this.modules.transports.values()) await safely(t.info.package, () => t.destroy());
+    for (const p of this.modules.plugins.values()) await safely(p.info.package, () => p.destroy());
+    await new Promise((r) => setImmediate(r)); // let the bus deliver the shutdown event
+    for (const h of this.modules.eventHandlers.values()) await safely(h.info.package, () => h.destroy());
+    await safely('media', () => c.resolve<MediaPort>(MEDIA_PORT).close());
+    log.info('Server stopped');
+    this.logger.flush();
+  }
+}

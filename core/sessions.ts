@@ -1,0 +1,276 @@
+import { inject, injectable } from 'tsyringe';
+import { Settings } from './config/settings';
+import { EventBus } from './events/event-bus';
+import { Handle, type HandleHost } from './handle';
+import { randomId53 } from './ids';
+import { Logger } from './logger';
+import { MEDIA_PORT, type MediaPort } from './media/media-port';
+import {
+  EventType,
+  JanusError,
+  type DataPacket,
+  type JanusMessage,
+  type JsonObject,
+  type OutgoingJsep,
+  type Plugin,
+  type RtcpPacket,
+  type RtpPacket,
+  type TransportClient,
+} from './plugin-api';
+import { monotonicMs } from './clock';
+import { Session } from './session';
+
+/** How often idle sessions are looked for (Janus's watchdog period). */
+const WATCHDOG_MS = 2000;
+
+/**
+ * Sessions and handles: their registry, lifecycle (create, claim, attach, detach, hangup,
+ * destroy, timeout) and the delivery of plugin events. The Janus and Admin API front-ends only
+ * validate and call in here.
+ */
+@injectable()
+export class Sessions implements HandleHost {
+  private readonly sessions = new Map<number, Session>();
+  private watchdog?: NodeJS.Timeout;
+  private readonly log;
+
+  constructor(
+    @inject(Settings) private readonly settings: Settings,
+    @inject(EventBus) private readonly events: EventBus,
+    @inject(MEDIA_PORT) readonly media: MediaPort,
+    @inject(Logger) logger: Logger,
+  ) {
+    this.log = logger.child('sessions');
+  }
+
+  get(id: number): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  ids(): number[] {
+    return [...this.sessions.keys()];
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** `create`: a new session owned by `owner`. Throws 468 when `id` is taken. */
+  create(owner: TransportClient, id?: number): Session {
+    if (id !== undefined && id > 0 && this.sessions.has(id)) throw new JanusError(468, 'Session ID already in use');
+    let sid = id && id > 0 ? id : randomId53();
+    while (this.sessions.has(sid)) sid = randomId53();
+    const session = new Session(sid, owner);
+    this.sessions.set(sid, session);
+    owner.sessionCreated?.(sid);
+    this.log.info({ session: sid, transport: owner.transport.info.package }, 'Session created');
+    if (this.events.wants(EventType.SESSION)) {
+      this.events.emit(EventType.SESSION, 0, sid, undefined, undefined, {
+        name: 'created',
+        transport: { transport: owner.transport.info.package, id: transportInstanceId(owner) },
+      });
+    }
+    return session;
+  }
+
+  /** `claim`: move ownership to `client`. */
+  claim(session: Session, client: TransportClient): void {
+    const old = session.owner;
+    if (old === client) return;
+    if (old) old.sessionOver?.(session.id, false, true);
+    session.adopt(client);
+    client.sessionClaimed?.(session.id);
+    this.log.info({ session: session.id }, 'Session claimed');
+  }
+
+  /** Destroy a session and everything in it. `reason` decides what the owner and handlers hear. */
+  async destroy(session: Session, reason: 'destroy' | 'timeout' | 'gone' | 'shutdown'): Promise<void> {
+    if (session.destroyed) return;
+    if (reason === 'timeout') session.send({ janus: 'timeout', session_id: session.id });
+    for (const handle of [...session.handles.values()]) await this.detach(handle, false);
+    session.destroyed = true;
+    this.sessions.delete(session.id);
+    session.owner?.sessionOver?.(session.id, reason === 'timeout', false);
+    this.log.info({ session: session.id, reason }, 'Session destroyed');
+    if (this.events.wants(EventType.SESSION)) {
+      this.events.emit(EventType.SESSION, 0, session.id, undefined, undefined, {
+        name: reason === 'timeout' ? 'timeout' : 'destroyed',
+      });
+    }
+  }
+
+  /** A transport client disappeared: its sessions go now, or wait for a claim during the reclaim window. */
+  transportGone(client: TransportClient): void {
+    for (const session of [...this.sessions.values()]) {
+      if (session.owner !== client) continue;
+      if (this.settings.reclaimSessionTimeout > 0) {
+        session.ownerGone();
+        this.log.info({ session: session.id }, 'Transport gone, session waiting to be reclaimed');
+      } else {
+        void this.destroy(session, 'gone');
+      }
+    }
+  }
+
+  /** `attach`: create a handle and the plugin's state for it. Throws 461 when the plugin refuses. */
+  async attach(session: Session, plugin: Plugin, opaqueId?: string, token?: string): Promise<Handle> {
+    let hid = randomId53();
+    while (session.handles.has(hid)) hid = randomId53();
+    const handle = new Handle(hid, session, plugin, opaqueId, token, this);
+    session.handles.set(hid, handle);
+    try {
+      handle.pluginState = await plugin.createSession(handle.pluginHandle);
+      handle.attached = true;
+    } catch (err) {
+      session.handles.delete(hid);
+      handle.detached = true;
+      const code = err instanceof JanusError ? err.code : -1;
+      throw new JanusError(461, `Couldn't attach to plugin: error '${code}'`);
+    }
+    if (session.destroyed) {
+      // destroyed while the plugin was creating its state
+      await this.detach(handle, false);
+      throw new JanusError(458, `No such session ${session.id}`);
+    }
+    if (this.events.wants(EventType.HANDLE)) {
+      this.events.emit(EventType.HANDLE, 0, session.id, hid, opaqueId, {
+        name: 'attached',
+        plugin: plugin.info.package,
+        ...(opaqueId ? { opaque_id: opaqueId } : {}),
+        ...(token ? { token } : {}),
+      });
+    }
+    return handle;
+  }
+
+  /** Detach a handle: close its PeerConnection, tell the plugin, remove it, push `detached`. */
+  async detach(handle: Handle, notify = true): Promise<void> {
+    if (handle.detached) return;
+    handle.detached = true;
+    const session = handle.session;
+    this.hangupMedia(handle, 'Detach');
+    this.media.destroy(handle);
+    try {
+      if (handle.attached) await handle.plugin.destroySession(handle.pluginState);
+    } catch (err) {
+      this.log.error({ err, handle: handle.id }, 'Plugin failed destroying its session');
+    }
+    session.handles.delete(handle.id);
+    if (notify) session.send(this.envelope('detached', handle));
+    if (this.events.wants(EventType.HANDLE)) {
+      this.events.emit(EventType.HANDLE, 0, session.id, handle.id, handle.opaqueId, {
+        name: 'detached',
+        plugin: handle.plugin.info.package,
+        ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
+        ...(handle.token ? { token: handle.token } : {}),
+      });
+    }
+  }
+
+  /** Close the handle's PeerConnection if any: `hangup` to the client, `hangupMedia` to the plugin. */
+  hangupMedia(handle: Handle, reason: string): boolean {
+    if (!this.media.hangup(handle, reason)) return false;
+    handle.send({ ...this.envelope('hangup', handle), reason });
+    try {
+      handle.plugin.hangupMedia?.(handle.pluginState);
+    } catch (err) {
+      this.log.error({ err, handle: handle.id }, 'Plugin failed in hangupMedia');
+    }
+    return true;
+  }
+
+  /** Find sessions idle past their timeout, or unclaimed past the reclaim window. */
+  checkTimeouts(): void {
+    const now = monotonicMs();
+    for (const session of [...this.sessions.values()]) {
+      const timeout = session.timeoutOverride >= 0 ? session.timeoutOverride : this.settings.sessionTimeout;
+      if (timeout > 0 && now - session.lastActivity >= timeout * 1000) {
+        this.log.info({ session: session.id }, 'Session timed out');
+        void this.destroy(session, 'timeout');
+        continue;
+      }
+      const reclaim = this.settings.reclaimSessionTimeout;
+      if (session.ownerGoneAt !== undefined && (reclaim <= 0 || now - session.lastActivity >= reclaim * 1000)) {
+        void this.destroy(session, 'gone');
+      }
+    }
+  }
+
+  startWatchdog(): void {
+    this.watchdog ??= setInterval(() => this.checkTimeouts(), WATCHDOG_MS);
+    this.watchdog.unref();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    for (const s of [...this.sessions.values()]) await this.destroy(s, 'shutdown');
+  }
+
+  /** `{janus, session_id, sender}` (+ opaque_id when enabled) for core events about a handle. */
+  envelope(janus: string, handle: Handle): JanusMessage {
+    const m: JanusMessage = { janus, session_id: handle.session.id, sender: handle.id };
+    if (this.settings.opaqueIdInApi && handle.opaqueId) m.opaque_id = handle.opaqueId;
+    return m;
+  }
+
+  // --- HandleHost: what plugins reach through their PluginHandle ---
+
+  async pushEvent(handle: Handle, transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void> {
+    if (handle.detached || handle.session.destroyed) throw new JanusError(459, 'Handle is gone');
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JanusError(455, 'Message is not an object');
+    const event = this.envelope('event', handle);
+    if (transaction !== undefined) event.transaction = transaction;
+    event.plugindata = { plugin: handle.plugin.info.package, data };
+    if (jsep) {
+      const local = await this.media.localJsep(handle, jsep);
+      event.jsep = local;
+      if (this.events.wants(EventType.JSEP)) {
+        this.events.emit(EventType.JSEP, 0, handle.session.id, handle.id, handle.opaqueId, {
+          owner: 'local',
+          jsep: { type: local.type, sdp: local.sdp },
+        });
+      }
+    }
+    handle.send(event);
+  }
+
+  relayRtp(handle: Handle, packet: RtpPacket): void {
+    this.media.relayRtp(handle, packet);
+  }
+  relayRtcp(handle: Handle, packet: RtcpPacket): void {
+    this.media.relayRtcp(handle, packet);
+  }
+  relayData(handle: Handle, packet: DataPacket): void {
+    this.media.relayData(handle, packet);
+  }
+  sendPli(handle: Handle, mindex?: number): void {
+    this.media.sendPli(handle, mindex);
+  }
+  sendRemb(handle: Handle, bitrate: number): void {
+    this.media.sendRemb(handle, bitrate);
+  }
+  closePc(handle: Handle): void {
+    this.hangupMedia(handle, 'Close PC');
+  }
+  endSession(handle: Handle): void {
+    // deferred: the plugin may call this from inside one of its own callbacks
+    setImmediate(() => void this.detach(handle, true));
+  }
+  notifyPluginEvent(handle: Handle, event: JsonObject): void {
+    if (!this.events.wants(EventType.PLUGIN)) return;
+    this.events.emit(EventType.PLUGIN, 0, handle.session.id, handle.id, handle.opaqueId, {
+      plugin: handle.plugin.info.package,
+      data: event,
+    });
+  }
+}
+
+/** A stable decimal id for a transport client (Janus hashes the instance pointer). */
+const instanceIds = new WeakMap<TransportClient, string>();
+let nextInstance = 1;
+export function transportInstanceId(client: TransportClient): string {
+  let id = instanceIds.get(client);
+  if (!id) instanceIds.set(client, (id = String(nextInstance++ * 2654435761 % 4294967296)));
+  return id;
+}
