@@ -6,7 +6,7 @@ import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
 import { ModuleRegistry } from './modules/registry';
-import { errorReply, reply, requestIds } from './replies';
+import { errorReply, idText, reply, requestIds } from './replies';
 import { ServerInfo } from './server-info';
 import { Sessions } from './sessions';
 import {
@@ -83,8 +83,7 @@ export class AdminApi {
 
   private async process(req: IncomingRequest): Promise<JanusMessage> {
     if (req.parseError !== undefined) return errorReply(0, undefined, 454, req.parseError);
-    const root = req.message;
-    if (!isJsonObject(root)) return errorReply(0, undefined, 455, 'JSON error: not an object');
+    const root = isJsonObject(req.message) ? req.message : {};
     const { sessionId, handleId, hasHandle } = requestIds(root);
     const bad = validateParams(root, baseParams);
     if (bad) return errorReply(sessionId, undefined, bad.code, bad.reason);
@@ -98,12 +97,12 @@ export class AdminApi {
       if (!this.secretOk(root)) return errorReply(0, tx, 403);
       return this.global(verb, verbText, root, tx);
     }
-    if (sessionId < 1) return errorReply(sessionId, tx, 458);
-    if (hasHandle && handleId < 1) return errorReply(sessionId, tx, 458);
+    if (sessionId === 0) return errorReply(0, tx, 458);
+    if (hasHandle && handleId === 0) return errorReply(sessionId, tx, 458);
     if (!this.secretOk(root)) return errorReply(sessionId, tx, 403);
     const session = this.sessions.get(sessionId);
-    if (!session) return errorReply(sessionId, tx, 458, `No such session ${sessionId}`);
-    if (handleId === 0) {
+    if (!session) return errorReply(sessionId, tx, 458, `No such session ${idText(sessionId)}`);
+    if (!hasHandle) {
       switch (verb) {
         case 'list_handles':
           return { ...reply('success', sessionId, tx), handles: [...session.handles.keys()] };
@@ -124,7 +123,7 @@ export class AdminApi {
       }
     }
     const handle = session.handles.get(handleId);
-    if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${handleId} in session ${sessionId}`);
+    if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${idText(handleId)} in session ${sessionId}`);
     switch (verb) {
       case 'handle_info': {
         if (root.plugin_only !== undefined && typeof root.plugin_only !== 'boolean') {
@@ -134,7 +133,7 @@ export class AdminApi {
       }
       case 'hangup_webrtc':
         if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin attached');
-        this.sessions.hangupMedia(handle, 'Admin API');
+        this.sessions.hangupMedia(handle, 'Admin API', true);
         return reply('success', sessionId, tx);
       case 'detach_handle':
         if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin to detach from');
@@ -165,7 +164,7 @@ export class AdminApi {
         return { ...ok(), timeout: root.timeout };
       }
       case 'set_log_level': {
-        const bad = validateParams(root, [{ name: 'level', type: 'integer', required: true }]);
+        const bad = validateParams(root, [{ name: 'level', type: 'positiveInteger', required: true }]);
         if (bad) return fail(bad.code, bad.reason);
         const level = root.level as number;
         if (level < 0 || level > 7) return fail(467, 'Invalid element type (level should be between 0 and 7)');

@@ -5,11 +5,10 @@ import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
 import { ModuleRegistry } from './modules/registry';
-import { reply, errorReply, requestIds } from './replies';
+import { reply, errorReply, idText, requestIds } from './replies';
 import { ServerInfo } from './server-info';
 import type { Session } from './session';
 import { Sessions } from './sessions';
-import type { TrickleCandidate } from './media/media-port';
 import {
   EventType,
   JanusError,
@@ -43,13 +42,7 @@ const jsepParams = [
   { name: 'force_relay', type: 'boolean' },
   { name: 'e2ee', type: 'boolean' },
 ] as const;
-const candidateParams = [
-  { name: 'sdpMid', type: 'string' },
-  { name: 'sdpMLineIndex', type: 'positiveInteger' },
-  { name: 'candidate', type: 'string', required: true },
-] as const;
 const jsepFormats = prefixedFormats('JSEP error: ');
-const trickleFormats = prefixedFormats('Trickle error: ');
 
 /** Requests processed at session scope and at handle scope. */
 const sessionVerbs = new Set(['keepalive', 'attach', 'destroy', 'claim']);
@@ -99,8 +92,8 @@ export class JanusApi {
 
   private async process(req: IncomingRequest, gated: Handle[]): Promise<JanusMessage> {
     if (req.parseError !== undefined) return errorReply(0, undefined, 454, req.parseError);
-    const root = req.message;
-    if (!isJsonObject(root)) return errorReply(0, undefined, 455, 'JSON error: not an object');
+    // a non-object has no fields: it fails on `transaction` (the HTTP transport rejects it earlier with 455)
+    const root = isJsonObject(req.message) ? req.message : {};
     const { sessionId, handleId, hasHandle } = requestIds(root);
     const bad = validateParams(root, requestParams);
     if (bad) return errorReply(sessionId, undefined, bad.code, bad.reason);
@@ -118,26 +111,27 @@ export class JanusApi {
       const session = this.sessions.create(req.client, wanted);
       return { ...reply('success', 0, tx), data: { id: session.id } };
     }
-    if (sessionId < 1) return errorReply(sessionId, tx, 458);
-    if (hasHandle && handleId < 1) return errorReply(sessionId, tx, 458);
+    if (sessionId === 0) return errorReply(0, tx, 458);
+    if (hasHandle && handleId === 0) return errorReply(sessionId, tx, 459);
     if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(sessionId, tx, 403);
     const session = this.sessions.get(sessionId);
-    if (!session || session.destroyed) return errorReply(sessionId, tx, 458, `No such session ${sessionId}`);
+    if (!session || session.destroyed) return errorReply(sessionId, tx, 458, `No such session ${idText(sessionId)}`);
     session.touch();
     let handle: Handle | undefined;
-    if (handleId > 0) {
+    if (hasHandle) {
       handle = session.handles.get(handleId);
-      if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${handleId} in session ${sessionId}`);
+      if (!handle) return errorReply(sessionId, tx, 459, `No such handle ${idText(handleId)} in session ${sessionId}`);
     }
+    // keepalive and claim are taken at handle scope too; attach and destroy are not
     if (verb === 'keepalive') return reply('ack', sessionId, tx);
+    if (verb === 'claim') {
+      this.sessions.claim(session, req.client);
+      return reply('success', sessionId, tx);
+    }
     if (sessionVerbs.has(verb)) {
       if (handle) return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
       if (verb === 'attach') return this.attach(req, root, session, tx);
-      if (verb === 'destroy') {
-        await this.sessions.destroy(session, 'destroy');
-        return reply('success', sessionId, tx);
-      }
-      this.sessions.claim(session, req.client);
+      await this.sessions.destroy(session, 'destroy');
       return reply('success', sessionId, tx);
     }
     if (handleVerbs.has(verb)) {
@@ -149,7 +143,7 @@ export class JanusApi {
           return reply('success', sessionId, tx);
         case 'hangup':
           if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin attached');
-          this.sessions.hangupMedia(handle, 'Janus API');
+          this.sessions.hangupMedia(handle, 'Janus API', true);
           return reply('success', sessionId, tx);
         case 'message':
           return this.message(root, session, handle, tx, gated);
@@ -235,35 +229,8 @@ export class JanusApi {
       return errorReply(session.id, tx, 454, "Can't have both candidate and candidates");
     }
     handle.trickle = true;
-    if (candidate !== undefined) {
-      // anything that is not an object, or has `completed`, ends the candidates
-      if (!isJsonObject(candidate) || 'completed' in candidate) {
-        this.sessions.media.trickle(handle, 'completed');
-        return reply('ack', session.id, tx);
-      }
-      const cbad = checkCandidate(candidate);
-      if (cbad) return errorReply(session.id, tx, cbad.code, cbad.reason);
-      this.sessions.media.trickle(handle, [candidate as unknown as TrickleCandidate]);
-      return reply('ack', session.id, tx);
-    }
-    if (!Array.isArray(candidates)) return errorReply(session.id, tx, 467, 'candidates is not an array');
-    const good: TrickleCandidate[] = [];
-    let completed = false;
-    for (const c of candidates) {
-      if (!isJsonObject(c) || 'completed' in c) completed = true;
-      else if (!checkCandidate(c)) good.push(c as unknown as TrickleCandidate); // errors inside arrays are ignored, as in Janus
-    }
-    if (good.length) this.sessions.media.trickle(handle, good);
-    if (completed) this.sessions.media.trickle(handle, 'completed');
+    // the media stack queues what comes before the PeerConnection, and checks what it applies now
+    this.sessions.media.trickle(handle, { candidate, candidates, received: Date.now() });
     return reply('ack', session.id, tx);
   }
-}
-
-function checkCandidate(c: JsonObject): { code: number; reason: string } | undefined {
-  const bad = validateParams(c, candidateParams, 456, 467, trickleFormats);
-  if (bad) return bad;
-  if (c.sdpMid === undefined && c.sdpMLineIndex === undefined) {
-    return { code: 456, reason: 'Trickle error: missing mandatory element (sdpMid or sdpMLineIndex)' };
-  }
-  return undefined;
 }

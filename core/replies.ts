@@ -1,9 +1,9 @@
 import { isJsonInteger, isJsonObject, janusErrorText, type JanusMessage } from './plugin-api';
 
-/** `{janus, session_id?, transaction?}` in Janus's key order (session_id only when > 0). */
+/** `{janus, session_id?, transaction?}` in Janus's key order (session_id only when non-zero). */
 export function reply(janus: string, sessionId: number, transaction: string | undefined): JanusMessage {
   const m: JanusMessage = { janus };
-  if (sessionId > 0) m.session_id = sessionId;
+  if (sessionId !== 0) m.session_id = sessionId;
   if (transaction !== undefined) m.transaction = transaction;
   return m;
 }
@@ -15,7 +15,10 @@ export function errorReply(sessionId: number, transaction: string | undefined, c
   return m;
 }
 
-/** IDs of a request as Janus reads them: integers only, anything else (or null) counts as absent. */
+/**
+ * IDs of a request as Janus reads them: integers only; anything else counts as 0, `null` as
+ * absent. Janus keeps them unsigned, so a negative ID is a (huge) non-zero one.
+ */
 export function requestIds(root: unknown): { sessionId: number; handleId: number; hasHandle: boolean } {
   if (!isJsonObject(root)) return { sessionId: 0, handleId: 0, hasHandle: false };
   const s = root.session_id;
@@ -25,4 +28,9 @@ export function requestIds(root: unknown): { sessionId: number; handleId: number
     handleId: isJsonInteger(h) ? h : 0,
     hasHandle: h !== undefined && h !== null,
   };
+}
+
+/** An ID as Janus prints it (unsigned 64-bit): -1 is 18446744073709551615. */
+export function idText(id: number): string {
+  return id >= 0 ? String(id) : (2n ** 64n + BigInt(id)).toString();
 }

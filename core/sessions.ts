@@ -167,16 +167,21 @@ export class Sessions implements HandleHost {
     }
   }
 
-  /** Close the handle's PeerConnection if any: `hangup` to the client, `hangupMedia` to the plugin. */
-  hangupMedia(handle: Handle, reason: string): boolean {
-    if (!this.media.hangup(handle, reason)) return false;
-    handle.send({ ...this.envelope('hangup', handle), reason });
+  /**
+   * Close the handle's PeerConnection: `hangup` to the client when there was one; the plugin's
+   * `hangupMedia` then, or always when `always` (Janus's API/Admin hangup tells the plugin even
+   * without a PeerConnection).
+   */
+  hangupMedia(handle: Handle, reason: string, always = false): boolean {
+    const hadPc = this.media.hangup(handle, reason);
+    if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
+    if (!hadPc && !always) return false;
     try {
       handle.plugin.hangupMedia?.(handle.pluginState);
     } catch (err) {
       this.log.error({ err, handle: handle.id }, 'Plugin failed in hangupMedia');
     }
-    return true;
+    return hadPc;
   }
 
   /** Find sessions idle past their timeout, or unclaimed past the reclaim window. */

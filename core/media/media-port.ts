@@ -1,5 +1,6 @@
 import type { ClientJsep, DataPacket, JsonObject, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from '../plugin-api';
 import type { Handle } from '../handle';
+import type { TrickleRequest } from './trickle';
 
 /** One trickled candidate as the client sent it (already validated). */
 export interface TrickleCandidate {
@@ -18,8 +19,11 @@ export interface MediaPort {
   remoteJsep(handle: Handle, jsep: ClientJsep): Promise<PluginJsep>;
   /** A plugin attached JSEP to an event: produce the SDP the client gets. Throws JanusError (465). */
   localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject>;
-  /** Trickled candidates (or end-of-candidates). Throws JanusError for a candidate applied at once. */
-  trickle(handle: Handle, candidates: TrickleCandidate[] | 'completed'): void;
+  /**
+   * A `trickle` request (already acked by shape). Queued while there is no PeerConnection;
+   * applied at once otherwise, then a bad single candidate throws JanusError (see `splitTrickle`).
+   */
+  trickle(handle: Handle, request: TrickleRequest): void;
   /** Close the handle's PeerConnection; false when there was none. */
   hangup(handle: Handle, reason: string): boolean;
   /** The handle is going away: free everything. */

@@ -1,6 +1,8 @@
 import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type PluginJsep } from '../plugin-api';
 import type { Handle } from '../handle';
-import type { MediaPort, TrickleCandidate } from './media-port';
+import type { MediaPort } from './media-port';
+import { checkSdpBasics } from './sdp-check';
+import type { TrickleRequest } from './trickle';
 
 /**
  * A media port without a media stack: JSEP passes through after Janus's basic checks and
@@ -18,8 +20,8 @@ export class SignallingOnlyMedia implements MediaPort {
 
   async remoteJsep(handle: Handle, jsep: ClientJsep): Promise<PluginJsep> {
     const s = this.get(handle);
+    checkSdpBasics(jsep.sdp);
     if (jsep.type === 'answer' && !s.offered) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
-    if (!/^v=0/m.test(jsep.sdp)) throw new JanusError(465, 'JSEP error: invalid SDP');
     const update = s.remote !== undefined;
     s.remote = jsep.sdp;
     if (jsep.type === 'answer') s.offered = false;
@@ -33,8 +35,9 @@ export class SignallingOnlyMedia implements MediaPort {
     return { type: jsep.type, sdp: jsep.sdp };
   }
 
-  trickle(handle: Handle, candidates: TrickleCandidate[] | 'completed'): void {
-    if (candidates !== 'completed') this.get(handle).trickles += candidates.length;
+  trickle(handle: Handle, request: TrickleRequest): void {
+    // no PeerConnection ever exists here: everything is queued unchecked, as Janus does before one
+    this.get(handle).trickles += Array.isArray(request.candidates) ? request.candidates.length : 1;
   }
 
   hangup(handle: Handle): boolean {

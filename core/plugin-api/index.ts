@@ -13,3 +13,4 @@ export * from './eventhandler';
 /** A module's default export: a class with a no-argument constructor. */
 export type ModuleClass<T> = new () => T;
 export * from './validate';
+export * from './json-format';

@@ -71,7 +71,7 @@ export function matchesType(v: unknown, type: ParamType): boolean {
 /**
  * Check `obj` against `params` in order; the first problem wins, as in Janus:
  * `Missing mandatory element (<name>)` or `Invalid element type (<name> should be <type>)`.
- * A JSON `null` value counts as absent.
+ * A JSON `null` counts as present (and of the wrong type), as in Janus.
  */
 export function validateParams(
   obj: JsonObject,
@@ -82,7 +82,7 @@ export function validateParams(
 ): ValidationFailure | undefined {
   for (const p of params) {
     const v = obj[p.name];
-    if (v === undefined || v === null) {
+    if (v === undefined) {
       if (p.required) return { code: missingCode, reason: formats.missing(p.name) };
       continue;
     }

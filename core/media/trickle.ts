@@ -1,0 +1,55 @@
+import { isJsonObject, prefixedFormats, validateParams, type JsonObject, type ValidationFailure } from '../plugin-api';
+import type { TrickleCandidate } from './media-port';
+
+/** A `trickle` request's payload as the client sent it (exactly one of the two is set). */
+export interface TrickleRequest {
+  candidate?: unknown;
+  candidates?: unknown;
+  /** Wall-clock ms when it arrived (queued candidates expire after `candidates_timeout`). */
+  received: number;
+}
+
+const candidateParams = [
+  { name: 'sdpMid', type: 'string' },
+  { name: 'sdpMLineIndex', type: 'positiveInteger' },
+  { name: 'candidate', type: 'string', required: true },
+] as const;
+const trickleFormats = prefixedFormats('Trickle error: ');
+
+/** Anything that is not an object, or that has `completed`, ends the candidates (as Janus). */
+export function isEndOfCandidates(c: unknown): boolean {
+  return !isJsonObject(c) || 'completed' in c;
+}
+
+/** Janus's checks on one candidate being applied: types, and an m-line reference. */
+export function checkCandidate(c: JsonObject): ValidationFailure | undefined {
+  const bad = validateParams(c, candidateParams, 456, 467, trickleFormats);
+  if (bad) return bad;
+  if (c.sdpMid === undefined && c.sdpMLineIndex === undefined) {
+    return { code: 456, reason: 'Trickle error: missing mandatory element (sdpMid or sdpMLineIndex)' };
+  }
+  return undefined;
+}
+
+/**
+ * Split a trickle request into good candidates and an end-of-candidates flag. Problems inside a
+ * `candidates` array are skipped, as in Janus; a bad single `candidate` is returned as `error`.
+ */
+export function splitTrickle(req: TrickleRequest): { candidates: TrickleCandidate[]; completed: boolean; error?: ValidationFailure } {
+  if (req.candidate !== undefined) {
+    if (isEndOfCandidates(req.candidate)) return { candidates: [], completed: true };
+    const error = checkCandidate(req.candidate as JsonObject);
+    if (error) return { candidates: [], completed: false, error };
+    return { candidates: [req.candidate as unknown as TrickleCandidate], completed: false };
+  }
+  if (!Array.isArray(req.candidates)) {
+    return { candidates: [], completed: false, error: { code: 467, reason: 'candidates is not an array' } };
+  }
+  const out: TrickleCandidate[] = [];
+  let completed = false;
+  for (const c of req.candidates) {
+    if (isEndOfCandidates(c)) completed = true;
+    else if (!checkCandidate(c as JsonObject)) out.push(c as unknown as TrickleCandidate);
+  }
+  return { candidates: out, completed };
+}
