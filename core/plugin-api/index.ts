@@ -14,3 +14,4 @@ export * from './eventhandler';
 export type ModuleClass<T> = new () => T;
 export * from './validate';
 export * from './json-format';
+export * from './json-parse';

@@ -1,0 +1,420 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import {
+  formatJson,
+  isJsonObject,
+  parseJsonStyle,
+  parseRequestJson,
+  type ConfigView,
+  type JanusMessage,
+  type JsonObject,
+  type JsonStyle,
+  type ModuleInfo,
+  type Transport,
+  type TransportClient,
+  type TransportContext,
+  type TransportGateway,
+} from '../../core/plugin-api';
+import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
+import { LongPollQueues } from './long-poll';
+
+const known = {
+  general: ['events', 'json', 'base_path', 'http', 'port', 'interface', 'ip', 'https', 'secure_port', 'secure_interface',
+    'secure_ip', 'acl', 'acl_forwarded', 'admin_acl_forwarded', 'mhd_connection_limit', 'mhd_debug', 'max_body_size', 'demos_folder'],
+  admin: ['admin_base_path', 'admin_http', 'admin_port', 'admin_interface', 'admin_ip', 'admin_https', 'admin_secure_port',
+    'admin_secure_interface', 'admin_secure_ip', 'admin_acl', 'admin_acl_forwarded'],
+  cors: ['allow_origin', 'enforce_cors'],
+  certificates: ['cert_pem', 'cert_key', 'cert_pwd', 'ciphers'],
+};
+
+/** A POST whose reply takes longer than this gets its connection closed with no body (as Janus). */
+const REPLY_TIMEOUT_MS = 10_000;
+
+interface Listener {
+  server: http.Server;
+  sockets: Set<net.Socket>;
+  admin: boolean;
+  secure: boolean;
+}
+
+/** Janus REST API over HTTP(S): REST paths, long-poll GETs, CORS, and the Admin API on its own port. */
+export default class HttpTransport implements Transport {
+  readonly kind = 'transport' as const;
+  readonly info: ModuleInfo = {
+    package: 'janus.transport.http',
+    name: 'JANUS REST (HTTP/HTTPS) transport plugin',
+    author: 'janus-ts',
+    description: 'This transport plugin adds REST (HTTP/HTTPS) support to the Janus API.',
+    version: 2,
+    versionString: '0.0.2',
+  };
+
+  private gateway!: TransportGateway;
+  private log!: TransportContext['logger'];
+  private json: JsonStyle = 'indented';
+  private events = true;
+  private basePath = '/janus';
+  private adminBasePath = '/admin';
+  private acl: string[] = [];
+  private adminAcl: string[] = [];
+  private allowOrigin?: string;
+  private enforceCors = false;
+  private maxBody = 16 * 1024 * 1024;
+  private readonly listeners: Listener[] = [];
+  private readonly queues = new LongPollQueues();
+  /** Owner of every session created over HTTP (events go to its per-session queues). */
+  private readonly client: TransportClient;
+  private readonly adminClient: TransportClient;
+
+  constructor() {
+    const queues = this.queues;
+    this.client = {
+      transport: this,
+      sendEvent: (m) => {
+        if (typeof m.session_id === 'number' && !queues.push(m.session_id, m)) {
+          this.log?.debug({ session: m.session_id }, 'Event for a session without a queue dropped');
+        }
+      },
+      sessionCreated: (id) => queues.open(id),
+      sessionClaimed: (id) => queues.open(id),
+      sessionOver: (id) => queues.close(id),
+    };
+    this.adminClient = { transport: this, sendEvent: () => {} };
+  }
+
+  isJanusApiEnabled(): boolean {
+    return this.listeners.some((l) => !l.admin);
+  }
+
+  isAdminApiEnabled(): boolean {
+    return this.listeners.some((l) => l.admin);
+  }
+
+  async init(ctx: TransportContext): Promise<boolean> {
+    const cfg = ctx.config;
+    this.gateway = ctx.gateway;
+    this.log = ctx.logger;
+    for (const [cat, keys] of Object.entries(known)) cfg.warnUnknown(cat, keys);
+    this.json = parseJsonStyle(cfg.getString('general', 'json'));
+    this.events = cfg.getBool('general', 'events', true);
+    this.basePath = normalizeBase(cfg.getString('general', 'base_path') ?? '/janus');
+    this.adminBasePath = normalizeBase(cfg.getString('admin', 'admin_base_path') ?? '/admin');
+    this.acl = cfg.getList('general', 'acl');
+    this.adminAcl = cfg.getList('admin', 'admin_acl');
+    this.allowOrigin = cfg.getString('cors', 'allow_origin');
+    this.enforceCors = cfg.getBool('cors', 'enforce_cors', false);
+    this.maxBody = cfg.getInt('general', 'max_body_size') ?? this.maxBody;
+
+    const wanted: Array<{ admin: boolean; secure: boolean; port: number; host?: string }> = [];
+    if (cfg.getBool('general', 'http', true)) {
+      wanted.push({ admin: false, secure: false, port: cfg.getInt('general', 'port') ?? 8088, host: bindAddress(cfg.getString('general', 'ip'), cfg.getString('general', 'interface')) });
+    }
+    if (cfg.getBool('general', 'https', false)) {
+      wanted.push({ admin: false, secure: true, port: cfg.getInt('general', 'secure_port') ?? 8089, host: bindAddress(cfg.getString('general', 'secure_ip'), cfg.getString('general', 'secure_interface')) });
+    }
+    if (cfg.getBool('admin', 'admin_http', false)) {
+      wanted.push({ admin: true, secure: false, port: cfg.getInt('admin', 'admin_port') ?? 7088, host: bindAddress(cfg.getString('admin', 'admin_ip'), cfg.getString('admin', 'admin_interface')) });
+    }
+    if (cfg.getBool('admin', 'admin_https', false)) {
+      wanted.push({ admin: true, secure: true, port: cfg.getInt('admin', 'admin_secure_port') ?? 7889, host: bindAddress(cfg.getString('admin', 'admin_secure_ip'), cfg.getString('admin', 'admin_secure_interface')) });
+    }
+    if (wanted.length === 0) {
+      this.log.warn('No HTTP/HTTPS server enabled, not loading');
+      return false;
+    }
+    const tls = wanted.some((w) => w.secure) ? loadTls(cfg) : undefined;
+    try {
+      for (const w of wanted) {
+        const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res, w.admin);
+        const server = w.secure ? https.createServer(tls!, handler) : http.createServer(handler);
+        const sockets = new Set<net.Socket>();
+        server.on('connection', (s: net.Socket) => {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+        });
+        // a long poll lasts 30 s: keep sockets longer than that
+        server.keepAliveTimeout = 5_000;
+        server.requestTimeout = 0;
+        await listen(server, w.port, w.host, `${w.admin ? 'Admin ' : ''}HTTP${w.secure ? 'S' : ''}`);
+        this.listeners.push({ server, sockets, admin: w.admin, secure: w.secure });
+        this.log.info({ port: w.port, host: w.host ?? '*', admin: w.admin, secure: w.secure }, `${w.admin ? 'Admin' : 'Janus'} API on HTTP${w.secure ? 'S' : ''} ready`);
+      }
+    } catch (err) {
+      await this.destroy();
+      throw err;
+    }
+    return true;
+  }
+
+  async destroy(): Promise<void> {
+    this.queues.closeAll();
+    await Promise.all(this.listeners.splice(0).map((l) => closeServer(l.server, l.sockets)));
+  }
+
+  queryTransport(request: unknown): JsonObject {
+    if (!isJsonObject(request) || typeof request.request !== 'string') return { error_code: 411, error: 'Missing mandatory element (request)' };
+    if (request.request === 'configure') {
+      if (request.events !== undefined) this.events = request.events === true;
+      if (typeof request.json === 'string') this.json = parseJsonStyle(request.json, this.json);
+      return { result: 200 };
+    }
+    if (request.request === 'connections') {
+      const count = (admin: boolean, secure: boolean) =>
+        this.listeners.filter((l) => l.admin === admin && l.secure === secure).reduce((n, l) => n + l.sockets.size, 0);
+      return { result: 200, connections: { http: count(false, false), https: count(false, true), admin_http: count(true, false), admin_https: count(true, true) } };
+    }
+    return { error_code: 412, error: `Unsupported request ${request.request}` };
+  }
+
+  // --- request handling ---
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, admin: boolean): void {
+    try {
+      this.route(req, res, admin);
+    } catch (err) {
+      this.log.error({ err }, 'HTTP request handling failed');
+      if (!res.headersSent) this.empty(res, 500);
+    }
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse, admin: boolean): void {
+    const ip = req.socket.remoteAddress;
+    if (!aclAllows(admin ? this.adminAcl : this.acl, ip)) {
+      this.empty(res, 403);
+      return;
+    }
+    this.cors(req, res);
+    if (this.enforceCors && this.allowOrigin) {
+      const origin = req.headers.origin ?? req.headers.referer;
+      if (!origin || !origin.startsWith(this.allowOrigin)) {
+        this.empty(res, 403);
+        return;
+      }
+    }
+    if (this.events && this.gateway.eventsEnabled()) {
+      this.gateway.notifyEvent(this, undefined, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 });
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
+    if (!parts || parts.length > 2) {
+      this.empty(res, 404);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      const acrm = req.headers['access-control-request-method'];
+      const acrh = req.headers['access-control-request-headers'];
+      if (acrm) res.setHeader('Access-Control-Allow-Methods', acrm);
+      if (acrh) res.setHeader('Access-Control-Allow-Headers', acrh);
+      this.empty(res, 200);
+      return;
+    }
+    if (method === 'GET' || method === 'HEAD') {
+      this.get(req, res, url, parts, admin);
+      return;
+    }
+    if (method !== 'POST') {
+      this.sendJson(res, errorJson(450, `Unsupported method ${method}`));
+      return;
+    }
+    if (parts.length === 1 && parts[0] === 'info') {
+      if (admin) this.sendJson(res, errorJson(450, 'Use GET for the info endpoint'));
+      else this.empty(res, 400);
+      return;
+    }
+    this.readBody(req, res, (body) => this.post(req, res, body, parts, admin));
+  }
+
+  private get(req: http.IncomingMessage, res: http.ServerResponse, url: URL, parts: string[], admin: boolean): void {
+    if (parts.length === 1 && parts[0] === 'info') {
+      this.forward(req, res, { janus: 'info', transaction: randomTransaction() }, admin);
+      return;
+    }
+    if (admin) {
+      this.sendJson(res, errorJson(454, 'Request payload missing'));
+      return;
+    }
+    const sessionId = parts.length ? parseId(parts[0]) : 0;
+    if (sessionId === 0) {
+      this.empty(res, 404);
+      return;
+    }
+    const q = url.searchParams;
+    const secretNeeded = this.gateway.isApiSecretNeeded();
+    const tokenNeeded = this.gateway.isAuthTokenNeeded();
+    if ((secretNeeded || tokenNeeded) &&
+      !((secretNeeded && this.gateway.isApiSecretValid(q.get('apisecret') ?? undefined)) ||
+        (tokenNeeded && this.gateway.isAuthTokenValid(q.get('token') ?? undefined)))) {
+      this.empty(res, 403);
+      return;
+    }
+    // every GET counts as activity on the session, like a keepalive
+    const keepalive: JsonObject = { janus: 'keepalive', session_id: sessionId, transaction: randomTransaction() };
+    if (secretNeeded) keepalive.apisecret = q.get('apisecret') ?? undefined;
+    if (tokenNeeded) keepalive.token = q.get('token') ?? undefined;
+    this.gateway.incomingRequest({ client: this.client, admin: false, message: keepalive, reply: () => {} });
+    if (parts.length === 2) {
+      res.setHeader('Location', `${this.basePath === '/' ? '' : this.basePath}/${parts[0]}`);
+      this.empty(res, 302);
+      return;
+    }
+    const maxevRaw = parseInt(q.get('maxev') ?? '1', 10);
+    const maxev = Number.isFinite(maxevRaw) && maxevRaw >= 1 ? maxevRaw : 1;
+    const cancel = this.queues.poll(sessionId, maxev, (events) => {
+      const list = events ?? [{ janus: 'keepalive' }];
+      this.sendJson(res, maxev > 1 ? list : list[0]);
+    });
+    if (!cancel) {
+      this.empty(res, 404);
+      return;
+    }
+    res.on('close', cancel);
+  }
+
+  private post(req: http.IncomingMessage, res: http.ServerResponse, body: string, parts: string[], admin: boolean): void {
+    const parsed = parseRequestJson(body);
+    if (!parsed.ok) {
+      this.sendJson(res, errorJson(454, `JSON error: on line ${parsed.line}: ${parsed.text}`));
+      return;
+    }
+    if (!isJsonObject(parsed.value)) {
+      this.sendJson(res, errorJson(455, 'JSON error: not an object'));
+      return;
+    }
+    const message = parsed.value;
+    const sessionId = parts.length > 0 ? parseId(parts[0]) : 0;
+    const handleId = parts.length > 1 ? parseId(parts[1]) : 0;
+    if (sessionId > 0) {
+      if (message.session_id !== undefined && message.session_id !== sessionId) {
+        this.sendJson(res, errorJson(457, 'Conflicting session ID (payload and path)'));
+        return;
+      }
+      message.session_id = sessionId;
+      if (handleId > 0) {
+        if (message.handle_id !== undefined && message.handle_id !== handleId) {
+          this.sendJson(res, errorJson(457, 'Conflicting handle ID (payload and path)'));
+          return;
+        }
+        message.handle_id = handleId;
+      }
+    }
+    this.forward(req, res, message, admin);
+  }
+
+  /** Hand a request to the core and answer with its reply (or close after 10 s, as Janus). */
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, message: JsonObject, admin: boolean): void {
+    let answered = false;
+    const timer = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      res.destroy();
+    }, REPLY_TIMEOUT_MS);
+    this.gateway.incomingRequest({
+      client: admin ? this.adminClient : this.client,
+      admin,
+      message,
+      reply: (m: JanusMessage) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        this.sendJson(res, m);
+      },
+    });
+  }
+
+  private readBody(req: http.IncomingMessage, res: http.ServerResponse, done: (body: string) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > this.maxBody) {
+        if (!tooBig) {
+          tooBig = true;
+          this.sendJson(res, errorJson(454, `JSON error: request payload too large (more than ${this.maxBody} bytes)`), 413);
+          req.resume();
+        }
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooBig) return;
+      if (size === 0) {
+        // Janus drops a POST without a payload: no response at all
+        res.destroy();
+        return;
+      }
+      done(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  private cors(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.setHeader('Access-Control-Allow-Origin', this.allowOrigin ?? '*');
+    res.setHeader('Access-Control-Max-Age', '86400');
+    if (this.allowOrigin) {
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Vary', 'Origin');
+    }
+  }
+
+  private sendJson(res: http.ServerResponse, body: unknown, status = 200): void {
+    if (res.headersSent || res.destroyed) return;
+    const text = formatJson(body, this.json);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(res.req.method === 'HEAD' ? undefined : text);
+  }
+
+  private empty(res: http.ServerResponse, status: number): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'Content-Length': 0 });
+    res.end();
+  }
+}
+
+function loadTls(cfg: ConfigView): https.ServerOptions {
+  const cert = cfg.getString('certificates', 'cert_pem');
+  const key = cfg.getString('certificates', 'cert_key');
+  if (!cert || !key) throw new Error('HTTPS needs certificates.cert_pem and certificates.cert_key');
+  return {
+    cert: fs.readFileSync(cert),
+    key: fs.readFileSync(key),
+    passphrase: cfg.getString('certificates', 'cert_pwd'),
+    ciphers: cfg.getString('certificates', 'ciphers'),
+  };
+}
+
+function normalizeBase(p: string): string {
+  let b = p.trim();
+  if (!b.startsWith('/')) b = `/${b}`;
+  while (b.length > 1 && b.endsWith('/')) b = b.slice(0, -1);
+  return b;
+}
+
+/** Path components after the base path; undefined when the path is not under it. */
+function splitPath(pathname: string, base: string): string[] | undefined {
+  let rest: string;
+  if (base === '/') rest = pathname;
+  else if (pathname === base) rest = '';
+  else if (pathname.startsWith(`${base}/`)) rest = pathname.slice(base.length);
+  else return undefined;
+  return rest.split('/').filter((p) => p.length > 0);
+}
+
+/** Janus reads path IDs with strtoull: leading digits, anything else is 0. */
+function parseId(s: string): number {
+  const m = /^\d+/.exec(s);
+  return m ? Number(m[0]) : 0;
+}
+
+function errorJson(code: number, reason: string): JanusMessage {
+  return { janus: 'error', error: { code, reason } };
+}
+
+function randomTransaction(): string {
+  return randomBytes(9).toString('base64').replace(/[+/]/g, 'x').slice(0, 12);
+}
