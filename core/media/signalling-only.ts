@@ -25,10 +25,12 @@ export class SignallingOnlyMedia implements MediaPort {
     const update = s.remote !== undefined;
     s.remote = jsep.sdp;
     if (jsep.type === 'answer') s.offered = false;
-    return { type: jsep.type as 'offer' | 'answer', sdp: jsep.sdp, ...(update ? { update: true } : {}) };
+    return { type: jsep.type as 'offer' | 'answer', sdp: jsep.sdp, media: [], ...(update ? { update: true } : {}) };
   }
 
   async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
+    // without a media stack only a plugin-written SDP can be sent
+    if (!jsep.sdp) throw new JanusError(465, 'No media stack to write the SDP');
     const s = this.get(handle);
     s.local = jsep.sdp;
     if (jsep.type === 'offer') s.offered = true;
