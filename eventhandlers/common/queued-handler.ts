@@ -46,6 +46,8 @@ export abstract class QueuedEventHandler implements EventHandler {
   protected json: JsonStyle = 'indented';
   protected grouping = true;
   protected log!: ModuleLogger;
+  /** False for backends that publish every event on its own (MQTT): `grouping` is then ignored. */
+  protected readonly canGroup: boolean = true;
   protected delivery!: Delivery;
 
   /** Read the handler's own keys; return false (after logging why) to stay unloaded. */
@@ -68,6 +70,10 @@ export abstract class QueuedEventHandler implements EventHandler {
     return undefined;
   }
   protected applyTweak(_req: JsonObject): void {}
+  /** Config key holding the queue cap (the WebSocket handler also takes Janus's own name for it). */
+  protected eventsCapKey(): string {
+    return 'events_cap';
+  }
 
   async init(ctx: ModuleContext): Promise<boolean> {
     const c = ctx.config;
@@ -78,7 +84,8 @@ export abstract class QueuedEventHandler implements EventHandler {
     this.json = parseJsonStyle(c.getString('general', 'json'));
     this.grouping = c.getBool('general', 'grouping', true);
     if (!this.configure(c, ctx)) return false;
-    let cap = c.getInt('general', 'events_cap') ?? DEFAULT_CAP;
+    if (!this.canGroup) this.grouping = false;
+    let cap = c.getInt('general', this.eventsCapKey()) ?? c.getInt('general', 'events_cap') ?? DEFAULT_CAP;
     if (cap <= 0 || cap > MAX_CAP) {
       this.log.warn({ events_cap: cap, used: MAX_CAP }, 'events_cap out of range (0 would mean unbounded): using the ceiling');
       cap = MAX_CAP;
@@ -128,7 +135,7 @@ export abstract class QueuedEventHandler implements EventHandler {
     const specific = this.checkTweak(request);
     if (specific) return specific;
     if (typeof request.events === 'string') this.eventsMask = parseEventMask(request.events);
-    if (typeof request.grouping === 'boolean') {
+    if (typeof request.grouping === 'boolean' && this.canGroup) {
       this.grouping = request.grouping;
       this.delivery.tune({ batchMax: this.grouping ? GROUP_MAX : 1 });
     }
