@@ -70,6 +70,10 @@ export abstract class QueuedEventHandler implements EventHandler {
     return undefined;
   }
   protected applyTweak(_req: JsonObject): void {}
+  /** Most events handed to one `sendBatch` (one message when grouping). */
+  protected batchMax(): number {
+    return this.grouping ? GROUP_MAX : 1;
+  }
   /** Config key holding the queue cap (the WebSocket handler also takes Janus's own name for it). */
   protected eventsCapKey(): string {
     return 'events_cap';
@@ -91,7 +95,7 @@ export abstract class QueuedEventHandler implements EventHandler {
       cap = MAX_CAP;
     }
     this.delivery = new Delivery(
-      { cap, batchMax: this.grouping ? GROUP_MAX : 1, ...this.retryPolicy(c) },
+      { cap, batchMax: this.batchMax(), ...this.retryPolicy(c) },
       (batch) => this.sendBatch(batch),
       this.log,
     );
@@ -137,7 +141,7 @@ export abstract class QueuedEventHandler implements EventHandler {
     if (typeof request.events === 'string') this.eventsMask = parseEventMask(request.events);
     if (typeof request.grouping === 'boolean' && this.canGroup) {
       this.grouping = request.grouping;
-      this.delivery.tune({ batchMax: this.grouping ? GROUP_MAX : 1 });
+      this.delivery.tune({ batchMax: this.batchMax() });
     }
     this.applyTweak(request);
     this.log.info({ tweak: Object.keys(request).filter((k) => k !== 'request') }, 'Settings changed by Admin API');
