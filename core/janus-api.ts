@@ -108,6 +108,7 @@ export class JanusApi {
       if (!this.settings.acceptNewSessions) return errorReply(0, tx, 472);
       if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(0, tx, 403);
       const wanted = isJsonInteger(root.id) ? root.id : undefined;
+      if (wanted && this.sessions.get(wanted)) return errorReply(wanted, tx, 468, 'Session ID already in use');
       const session = this.sessions.create(req.client, wanted);
       return { ...reply('success', 0, tx), data: { id: session.id } };
     }

@@ -199,11 +199,13 @@ export default class HttpTransport implements Transport {
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
+    const method = req.method ?? 'GET';
     if (!parts || parts.length > 2) {
-      this.empty(res, 404);
+      // Janus answers GETs outside its paths with 404 and drops anything else
+      if (method === 'GET' || method === 'HEAD') this.empty(res, 404);
+      else res.destroy();
       return;
     }
-    const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       const acrm = req.headers['access-control-request-method'];
       const acrh = req.headers['access-control-request-headers'];
@@ -217,7 +219,9 @@ export default class HttpTransport implements Transport {
       return;
     }
     if (method !== 'POST') {
-      this.sendJson(res, errorJson(450, `Unsupported method ${method}`));
+      // as Janus: an unsupported method with a body is dropped, without one it gets 450
+      if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) res.destroy();
+      else this.sendJson(res, errorJson(450, `Unsupported method ${method}`));
       return;
     }
     if (parts.length === 1 && parts[0] === 'info') {
@@ -416,5 +420,5 @@ function errorJson(code: number, reason: string): JanusMessage {
 }
 
 function randomTransaction(): string {
-  return randomBytes(9).toString('base64').replace(/[+/]/g, 'x').slice(0, 12);
+  return randomBytes(12).toString('base64').replace(/[+/]/g, 'x').slice(0, 11);
 }

@@ -197,10 +197,15 @@ export default class WebSocketsTransport implements Transport {
 
   private onFrame(client: WsClient, text: string, admin: boolean): void {
     const parsed = parseRequestStream(text);
+    if (!parsed.ok && admin) {
+      // Janus hands the Admin API an empty request: it fails on the missing transaction (456)
+      this.gateway.incomingRequest({ client, admin, message: undefined, reply: (m) => this.send(client, m) });
+      return;
+    }
     if (!parsed.ok) {
       this.send(client, {
         janus: 'error',
-        error: { code: 454, reason: `Invalid ${admin ? 'Admin' : 'Janus'} API request - <string>(${parsed.line},${parsed.column}): ${parsed.text}` },
+        error: { code: 454, reason: `Invalid Janus API request - <string>(${parsed.line},${parsed.column}): ${parsed.text}` },
       });
       return;
     }
