@@ -102,6 +102,14 @@ describe('Janus API over HTTP', function () {
       assert.equal((await post(janus(), { janus: 'ping', transaction: 'after' })).json.janus, 'pong');
     });
 
+    it('a body over max_body_size gets HTTP 413 with a JSON 454, and the server goes on', async () => {
+      const r = await post(janus(), `{"janus":"ping","transaction":"big","pad":"${'x'.repeat(17 * 1024 * 1024)}"}`);
+      assert.equal(r.status, 413);
+      assert.deepEqual(r.json, { janus: 'error', error: { code: 454, reason: 'JSON error: request payload too large (more than 16777216 bytes)' } });
+      const ok = await post(janus(), `{"janus":"ping","transaction":"big","pad":"${'x'.repeat(8 * 1024 * 1024)}"}`);
+      assert.deepEqual(ok.json, { janus: 'pong', transaction: 'big' });
+    });
+
     it('other methods: DELETE gets 450, OPTIONS echoes the CORS request headers', async () => {
       assert.deepEqual((await request('DELETE', janus())).json, { janus: 'error', error: { code: 450, reason: 'Unsupported method DELETE' } });
       const o = await request('OPTIONS', janus(), undefined, { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-foo' });

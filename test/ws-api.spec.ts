@@ -122,6 +122,16 @@ describe('Janus API over WebSocket', function () {
     await b.close();
   });
 
+  it('a frame over max_message_size closes only that socket', async () => {
+    const big = await WsClient.connect(t.ports.ws);
+    const other = await WsClient.connect(t.ports.ws);
+    const closed = new Promise<number>((resolve) => big.ws.once('close', (code) => resolve(code)));
+    big.sendRaw(`{"janus":"ping","transaction":"huge","pad":"${'x'.repeat(17 * 1024 * 1024)}"}`);
+    assert.equal(await closed, 1009);
+    assert.equal((await other.request({ janus: 'ping' })).janus, 'pong');
+    await other.close();
+  });
+
   it('Admin API over WebSocket needs janus-admin-protocol and the admin secret', async () => {
     await assert.rejects(WsClient.connect(t.ports.adminWs, 'janus-protocol'));
     const c = await WsClient.connect(t.ports.adminWs, 'janus-admin-protocol');
