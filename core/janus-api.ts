@@ -5,7 +5,7 @@ import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
 import { ModuleRegistry } from './modules/registry';
-import { reply, errorReply, idText, requestIds } from './replies';
+import { answer, reply, errorReply, idText, requestIds } from './replies';
 import { ServerInfo } from './server-info';
 import type { Session } from './session';
 import { Sessions } from './sessions';
@@ -69,25 +69,9 @@ export class JanusApi {
   }
 
   /** Process one request and send its reply; events it causes follow the reply. */
-  async handle(req: IncomingRequest): Promise<void> {
+  handle(req: IncomingRequest): Promise<void> {
     const gated: Handle[] = [];
-    let out: JanusMessage;
-    try {
-      out = await this.process(req, gated);
-    } catch (err) {
-      const { sessionId } = requestIds(req.message);
-      const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
-      if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
-      else {
-        this.log.error({ err }, 'Unexpected failure processing a request');
-        out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
-      }
-    }
-    try {
-      req.reply(out);
-    } finally {
-      for (const h of gated) h.closeGate();
-    }
+    return answer(req, () => this.process(req, gated), this.log, () => gated.forEach((h) => h.closeGate()));
   }
 
   private async process(req: IncomingRequest, gated: Handle[]): Promise<JanusMessage> {

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
@@ -8,7 +7,6 @@ import {
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
-  type ConfigView,
   type JanusMessage,
   type JsonObject,
   type JsonStyle,
@@ -19,6 +17,7 @@ import {
   type TransportGateway,
 } from '../../core/plugin-api';
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
+import { loadTls } from '../common/tls';
 import { LongPollQueues } from './long-poll';
 
 const known = {
@@ -125,7 +124,7 @@ export default class HttpTransport implements Transport {
       this.log.warn('No HTTP/HTTPS server enabled, not loading');
       return false;
     }
-    const tls = wanted.some((w) => w.secure) ? loadTls(cfg) : undefined;
+    const tls = wanted.some((w) => w.secure) ? loadTls(cfg, 'HTTPS') : undefined;
     try {
       for (const w of wanted) {
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res, w.admin);
@@ -378,18 +377,6 @@ export default class HttpTransport implements Transport {
     res.writeHead(status, { 'Content-Length': 0 });
     res.end();
   }
-}
-
-function loadTls(cfg: ConfigView): https.ServerOptions {
-  const cert = cfg.getString('certificates', 'cert_pem');
-  const key = cfg.getString('certificates', 'cert_key');
-  if (!cert || !key) throw new Error('HTTPS needs certificates.cert_pem and certificates.cert_key');
-  return {
-    cert: fs.readFileSync(cert),
-    key: fs.readFileSync(key),
-    passphrase: cfg.getString('certificates', 'cert_pwd'),
-    ciphers: cfg.getString('certificates', 'ciphers'),
-  };
 }
 
 function normalizeBase(p: string): string {

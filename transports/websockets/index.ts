@@ -8,7 +8,6 @@ import {
   isJsonObject,
   parseJsonStyle,
   parseRequestStream,
-  type ConfigView,
   type JanusMessage,
   type JsonObject,
   type JsonStyle,
@@ -19,6 +18,7 @@ import {
   type TransportGateway,
 } from '../../core/plugin-api';
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
+import { loadTls } from '../common/tls';
 
 const known = {
   general: ['events', 'json', 'pingpong_trigger', 'pingpong_timeout', 'ws', 'ws_port', 'ws_interface', 'ws_ip', 'ws_unix',
@@ -126,7 +126,7 @@ export default class WebSocketsTransport implements Transport {
       this.log.warn('No WebSockets server enabled, not loading');
       return false;
     }
-    const tls = wanted.some((w) => w.secure) ? loadTls(cfg) : undefined;
+    const tls = wanted.some((w) => w.secure) ? loadTls(cfg, 'Secure WebSockets') : undefined;
     try {
       for (const w of wanted) await this.start(w, tls);
     } catch (err) {
@@ -257,11 +257,4 @@ export default class WebSocketsTransport implements Transport {
     }
     return { error_code: 412, error: `Unsupported request ${request.request}` };
   }
-}
-
-function loadTls(cfg: ConfigView): https.ServerOptions {
-  const cert = cfg.getString('certificates', 'cert_pem');
-  const key = cfg.getString('certificates', 'cert_key');
-  if (!cert || !key) throw new Error('Secure WebSockets need certificates.cert_pem and certificates.cert_key');
-  return { cert: fs.readFileSync(cert), key: fs.readFileSync(key), passphrase: cfg.getString('certificates', 'cert_pwd') };
 }
