@@ -11,7 +11,6 @@ import { ServerInfo } from './server-info';
 import { Sessions } from './sessions';
 import {
   EventType,
-  JanusError,
   isJsonInteger,
   isJsonObject,
   validateParams,

@@ -11,7 +11,6 @@ import type { Session } from './session';
 import { Sessions } from './sessions';
 import {
   EventType,
-  JanusError,
   isJsonInteger,
   isJsonObject,
   prefixedFormats,
