@@ -93,14 +93,20 @@ async function ensurePortFree(port: number, what: string): Promise<void> {
   if (await portOpen(port)) throw new Error(`${what}: port ${port} is already in use (a broker left over from another run?)`);
 }
 
-/** mosquitto on 127.0.0.1:`port`, anonymous, no persistence (a restart loses subscriptions: clients must re-subscribe). */
-export async function startMosquitto(opts: { port: number; dir?: string }): Promise<RunningBroker> {
+/**
+ * mosquitto on 127.0.0.1:`port`, anonymous. Without `persistence` a restart loses every session
+ * and subscription (clients must subscribe again); with it, sessions of `clean: false` clients,
+ * their subscriptions and queued QoS>0 messages survive a restart (saved in `dir` on SIGTERM).
+ */
+export async function startMosquitto(opts: { port: number; dir?: string; persistence?: boolean }): Promise<RunningBroker> {
   requireBinary(MOSQUITTO, 'mosquitto');
   const dir = opts.dir ?? `/tmp/mosquitto-${opts.port}`;
   fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(path.join(dir, 'mosquitto.db'), { force: true }); // a fresh broker: no state from an earlier run
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${opts.port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  fs.chmodSync(dir, 0o755);
+  const persist = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 0\n` : 'persistence false\n';
+  fs.writeFileSync(conf, `listener ${opts.port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n${persist}`);
+  fs.chmodSync(dir, 0o777); // mosquitto drops root for user mosquitto and must write its database here
   fs.chmodSync(conf, 0o644);
   let child: ChildProcess | undefined;
   let output = '';

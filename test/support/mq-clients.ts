@@ -147,6 +147,9 @@ export class MqttBackend {
       reconnectPeriod: 20,
     });
     client.on('error', () => undefined);
+    const noDelay = () => (client.stream as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+    noDelay();
+    client.on('connect', noDelay);
     const b = new MqttBackend(client, opts);
     client.on('message', (topic, payload, packet) => {
       const p = packet.properties;
