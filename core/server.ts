@@ -160,16 +160,22 @@ export class JanusServer {
       },
       'Janus-compatible server started',
     );
-    bus.emit(EventType.CORE, 1, undefined, undefined, undefined, { status: 'started', info: c.resolve(ServerInfo).build('') });
+    bus.emit(EventType.CORE, 1, undefined, undefined, undefined, { status: 'started', info: c.resolve(ServerInfo).build() });
   }
 
-  /** Graceful stop: sessions destroyed (handles detached), transports closed, modules destroyed. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: sessions destroyed (handles detached), transports closed, modules destroyed.
+   * `signum` goes in the core shutdown event (Janus: the signal that stopped it; 0 otherwise).
+   */
+  async stop(signum = 0): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     const log = this.logger.child('core');
     const c = this.container;
-    c.resolve(EventBus).emit(EventType.CORE, 2, undefined, undefined, undefined, { status: 'shutdown', signum: 0 });
+    const bus = c.resolve(EventBus);
+    bus.emit(EventType.CORE, 2, undefined, undefined, undefined, { status: 'shutdown', signum });
+    // as Janus: the shutdown event is the last one handlers get (no session/handle events follow)
+    bus.close();
     await c.resolve(Sessions).shutdown();
     const safely = async (what: string, fn: () => unknown) => {
       try {
