@@ -154,6 +154,22 @@ export class MediaPeer {
     this.negotiated = true;
     this.remoteSdp = sdp;
     this.syncStreams(parsed);
+    if (this.iceRestart) this.restartChecks();
+  }
+
+  /**
+   * werift skips ICE checks when DTLS is already up, so after an ICE restart nothing would
+   * nominate a new pair: start the checks ourselves (DTLS and SRTP carry on over the new pair).
+   */
+  private restartChecks(): void {
+    this.iceRestart = false;
+    for (const d of this.pc.dtlsTransports) {
+      const ice = d.iceTransport;
+      const conn = (ice as unknown as { connection: { nominated?: unknown } }).connection;
+      if (d.state === 'connected' && !conn.nominated) {
+        ice.start().catch((err) => this.listener.failed('ICE failed'));
+      }
+    }
   }
 
   /** Our answer to the client's last offer, m-line by m-line as the plugin decided. */
@@ -187,6 +203,7 @@ export class MediaPeer {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.negotiated = true;
+    if (this.iceRestart) this.restartChecks();
     await this.gathered();
     const sdp = this.finishSdp(this.pc.localDescription!.sdp, rejected, undefined);
     this.localSdp = sdp;
