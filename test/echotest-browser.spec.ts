@@ -39,7 +39,7 @@ describe('EchoTest with headless Chromium and janus.js', function () {
     await new Promise<void>((r) => child.on('exit', () => r()));
     clearTimeout(killer);
     const line = out.trim().split('\n').pop() ?? '';
-    let res: { state: string; error?: string; framesDecoded: number; maxKbpsWithin10s: number; events: string[]; kbps: unknown[] };
+    let res: { state: string; error?: string; framesDecoded: number; maxKbpsWithin10s: number; maxAvailKbpsWithin10s: number; events: string[]; kbps: unknown[] };
     try {
       res = JSON.parse(line);
     } catch {
@@ -49,5 +49,8 @@ describe('EchoTest with headless Chromium and janus.js', function () {
     assert.ok(res.events.includes('webrtcState:true'));
     assert.ok(res.framesDecoded > 0, `framesDecoded ${res.framesDecoded}`);
     assert.ok(res.maxKbpsWithin10s > 300, `Chrome video bitrate stayed at ${res.maxKbpsWithin10s} kbps: ${JSON.stringify(res.kbps)}`);
+    // the TWCC trap: with broken feedback Chrome's estimate sat at ~115 kbps
+    assert.ok(res.maxAvailKbpsWithin10s > 300, `Chrome's estimate stayed at ${res.maxAvailKbpsWithin10s} kbps`);
+    if (process.env.MEDIA_VERBOSE) console.log(JSON.stringify(res.kbps));
   });
 });

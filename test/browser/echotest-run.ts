@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     events: result.events,
     framesDecoded: samples.length ? samples[samples.length - 1].decoded : 0,
     maxKbpsWithin10s: within10.reduce((m, k) => Math.max(m, k.kbps), 0),
+    /** Chrome's own bandwidth estimate (availableOutgoingBitrate of the selected pair). */
+    maxAvailKbpsWithin10s: within10.reduce((m, k) => Math.max(m, k.avail), 0),
     kbps,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
