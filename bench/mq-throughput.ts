@@ -4,13 +4,14 @@
  *
  *   npm run build && node dist/bench/mq-throughput.js [--window 64] [--count 5000] [--seconds 10]
  *
- * Starts its own mosquitto (TCP 20884) and rabbitmq-server (AMQP 20674, epmd 20370) and a server
- * with the RabbitMQ, MQTT and WebSocket (20188) transports, all on 127.0.0.1.
+ * Starts its own mosquitto and rabbitmq-server (free ports in 20900-20999, epmd 20369) and a
+ * server with the RabbitMQ, MQTT and WebSocket transports, all on 127.0.0.1.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { WebSocket } from 'ws';
-import { startMosquitto, startRabbitmq, stopEpmd } from '../test/support/brokers';
+import { freePort, startMosquitto, startRabbitmq, stopEpmd } from '../test/support/brokers';
 import { MqttBackend, RabbitBackend } from '../test/support/mq-clients';
 import { startServer } from '../test/support/mq-harness';
 
@@ -27,9 +28,9 @@ function arg(name: string, def: number): number {
 const WINDOW = arg('window', 64);
 const COUNT = arg('count', 5000);
 const SECONDS = arg('seconds', 10);
-const MQTT_PORT = 20884;
-const RMQ = { port: 20674, nodeName: 'rabbit-mqbench@localhost', dir: '/tmp/mq-rmq-bench', epmdPort: 20370, distPort: 20675 };
-const WS_PORT = 20188;
+let MQTT_PORT = 0;
+const RMQ = { port: 0, nodeName: `rabbit-mqbench-${process.pid}@localhost`, dir: `/tmp/mq-rmq-bench-${process.pid}`, epmdPort: 20369, distPort: 0 };
+let WS_PORT = 0;
 
 class WsRequester implements Requester {
   private pending = new Map<string, (m: Json) => void>();
@@ -102,7 +103,11 @@ async function run(r: Requester, op: Op, count = COUNT): Promise<{ reqs: number;
 }
 
 async function main(): Promise<void> {
-  const mq = await startMosquitto({ port: MQTT_PORT, dir: '/tmp/mq-mosquitto-bench' });
+  MQTT_PORT = await freePort(20900, 20999);
+  WS_PORT = await freePort(20900, 20999, [MQTT_PORT]);
+  RMQ.port = await freePort(20900, 20999, [MQTT_PORT, WS_PORT]);
+  RMQ.distPort = await freePort(20900, 20999, [MQTT_PORT, WS_PORT, RMQ.port]);
+  const mq = await startMosquitto({ port: MQTT_PORT, dir: `/tmp/mq-mosquitto-bench-${process.pid}` });
   const rmq = await startRabbitmq(RMQ);
   const { server } = await startServer({
     'janus.transport.rabbitmq': `general: {\n enabled = true\n host = "127.0.0.1"\n port = ${RMQ.port}\n json = "compact"\n}\n`,
@@ -146,6 +151,8 @@ async function main(): Promise<void> {
   await mq.stop();
   await rmq.stop();
   stopEpmd(RMQ.epmdPort);
+  fs.rmSync(RMQ.dir, { recursive: true, force: true });
+  fs.rmSync(`/tmp/mq-mosquitto-bench-${process.pid}`, { recursive: true, force: true });
 }
 
 main().catch((err) => {

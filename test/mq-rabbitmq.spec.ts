@@ -2,12 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
-import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import * as fs from 'node:fs';
+import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
 import { RabbitBackend, tx, type Received } from './support/mq-clients';
 import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
 
-// our range: AMQP 20672, Erlang distribution 20673, epmd 20369
-const RMQ = { port: 20672, nodeName: 'rabbit-mq@localhost', dir: '/tmp/mq-rmq', epmdPort: 20369, distPort: 20673 };
+// ports in our range (20600-20699), picked free at start: several worktrees may run this suite at once
+const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 20369, distPort: 0 };
 
 const rabbitConf = (extra = '', admin = true) => `general: {
   enabled = true
@@ -33,6 +34,8 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   let backend: RabbitBackend;
 
   before(async () => {
+    RMQ.port = await freePort(20600, 20699);
+    RMQ.distPort = await freePort(20600, 20699, [RMQ.port]);
     broker = await startRabbitmq(RMQ);
     ({ server } = await startServer({ 'janus.transport.rabbitmq': rabbitConf() }));
     backend = await RabbitBackend.connect({ port: RMQ.port });
@@ -43,6 +46,7 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
     await server?.stop();
     await broker?.stop();
     stopEpmd(RMQ.epmdPort);
+    fs.rmSync(RMQ.dir, { recursive: true, force: true });
   });
 
   const transport = () => server.modules.transports.get('janus.transport.rabbitmq') as Transport;
