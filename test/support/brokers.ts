@@ -180,6 +180,7 @@ export async function startRabbitmq(opts: RabbitOptions): Promise<RunningBroker>
     RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
     RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    ERL_CRASH_DUMP: path.join(dir, 'erl_crash.dump'), // not in the caller's working directory
   };
   let child: ChildProcess | undefined;
   let output = '';
@@ -205,7 +206,7 @@ export async function startRabbitmq(opts: RabbitOptions): Promise<RunningBroker>
     async start() {
       await ensurePortFree(opts.port, 'rabbitmq-server');
       output = '';
-      child = spawn(RABBITMQ_SERVER, [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(RABBITMQ_SERVER, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       debug('rabbitmq-server started', child.pid);
       child.once('exit', (code, sig) => debug('rabbitmq-server exited', code, sig));
       started.add(child);
