@@ -2,7 +2,7 @@
  * Request throughput and round-trip latency through the broker transports, side by side with
  * WebSocket: a window of outstanding requests per transport, bounded in count and time.
  *
- *   npm run build && node dist/bench/mq-throughput.js [--window 64] [--count 5000] [--seconds 10]
+ *   npm run build && node dist/bench/mq-throughput.js [--window 64] [--count 5000] [--seconds 10] [--plugin path]
  *
  * Starts its own mosquitto and rabbitmq-server (free ports in 20900-20999, epmd 20369) and a
  * server with the RabbitMQ, MQTT and WebSocket transports, all on 127.0.0.1.
@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { WebSocket } from 'ws';
 import { freePort, startMosquitto, startRabbitmq, stopEpmd } from '../test/support/brokers';
 import { MqttBackend, RabbitBackend } from '../test/support/mq-clients';
-import { startServer } from '../test/support/mq-harness';
+import { startServer, TEST_PLUGIN } from '../test/support/mq-harness';
 
 type Json = Record<string, unknown>;
 interface Requester {
@@ -28,6 +28,8 @@ function arg(name: string, def: number): number {
 const WINDOW = arg('window', 64);
 const COUNT = arg('count', 5000);
 const SECONDS = arg('seconds', 10);
+/** Extra plugin modules to load (e.g. a VideoRoom build for the `list` row): `--plugin path`. */
+const EXTRA_PLUGINS = process.argv.flatMap((a, i) => (a === '--plugin' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 let MQTT_PORT = 0;
 const RMQ = { port: 0, nodeName: `rabbit-mqbench-${process.pid}@localhost`, dir: `/tmp/mq-rmq-bench-${process.pid}`, epmdPort: 20369, distPort: 0 };
 let WS_PORT = 0;
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     'janus.transport.rabbitmq': `general: {\n enabled = true\n host = "127.0.0.1"\n port = ${RMQ.port}\n json = "compact"\n}\n`,
     'janus.transport.mqtt': `general: {\n enabled = true\n url = "tcp://127.0.0.1:${MQTT_PORT}"\n json = "compact"\n}\n`,
     'janus.transport.websockets': `general: {\n ws = true\n ws_port = ${WS_PORT}\n ws_ip = "127.0.0.1"\n json = "compact"\n}\nadmin: {\n admin_ws = false\n}\n`,
-  }, { janus: { 'general.debug_level': 1 } });
+  }, { janus: { 'general.debug_level': 1, 'plugins.load': [TEST_PLUGIN, ...EXTRA_PLUGINS].join(',') } });
   const requesters: Array<[string, Requester]> = [
     ['WebSocket', await WsRequester.open(WS_PORT)],
     ['RabbitMQ', wrap(await RabbitBackend.connect({ port: RMQ.port }))],
