@@ -194,6 +194,24 @@ describe('mq: MQTT transport (real mosquitto)', function () {
     });
   });
 
+  it('starts while the broker is down and serves once it comes up', async () => {
+    const port = await freePort(20800, 20899, [PORT]);
+    const conf = mqttConf('late', '3.1.1').replace(`tcp://127.0.0.1:${PORT}`, `tcp://127.0.0.1:${port}`);
+    const { server } = await startServer({ 'janus.transport.mqtt': conf });
+    const late = await startMosquitto({ port, dir: `/tmp/mq-mosquitto-late-${process.pid}` });
+    try {
+      const b = await MqttBackend.connect({ port, toJanus: 'late/to-janus', subscribe: ['late/from-janus'] });
+      const t = server.modules.transports.get('janus.transport.mqtt') as Transport;
+      await until('the transport to connect', () => (t.queryTransport!({ request: 'status' }) as { status: { connected: boolean } }).status.connected, 10_000);
+      assert.equal((await b.request({ janus: 'ping' })).json.janus, 'pong');
+      await b.close();
+    } finally {
+      await server.stop();
+      await late.stop();
+      fs.rmSync(`/tmp/mq-mosquitto-late-${process.pid}`, { recursive: true, force: true });
+    }
+  });
+
   describe('reliability', () => {
     let server: JanusServer;
     let b: MqttBackend;
