@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
-import { startMosquitto, type RunningBroker } from './support/brokers';
+import * as fs from 'node:fs';
+import { freePort, startMosquitto, type RunningBroker } from './support/brokers';
 import { MqttBackend, tx, type Received } from './support/mq-clients';
 import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
 
-const PORT = 20883;
+// picked free in our range at start: several worktrees may run this suite at once
+let PORT = 0;
 
 function data(r: Received): Record<string, unknown> {
   return (r.json.data ?? {}) as Record<string, unknown>;
@@ -47,10 +49,12 @@ describe('mq: MQTT transport (real mosquitto)', function () {
   let broker: RunningBroker;
 
   before(async () => {
-    broker = await startMosquitto({ port: PORT, dir: '/tmp/mq-mosquitto', persistence: true });
+    PORT = await freePort(20800, 20899);
+    broker = await startMosquitto({ port: PORT, dir: `/tmp/mq-mosquitto-${process.pid}`, persistence: true });
   });
   after(async () => {
     await broker?.stop();
+    fs.rmSync(`/tmp/mq-mosquitto-${process.pid}`, { recursive: true, force: true });
   });
 
   for (const [version, num] of [['3.1', 3], ['3.1.1', 4], ['5', 5]] as const) {
@@ -188,6 +192,24 @@ describe('mq: MQTT transport (real mosquitto)', function () {
       const offline = await watcher.waitFor((r) => r.topic === 'r5/status', 'status offline');
       assert.deepEqual(offline.json, { online: false });
     });
+  });
+
+  it('starts while the broker is down and serves once it comes up', async () => {
+    const port = await freePort(20800, 20899, [PORT]);
+    const conf = mqttConf('late', '3.1.1').replace(`tcp://127.0.0.1:${PORT}`, `tcp://127.0.0.1:${port}`);
+    const { server } = await startServer({ 'janus.transport.mqtt': conf });
+    const late = await startMosquitto({ port, dir: `/tmp/mq-mosquitto-late-${process.pid}` });
+    try {
+      const b = await MqttBackend.connect({ port, toJanus: 'late/to-janus', subscribe: ['late/from-janus'] });
+      const t = server.modules.transports.get('janus.transport.mqtt') as Transport;
+      await until('the transport to connect', () => (t.queryTransport!({ request: 'status' }) as { status: { connected: boolean } }).status.connected, 10_000);
+      assert.equal((await b.request({ janus: 'ping' })).json.janus, 'pong');
+      await b.close();
+    } finally {
+      await server.stop();
+      await late.stop();
+      fs.rmSync(`/tmp/mq-mosquitto-late-${process.pid}`, { recursive: true, force: true });
+    }
   });
 
   describe('reliability', () => {

@@ -8,12 +8,18 @@ import type { ConfigOverrides } from '../../core/config/config-store';
 export const TEST_PLUGIN = path.join(__dirname, 'mq-test-plugin.js');
 export const ADMIN_SECRET = 'mqsecret';
 
+const folders: string[] = [];
+process.once('exit', () => {
+  for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
+});
+
 /**
  * A server with the given module config files (name → jcfg text) written to a fresh folder.
  * HTTP and WebSockets are disabled unless `keep` lists them; the test plugin is loaded.
  */
 export async function startServer(files: Record<string, string>, overrides: ConfigOverrides = {}, keep: string[] = []): Promise<{ server: JanusServer; folder: string }> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-conf-'));
+  folders.push(folder);
   const disable = ['libjanus_http.so', 'libjanus_websockets.so', 'libjanus_rabbitmq.so', 'libjanus_mqtt.so']
     .filter((lib) => !keep.includes(lib) && !Object.keys(files).some((f) => lib.includes(f.split('.').pop()!)));
   fs.writeFileSync(path.join(folder, 'janus.jcfg'), [

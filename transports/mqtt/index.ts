@@ -121,7 +121,7 @@ export default class MqttTransport implements Transport {
       const t = setTimeout(() => {
         if (!this.up) this.log.error({ url: cfg.url }, 'MQTT broker not reachable yet: retrying in the background, buffering outgoing messages');
         resolve();
-      }, 5000);
+      }, 2000);
       const ready = () => {
         clearTimeout(t);
         resolve();
