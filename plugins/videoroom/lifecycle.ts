@@ -99,7 +99,6 @@ export function removeParticipant(vr: VideoRoomState, pub: Publisher, reason: Le
   if (pub.leaving) return;
   pub.leaving = true;
   const room = pub.room;
-  const wasActive = pub.active;
   unpublish(vr, pub);
   room.participants.delete(pub.id);
   room.privateIds.delete(pub.privateId);
@@ -108,7 +107,8 @@ export function removeParticipant(vr: VideoRoomState, pub: Publisher, reason: Le
   if (reason === 'kicked') {
     room.notify({ videoroom: 'event', room: room.id, kicked: pub.id }, pub);
     vr.event(pub.session.handle, { event: 'kicked', room: room.id, id: pub.id });
-  } else if (wasActive || room.config.notifyJoining) {
+  } else {
+    // Janus 1.1.2 announces every participant leaving, publishing or not
     room.notify({ videoroom: 'event', room: room.id, leaving: pub.id }, pub);
   }
   if (reason !== 'kicked') vr.event(pub.session.handle, { event: 'leaving', room: room.id, id: pub.id });

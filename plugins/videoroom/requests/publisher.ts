@@ -100,7 +100,7 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
   checkParams(body, configureParams);
   const room = pub.room;
   if (jsep && jsep.type !== 'offer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
-  if (publish && jsep && pub.negotiated && !jsep.update) {
+  if (publish && jsep && pub.negotiated) {
     throw new VrError(VrErrorCode.ALREADY_PUBLISHED, "Can't publish, already published");
   }
   if (jsep && !pub.negotiated) {
