@@ -4,7 +4,7 @@ import { Auth } from './auth';
 import { EventBus } from './events/event-bus';
 import { JanusApi } from './janus-api';
 import { Logger } from './logger';
-import { Sessions, transportInstanceId } from './sessions';
+import { Sessions, anonymousInstanceId, transportInstanceId } from './sessions';
 import { EventType, type IncomingRequest, type JsonObject, type Transport, type TransportClient, type TransportGateway } from './plugin-api';
 
 /** What transports call: routes requests to the Janus or Admin API, and answers their checks. */
@@ -59,7 +59,8 @@ export class Gateway implements TransportGateway {
     if (!this.events.wants(EventType.TRANSPORT)) return;
     this.events.emit(EventType.TRANSPORT, 0, undefined, undefined, undefined, {
       transport: transport.info.package,
-      ...(client ? { id: transportInstanceId(client) } : {}),
+      // Janus always has an id (its per-connection/request object); one of our own when the transport gives none
+      id: client ? transportInstanceId(client) : anonymousInstanceId(),
       data: event,
     });
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { CliError, parseCli, usage } from './cli';
 import { JcfgSyntaxError } from './config/jcfg';
 import { JanusServer } from './server';
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
       if (stopping) return;
       stopping = true;
       server.logger.child('core').info({ signal: sig }, 'Stopping');
-      server.stop().finally(resolve);
+      server.stop(os.constants.signals[sig as NodeJS.Signals] ?? 0).finally(resolve);
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

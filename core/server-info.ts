@@ -16,11 +16,12 @@ export class ServerInfo {
     @inject(EventBus) private readonly events: EventBus,
   ) {}
 
-  build(transaction: string): JanusMessage {
+  /** Janus API `info` reply; without `transaction` it is the body of the core startup event. */
+  build(transaction?: string): JanusMessage {
     const s = this.settings;
     const info: JanusMessage = {
       janus: 'server_info',
-      transaction,
+      ...(transaction !== undefined ? { transaction } : {}),
       name: 'Janus WebRTC Server',
       version: JANUS_VERSION,
       version_string: JANUS_VERSION_STRING,

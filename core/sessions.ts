@@ -83,20 +83,29 @@ export class Sessions implements HandleHost {
     this.log.info({ session: session.id }, 'Session claimed');
   }
 
-  /** Destroy a session and everything in it. `reason` decides what the owner and handlers hear. */
-  async destroy(session: Session, reason: 'destroy' | 'timeout' | 'gone' | 'shutdown'): Promise<void> {
+  /**
+   * Destroy a session and everything in it. `reason` decides what the owner and event handlers
+   * hear; the order of the session and handle events is the one real Janus 1.1.2 emits:
+   * `destroy` request: session "destroyed", then each handle "detached";
+   * idle timeout: each "detached", then session "timeout";
+   * reclaim window over (`reclaim`): session "timeout", then each "detached";
+   * transport gone (`gone`): only the handles' "detached";
+   * `shutdown`: nothing (the bus is closed after the core shutdown event).
+   */
+  async destroy(session: Session, reason: 'destroy' | 'timeout' | 'reclaim' | 'gone' | 'shutdown'): Promise<void> {
     if (session.destroyed) return;
     if (reason === 'timeout') session.send({ janus: 'timeout', session_id: session.id });
+    if (reason === 'destroy' || reason === 'reclaim') this.sessionEvent(session, reason === 'destroy' ? 'destroyed' : 'timeout');
     for (const handle of [...session.handles.values()]) await this.detach(handle, false);
     session.destroyed = true;
     this.sessions.delete(session.id);
     session.owner?.sessionOver?.(session.id, reason === 'timeout', false);
     this.log.info({ session: session.id, reason }, 'Session destroyed');
-    if (this.events.wants(EventType.SESSION)) {
-      this.events.emit(EventType.SESSION, 0, session.id, undefined, undefined, {
-        name: reason === 'timeout' ? 'timeout' : 'destroyed',
-      });
-    }
+    if (reason === 'timeout') this.sessionEvent(session, 'timeout');
+  }
+
+  private sessionEvent(session: Session, name: 'destroyed' | 'timeout'): void {
+    if (this.events.wants(EventType.SESSION)) this.events.emit(EventType.SESSION, 0, session.id, undefined, undefined, { name });
   }
 
   /** A transport client disappeared: its sessions go now, or wait for a claim during the reclaim window. */
@@ -196,7 +205,7 @@ export class Sessions implements HandleHost {
       }
       const reclaim = this.settings.reclaimSessionTimeout;
       if (session.ownerGoneAt !== undefined && (reclaim <= 0 || now - session.lastActivity >= reclaim * 1000)) {
-        void this.destroy(session, 'gone');
+        void this.destroy(session, 'reclaim');
       }
     }
   }
@@ -224,8 +233,11 @@ export class Sessions implements HandleHost {
   async pushEvent(handle: Handle, transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void> {
     if (handle.detached || handle.session.destroyed) throw new JanusError(459, 'Handle is gone');
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JanusError(455, 'Message is not an object');
-    const event = this.envelope('event', handle);
+    // Janus's key order: janus, session_id, transaction, sender, (opaque_id), plugindata, jsep
+    const event: JanusMessage = { janus: 'event', session_id: handle.session.id };
     if (transaction !== undefined) event.transaction = transaction;
+    event.sender = handle.id;
+    if (this.settings.opaqueIdInApi && handle.opaqueId) event.opaque_id = handle.opaqueId;
     event.plugindata = { plugin: handle.plugin.info.package, data };
     if (jsep) {
       const local = await this.media.localJsep(handle, jsep);
@@ -276,6 +288,11 @@ const instanceIds = new WeakMap<TransportClient, string>();
 let nextInstance = 1;
 export function transportInstanceId(client: TransportClient): string {
   let id = instanceIds.get(client);
-  if (!id) instanceIds.set(client, (id = String(nextInstance++ * 2654435761 % 4294967296)));
+  if (!id) instanceIds.set(client, (id = anonymousInstanceId()));
   return id;
+}
+
+/** A fresh id of the same form, for a transport event without a client (e.g. one HTTP request). */
+export function anonymousInstanceId(): string {
+  return String((nextInstance++ * 2654435761) % 4294967296);
 }

@@ -16,6 +16,7 @@ export class EventBus {
   private readonly handlers: EventHandler[] = [];
   private pending: JanusEvent[] = [];
   private scheduled = false;
+  private closed = false;
   private readonly log;
   /** Counters, shown by Admin `query_eventhandler`-style introspection and benchmarks. */
   readonly stats = { emitted: 0, dispatched: 0, dropped: 0 };
@@ -41,6 +42,14 @@ export class EventBus {
     return this.settings.eventsBroadcast && this.handlers.length > 0;
   }
 
+  /**
+   * No more events after this (called right after the core shutdown event, which handlers then
+   * still get): real Janus emits no session/handle events while shutting down.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Cheap check before building a body: does any handler want this type? */
   wants(type: number): boolean {
     if (!this.enabled()) return false;
@@ -59,10 +68,9 @@ export class EventBus {
     opaqueId: string | undefined,
     event: JsonObject | JsonObject[],
   ): void {
-    if (!this.wants(type)) return;
-    const env: JanusEvent = { emitter: this.settings.serverName, type, timestamp: 0, event };
-    // rebuild in Janus's key order
-    const ordered: JanusEvent = { emitter: env.emitter, type } as JanusEvent;
+    if (this.closed || !this.wants(type)) return;
+    // keys added in Janus's order: emitter, type, subtype, timestamp, session_id, handle_id, opaque_id, event
+    const ordered = { emitter: this.settings.serverName, type } as JanusEvent;
     if (subtype > 0) ordered.subtype = subtype;
     ordered.timestamp = nowMicros();
     if (sessionId) ordered.session_id = sessionId;
@@ -100,7 +108,10 @@ export class EventBus {
   }
 }
 
-/** Wall-clock microseconds since the epoch, as Janus's `janus_get_real_time`. */
+/**
+ * Wall-clock microseconds since the epoch, as Janus's `janus_get_real_time`; taken from the
+ * process's monotonic clock anchored at start, so events never go back in time.
+ */
 export function nowMicros(): number {
-  return Date.now() * 1000 + (Number(process.hrtime.bigint() / 1000n) % 1000);
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }

@@ -15,3 +15,4 @@ export type ModuleClass<T> = new () => T;
 export * from './validate';
 export * from './json-format';
 export * from './json-parse';
+export * from './rtp';
