@@ -22,7 +22,7 @@ export interface TestServer {
 }
 
 /** Start a server on our ports with a private copy of conf/ (so `permanent` never touches the repo). */
-export async function startServer(opts: { port: number; media?: MediaPort; videoroomJcfg?: string }): Promise<TestServer> {
+export async function startServer(opts: { port: number; media?: MediaPort; werift?: boolean; videoroomJcfg?: string }): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-test-'));
   const conf = path.resolve(__dirname, '..', '..', 'conf');
   for (const f of fs.readdirSync(conf)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(conf, f), path.join(dir, f));
@@ -31,8 +31,15 @@ export async function startServer(opts: { port: number; media?: MediaPort; video
   const server = await JanusServer.start({
     configsFolder: dir,
     media: opts.media,
+    // without a media port of its own a test is about signalling only, unless it asks for werift
+    signallingOnly: !opts.media && !opts.werift,
+    settings: (s) => {
+      s.logToStdout = false;
+      s.logToFile = path.join(dir, 'janus.log');
+    },
     overrides: {
-      janus: { 'general.debug_level': 1 },
+      // this area's UDP range: server 43000-43499, test clients 43500-43999
+      janus: { 'general.debug_level': 4, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
       'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1' },
       'janus.transport.websockets': { 'general.ws_port': p + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
     },
@@ -45,7 +52,7 @@ export async function startServer(opts: { port: number; media?: MediaPort; video
     wsUrl: `ws://127.0.0.1:${p + 2}`,
     async stop() {
       await server.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!process.env.VR_KEEP_LOGS) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

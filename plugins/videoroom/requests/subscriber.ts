@@ -80,18 +80,7 @@ function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
   let changes = 0;
   for (const r of reqs) {
     for (const src of r.sources) {
-      if (src.type === 'data') {
-        let ds = sub.dataStream();
-        if (!ds) {
-          ds = new SubscriberStream(sub, 'data', sub.streams.length, String(sub.streams.length));
-          sub.streams.push(ds);
-        }
-        if (!ds.dataSources.has(r.publisher)) {
-          ds.addDataSource(r.publisher, src);
-          changes++;
-        }
-        continue;
-      }
+      if (src.type === 'data') continue;
       // already subscribed to this very stream: nothing to add
       if (sub.streams.some((s) => s.source === src)) continue;
       // reuse an m-line freed by unsubscribe (same kind), as Janus does, else a new one
@@ -103,6 +92,21 @@ function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
       ss.attach(r.publisher, src);
       applyStreamOpts(ss, r.opts);
       changes++;
+    }
+  }
+  // the one data m-line comes after the audio/video m-lines added with it, where WebRTC stacks put it
+  for (const r of reqs) {
+    for (const src of r.sources) {
+      if (src.type !== 'data') continue;
+      let ds = sub.dataStream();
+      if (!ds) {
+        ds = new SubscriberStream(sub, 'data', sub.streams.length, String(sub.streams.length));
+        sub.streams.push(ds);
+      }
+      if (!ds.dataSources.has(r.publisher)) {
+        ds.addDataSource(r.publisher, src);
+        changes++;
+      }
     }
   }
   return changes;
