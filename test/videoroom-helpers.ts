@@ -22,7 +22,7 @@ export interface TestServer {
 }
 
 /** Start a server on our ports with a private copy of conf/ (so `permanent` never touches the repo). */
-export async function startServer(opts: { port: number; media?: MediaPort; werift?: boolean; videoroomJcfg?: string }): Promise<TestServer> {
+export async function startServer(opts: { port: number; media?: MediaPort; werift?: boolean; videoroomJcfg?: string; http?: Record<string, string | number | boolean> }): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-test-'));
   const conf = path.resolve(__dirname, '..', '..', 'conf');
   for (const f of fs.readdirSync(conf)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(conf, f), path.join(dir, f));
@@ -40,7 +40,7 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     overrides: {
       // this area's UDP range: server 43000-43499, test clients 43500-43999
       janus: { 'general.debug_level': 4, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
-      'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1' },
+      'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1', ...opts.http },
       'janus.transport.websockets': { 'general.ws_port': p + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
     },
   });
