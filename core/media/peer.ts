@@ -664,7 +664,8 @@ export class MediaPeer {
       const msid = msids?.get(mindex);
       if (msid) {
         sec = sec.replace(/\r\na=msid:[^\r\n]*/g, '').replace(/\r\n$/, '');
-        sec += `\r\na=msid:${msid.stream} ${msid.track}\r\n`;
+        // no trailing CRLF here: the join below adds it, and an empty line is invalid SDP for browsers
+        sec += `\r\na=msid:${msid.stream} ${msid.track}`;
       }
       if (this.nat.active) {
         sec = sec.replace(/a=candidate:([^\r\n]+)/g, (_m, c: string) => this.nat.rewrite(c).map((x) => `a=candidate:${x}`).join('\r\n'));
