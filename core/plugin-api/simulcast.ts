@@ -58,6 +58,9 @@ export class SimulcastContext {
   private readonly pictures = new Vp8PictureRewriter();
   /** Lower substream we dropped to because the target went silent (-1: none). */
   private targetTemp = -1;
+  /** When each substream last had a packet (ms), and when the first packet came. */
+  private readonly lastSeen = [0, 0, 0];
+  private firstSeen = 0;
   private lastRelayed = 0;
   private lastPliAsk = 0;
   private lastSsrc = -1;
@@ -102,6 +105,8 @@ export class SimulcastContext {
     this.substream = -1;
     this.temporal = -1;
     this.targetTemp = -1;
+    this.lastSeen.fill(0);
+    this.firstSeen = 0;
     this.lastRelayed = 0;
     this.lastSsrc = -1;
     this.rtp.reset();
@@ -123,22 +128,21 @@ export class SimulcastContext {
     const off = rtpPayloadOffset(buf, length);
     if (off < 0) return false;
     const keyframe = this.inspect(buf, off, length);
+    this.lastSeen[substream] = now;
+    if (this.firstSeen === 0) this.firstSeen = now;
     // back to the real target when the one we fell back from flows again (or a lower one is asked)
     if (this.targetTemp !== -1 && (substream > this.targetTemp || this.substreamTarget <= this.targetTemp)) this.targetTemp = -1;
     const target = this.targetTemp === -1 ? this.substreamTarget : this.targetTemp;
+    // switch only at a keyframe of the target; of a substream on the way to it only when the
+    // target does not flow (start-up: it gets one fallback period to show up)
     if (this.substream === -1) {
-      // start with the first keyframe of any substream, then move to the target
-      if (!keyframe) {
-        this.askKeyframe(now);
-        return false;
-      }
-      this.switchTo(substream, now);
-    } else if (this.substream !== target) {
+      if (keyframe && (substream === target || !this.flowing(target, now))) this.switchTo(substream, now);
+      else this.askKeyframe(now);
+    } else if (this.substream !== target && keyframe) {
       const up = this.substream < target && substream > this.substream && substream <= target;
       const down = this.substream > target && substream < this.substream && substream >= target;
-      if ((up || down) && keyframe) this.switchTo(substream, now);
-      else if (substream === target) this.askKeyframe(now);
-    }
+      if ((up || down) && (substream === target || !this.flowing(target, now))) this.switchTo(substream, now);
+    } else if (this.substream !== target && substream === target) this.askKeyframe(now);
     if (this.lastRelayed === 0) this.lastRelayed = now;
     else if (this.substream > 0 && (now - this.lastRelayed) * 1000 > this.fallbackUs) {
       // nothing relayed for too long: the substream we relay stopped, drop one level
@@ -194,6 +198,11 @@ export class SimulcastContext {
     if (this.codec === 'vp8') return parseVp8(buf, off, length, this.vp8) && this.vp8.keyframe;
     if (this.codec === 'vp9') return parseVp9(buf, off, length, this.vp9) && this.vp9.keyframe;
     return isKeyframe(this.codec, buf, length);
+  }
+
+  private flowing(substream: number, now: number): boolean {
+    const last = this.lastSeen[substream] || this.firstSeen;
+    return (now - last) * 1000 <= this.fallbackUs;
   }
 
   private switchTo(substream: number, now: number): void {
