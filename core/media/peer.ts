@@ -5,6 +5,7 @@ import { codecName, EXT, supportedCodecs, supportedExtensions } from './codecs';
 import type { NatMapping } from './ice-config';
 import { buildFir, buildPli, buildRemb } from './rtcp-build';
 import type { ParsedSdp } from './sdp-parse';
+import { guardSimulcastRouting, registerSsrcSimulcast } from './simulcast-routing';
 import { MediaStream } from './stream';
 import { TwccGenerator } from './twcc';
 
@@ -90,6 +91,7 @@ export class MediaPeer {
     const twcc = twccPeriod > 0;
     this.pc = new RTCPeerConnection({ ...config, codecs: supportedCodecs(twcc), headerExtensions: supportedExtensions(twcc) });
     const pc = this.pc;
+    guardSimulcastRouting(pc);
     pc.iceConnectionStateChange.subscribe((s) => {
       this.iceState = iceStateName[s] ?? s;
       listener.webrtcEvent(1, { ice: this.iceState, stream_id: 1, component_id: 1 });
@@ -138,7 +140,8 @@ export class MediaPeer {
       this.iceRestart = old !== undefined && old !== parsed.iceUfrag;
     }
     try {
-      await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      // werift reads "a=rid:<id> <direction>" only: parameters would end up in the direction
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: sdp.replace(/^a=rid:(\S+) (send|recv) [^\r\n]*/gm, 'a=rid:$1 $2') });
     } catch (err) {
       throw new JanusError(465, `Error processing SDP: ${(err as Error).message}`);
     }
@@ -452,6 +455,7 @@ export class MediaPeer {
       s.remoteMsid = m.msid;
       s.rids = m.simulcast?.rids ?? [];
       s.simSsrcs = m.simulcast?.ssrcs ?? [];
+      s.rtxSsrcs = parsed.rtx.get(m.mindex) ?? new Map();
       s.ridLowFirst = this.ridOrderLowFirst;
       if (m.kind === 'application') {
         this.hasData = true;
@@ -466,6 +470,7 @@ export class MediaPeer {
         const c = s.transceiver.codecs.find((x) => !['rtx', 'red'].includes(codecName(x.mimeType)));
         if (c) s.codec = { pt: c.payloadType!, name: codecName(c.mimeType), clockRate: c.clockRate, channels: c.channels, fmtp: c.parameters };
       }
+      if (s.simSsrcs.length > 1) registerSsrcSimulcast(this.pc, s);
     }
   }
 
