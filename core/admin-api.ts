@@ -6,12 +6,11 @@ import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
 import { ModuleRegistry } from './modules/registry';
-import { errorReply, idText, reply, requestIds } from './replies';
+import { answer, errorReply, idText, reply, requestIds } from './replies';
 import { ServerInfo } from './server-info';
 import { Sessions } from './sessions';
 import {
   EventType,
-  JanusError,
   isJsonInteger,
   isJsonObject,
   validateParams,
@@ -59,20 +58,8 @@ export class AdminApi {
     this.log = logger.child('admin-api');
   }
 
-  async handle(req: IncomingRequest): Promise<void> {
-    let out: JanusMessage;
-    try {
-      out = await this.process(req);
-    } catch (err) {
-      const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
-      const { sessionId } = requestIds(req.message);
-      if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
-      else {
-        this.log.error({ err }, 'Unexpected failure processing an admin request');
-        out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
-      }
-    }
-    req.reply(out);
+  handle(req: IncomingRequest): Promise<void> {
+    return answer(req, () => this.process(req), this.log);
   }
 
   private secretOk(root: JsonObject): boolean {

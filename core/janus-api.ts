@@ -5,13 +5,12 @@ import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
 import { ModuleRegistry } from './modules/registry';
-import { reply, errorReply, idText, requestIds } from './replies';
+import { answer, reply, errorReply, idText, requestIds } from './replies';
 import { ServerInfo } from './server-info';
 import type { Session } from './session';
 import { Sessions } from './sessions';
 import {
   EventType,
-  JanusError,
   isJsonInteger,
   isJsonObject,
   prefixedFormats,
@@ -69,25 +68,9 @@ export class JanusApi {
   }
 
   /** Process one request and send its reply; events it causes follow the reply. */
-  async handle(req: IncomingRequest): Promise<void> {
+  handle(req: IncomingRequest): Promise<void> {
     const gated: Handle[] = [];
-    let out: JanusMessage;
-    try {
-      out = await this.process(req, gated);
-    } catch (err) {
-      const { sessionId } = requestIds(req.message);
-      const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
-      if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
-      else {
-        this.log.error({ err }, 'Unexpected failure processing a request');
-        out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
-      }
-    }
-    try {
-      req.reply(out);
-    } finally {
-      for (const h of gated) h.closeGate();
-    }
+    return answer(req, () => this.process(req, gated), this.log, () => gated.forEach((h) => h.closeGate()));
   }
 
   private async process(req: IncomingRequest, gated: Handle[]): Promise<JanusMessage> {
@@ -108,6 +91,7 @@ export class JanusApi {
       if (!this.settings.acceptNewSessions) return errorReply(0, tx, 472);
       if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(0, tx, 403);
       const wanted = isJsonInteger(root.id) ? root.id : undefined;
+      if (wanted && this.sessions.get(wanted)) return errorReply(wanted, tx, 468, 'Session ID already in use');
       const session = this.sessions.create(req.client, wanted);
       return { ...reply('success', 0, tx), data: { id: session.id } };
     }

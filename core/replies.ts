@@ -1,4 +1,4 @@
-import { isJsonInteger, isJsonObject, janusErrorText, type JanusMessage } from './plugin-api';
+import { JanusError, isJsonInteger, isJsonObject, janusErrorText, type IncomingRequest, type JanusMessage, type ModuleLogger } from './plugin-api';
 
 /** `{janus, session_id?, transaction?}` in Janus's key order (session_id only when non-zero). */
 export function reply(janus: string, sessionId: number, transaction: string | undefined): JanusMessage {
@@ -33,4 +33,33 @@ export function requestIds(root: unknown): { sessionId: number; handleId: number
 /** An ID as Janus prints it (unsigned 64-bit): -1 is 18446744073709551615. */
 export function idText(id: number): string {
   return id >= 0 ? String(id) : (2n ** 64n + BigInt(id)).toString();
+}
+
+/**
+ * Run `process` for a request and send its reply exactly once; a JanusError becomes its error
+ * reply, anything else a 490 (logged). `after` runs once the reply is out.
+ */
+export async function answer(
+  req: IncomingRequest,
+  process: () => Promise<JanusMessage>,
+  log: ModuleLogger,
+  after?: () => void,
+): Promise<void> {
+  let out: JanusMessage;
+  try {
+    out = await process();
+  } catch (err) {
+    const { sessionId } = requestIds(req.message);
+    const tx = isJsonObject(req.message) && typeof req.message.transaction === 'string' ? req.message.transaction : undefined;
+    if (err instanceof JanusError) out = errorReply(sessionId, tx, err.code, err.message);
+    else {
+      log.error({ err }, 'Unexpected failure processing a request');
+      out = errorReply(sessionId, tx, 490, (err as Error)?.message ?? 'Unknown error');
+    }
+  }
+  try {
+    req.reply(out);
+  } finally {
+    after?.();
+  }
 }

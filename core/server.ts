@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
 import { AdminApi } from './admin-api';
 import { Auth } from './auth';
 import { ConfigFile } from './config/config-file';
@@ -12,6 +12,7 @@ import { JanusApi } from './janus-api';
 import { Logger } from './logger';
 import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import { SignallingOnlyMedia } from './media/signalling-only';
+import { WeriftMedia } from './media/werift-media';
 import { loadModules } from './modules/loader';
 import { ModuleRegistry } from './modules/registry';
 import { ServerInfo } from './server-info';
@@ -35,8 +36,10 @@ export interface ServerOptions {
   overrides?: ConfigOverrides;
   /** Applied to the settings after janus.jcfg is read (CLI flags). */
   settings?: (s: Settings) => void;
-  /** The media stack; signalling-only when absent. */
+  /** The media stack; the werift WebRTC stack when absent. */
   media?: MediaPort;
+  /** No media stack at all (API-only deployments and tests): JSEP passes through after Janus's checks. */
+  signallingOnly?: boolean;
 }
 
 /**
@@ -73,7 +76,9 @@ export class JanusServer {
     const c = rootContainer.createChildContainer();
     c.registerInstance(Settings, settings);
     c.registerInstance(Logger, logger);
-    c.registerInstance(MEDIA_PORT, opts.media ?? new SignallingOnlyMedia());
+    if (opts.media) c.registerInstance(MEDIA_PORT, opts.media);
+    else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
+    else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
     for (const cls of [EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);
     }

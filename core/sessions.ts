@@ -233,8 +233,11 @@ export class Sessions implements HandleHost {
   async pushEvent(handle: Handle, transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void> {
     if (handle.detached || handle.session.destroyed) throw new JanusError(459, 'Handle is gone');
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JanusError(455, 'Message is not an object');
-    const event = this.envelope('event', handle);
+    // Janus's key order: janus, session_id, transaction, sender, (opaque_id), plugindata, jsep
+    const event: JanusMessage = { janus: 'event', session_id: handle.session.id };
     if (transaction !== undefined) event.transaction = transaction;
+    event.sender = handle.id;
+    if (this.settings.opaqueIdInApi && handle.opaqueId) event.opaque_id = handle.opaqueId;
     event.plugindata = { plugin: handle.plugin.info.package, data };
     if (jsep) {
       const local = await this.media.localJsep(handle, jsep);

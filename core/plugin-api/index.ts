@@ -15,3 +15,8 @@ export type ModuleClass<T> = new () => T;
 export * from './validate';
 export * from './json-format';
 export * from './json-parse';
+export * from './rtp';
+export * from './vp8';
+export * from './vp9';
+export * from './simulcast';
+export * from './svc';

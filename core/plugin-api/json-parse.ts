@@ -19,19 +19,75 @@ export function parseRequestJson(payload: string): JsonParseResult {
   }
 }
 
-function describe(payload: string, err: Error): JsonParseResult {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return fail(payload, payload.length, 'premature end of input near end of file');
-  const pos = parseInt(m[1], 10);
-  // a complete value followed by more text
-  const end = completeValueEnd(payload);
-  if (end !== undefined && pos >= end) {
-    const at = skipWs(payload, end);
-    return fail(payload, at + tokenAt(payload, at).length, `end of file expected near '${tokenAt(payload, at)}'`);
+function describe(payload: string, _err: Error): JsonParseResult {
+  const e = locate(payload);
+  const tok = e.pos >= payload.length ? '' : tokenAt(payload, e.pos);
+  return fail(payload, e.pos + tok.length, `${e.expected} near '${tok}'`);
+}
+
+/** Find the first syntax error of a payload JSON.parse rejected, and what was expected there. */
+function locate(s: string): { pos: number; expected: string } {
+  let i = 0;
+  class Stop {
+    constructor(readonly pos: number, readonly expected: string) {}
   }
-  if (pos >= payload.length) return fail(payload, pos, 'premature end of input near end of file');
-  const tok = tokenAt(payload, pos);
-  return fail(payload, pos + tok.length, `invalid token near '${tok}'`);
+  const ws = () => (i = skipWs(s, i));
+  const value = (): void => {
+    ws();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (s[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (s[i] !== '"') throw new Stop(i, "string or '}' expected");
+        string();
+        ws();
+        if (s[i] !== ':') throw new Stop(i, "':' expected");
+        i++;
+        value();
+        ws();
+        if (s[i] === ',') { i++; continue; }
+        if (s[i] === '}') return void i++;
+        throw new Stop(i, "',' or '}' expected");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (s[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (s[i] === ',') { i++; continue; }
+        if (s[i] === ']') return void i++;
+        throw new Stop(i, "',' or ']' expected");
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(s.slice(i, i + 64));
+    if (!m) throw new Stop(i, i >= s.length ? 'unexpected end of input' : 'invalid token');
+    i += m[0].length;
+  };
+  const string = (): void => {
+    const start = i++;
+    while (i < s.length && s[i] !== '"') {
+      if (s[i] === '\\') i++;
+      else if (s.charCodeAt(i) < 0x20) throw new Stop(start, 'control character in string');
+      i++;
+    }
+    if (i >= s.length) throw new Stop(start, 'premature end of input');
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return { pos: i, expected: 'end of file expected' };
+  } catch (e) {
+    if (e instanceof Stop) return { pos: e.pos, expected: e.expected };
+    throw e;
+  }
 }
 
 /** End index of the first complete JSON value, if the text starts with one. */

@@ -115,6 +115,8 @@ export interface Ports {
 export async function startServer(configsFolder: string, ports: Ports, extra: ConfigOverrides = {}): Promise<JanusServer> {
   return JanusServer.start({
     configsFolder,
+    // these suites are about events: JSEP passes through without a WebRTC stack
+    signallingOnly: true,
     overrides: {
       'janus.transport.http': {
         'general.http': true, 'general.port': ports.http, 'general.ip': '127.0.0.1',

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
@@ -8,7 +7,6 @@ import {
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
-  type ConfigView,
   type JanusMessage,
   type JsonObject,
   type JsonStyle,
@@ -19,7 +17,9 @@ import {
   type TransportGateway,
 } from '../../core/plugin-api';
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
+import { loadTls } from '../common/tls';
 import { LongPollQueues } from './long-poll';
+import { StaticFiles } from './static-files';
 
 const known = {
   general: ['events', 'json', 'base_path', 'http', 'port', 'interface', 'ip', 'https', 'secure_port', 'secure_interface',
@@ -57,6 +57,8 @@ export default class HttpTransport implements Transport {
   private json: JsonStyle = 'indented';
   private events = true;
   private basePath = '/janus';
+  /** `demos_folder`: static demo pages on the Janus API listener (off unless configured). */
+  private demos?: StaticFiles;
   private adminBasePath = '/admin';
   private acl: string[] = [];
   private adminAcl: string[] = [];
@@ -107,6 +109,11 @@ export default class HttpTransport implements Transport {
     this.allowOrigin = cfg.getString('cors', 'allow_origin');
     this.enforceCors = cfg.getBool('cors', 'enforce_cors', false);
     this.maxBody = cfg.getInt('general', 'max_body_size') ?? this.maxBody;
+    const demos = cfg.getString('general', 'demos_folder');
+    if (demos) {
+      this.demos = new StaticFiles(demos);
+      this.log.info({ folder: this.demos.root }, 'Serving the demo pages');
+    }
 
     const wanted: Array<{ admin: boolean; secure: boolean; port: number; host?: string }> = [];
     if (cfg.getBool('general', 'http', true)) {
@@ -125,7 +132,7 @@ export default class HttpTransport implements Transport {
       this.log.warn('No HTTP/HTTPS server enabled, not loading');
       return false;
     }
-    const tls = wanted.some((w) => w.secure) ? loadTls(cfg) : undefined;
+    const tls = wanted.some((w) => w.secure) ? loadTls(cfg, 'HTTPS') : undefined;
     try {
       for (const w of wanted) {
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res, w.admin);
@@ -199,11 +206,14 @@ export default class HttpTransport implements Transport {
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
+    const method = req.method ?? 'GET';
+    if (!parts && !admin && this.demos && (method === 'GET' || method === 'HEAD') && this.demos.serve(req, res, url.pathname)) return;
     if (!parts || parts.length > 2) {
-      this.empty(res, 404);
+      // Janus answers GETs outside its paths with 404 and drops anything else
+      if (method === 'GET' || method === 'HEAD') this.empty(res, 404);
+      else res.destroy();
       return;
     }
-    const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       const acrm = req.headers['access-control-request-method'];
       const acrh = req.headers['access-control-request-headers'];
@@ -217,7 +227,9 @@ export default class HttpTransport implements Transport {
       return;
     }
     if (method !== 'POST') {
-      this.sendJson(res, errorJson(450, `Unsupported method ${method}`));
+      // as Janus: an unsupported method with a body is dropped, without one it gets 450
+      if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) res.destroy();
+      else this.sendJson(res, errorJson(450, `Unsupported method ${method}`));
       return;
     }
     if (parts.length === 1 && parts[0] === 'info') {
@@ -376,18 +388,6 @@ export default class HttpTransport implements Transport {
   }
 }
 
-function loadTls(cfg: ConfigView): https.ServerOptions {
-  const cert = cfg.getString('certificates', 'cert_pem');
-  const key = cfg.getString('certificates', 'cert_key');
-  if (!cert || !key) throw new Error('HTTPS needs certificates.cert_pem and certificates.cert_key');
-  return {
-    cert: fs.readFileSync(cert),
-    key: fs.readFileSync(key),
-    passphrase: cfg.getString('certificates', 'cert_pwd'),
-    ciphers: cfg.getString('certificates', 'ciphers'),
-  };
-}
-
 function normalizeBase(p: string): string {
   let b = p.trim();
   if (!b.startsWith('/')) b = `/${b}`;
@@ -416,5 +416,5 @@ function errorJson(code: number, reason: string): JanusMessage {
 }
 
 function randomTransaction(): string {
-  return randomBytes(9).toString('base64').replace(/[+/]/g, 'x').slice(0, 12);
+  return randomBytes(12).toString('base64').replace(/[+/]/g, 'x').slice(0, 11);
 }

@@ -22,6 +22,8 @@ interface Queue {
 export class LongPollQueues {
   private readonly queues = new Map<number, Queue>();
 
+  constructor(private readonly waitMs = LONG_POLL_MS) {}
+
   open(sessionId: number): void {
     if (!this.queues.has(sessionId)) this.queues.set(sessionId, { events: [], waiters: new Set() });
   }
@@ -54,7 +56,7 @@ export class LongPollQueues {
       done(q.events.splice(0, maxev));
       return () => {};
     }
-    const w: Waiter = { maxev, done, timer: setTimeout(() => this.finish(q, w, null), LONG_POLL_MS) };
+    const w: Waiter = { maxev, done, timer: setTimeout(() => this.finish(q, w, null), this.waitMs) };
     q.waiters.add(w);
     return () => {
       clearTimeout(w.timer);

@@ -8,7 +8,6 @@ import {
   isJsonObject,
   parseJsonStyle,
   parseRequestStream,
-  type ConfigView,
   type JanusMessage,
   type JsonObject,
   type JsonStyle,
@@ -19,10 +18,11 @@ import {
   type TransportGateway,
 } from '../../core/plugin-api';
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
+import { loadTls } from '../common/tls';
 
 const known = {
   general: ['events', 'json', 'pingpong_trigger', 'pingpong_timeout', 'ws', 'ws_port', 'ws_interface', 'ws_ip', 'ws_unix',
-    'wss', 'wss_port', 'wss_interface', 'wss_ip', 'wss_unix', 'ws_logging', 'ws_acl', 'ws_acl_forwarded', 'admin_ws_acl_forwarded'],
+    'wss', 'wss_port', 'wss_interface', 'wss_ip', 'wss_unix', 'ws_logging', 'ws_acl', 'ws_acl_forwarded', 'admin_ws_acl_forwarded', 'max_message_size'],
   admin: ['admin_ws', 'admin_ws_port', 'admin_ws_interface', 'admin_ws_ip', 'admin_ws_unix', 'admin_wss', 'admin_wss_port',
     'admin_wss_interface', 'admin_wss_ip', 'admin_wss_unix', 'admin_ws_acl', 'admin_ws_acl_forwarded'],
   cors: ['allow_origin', 'enforce_cors'],
@@ -76,6 +76,7 @@ export default class WebSocketsTransport implements Transport {
   private pingTrigger = 0;
   private pingTimeout = 0;
   private pingTimer?: NodeJS.Timeout;
+  private maxMessage = 16 * 1024 * 1024;
   private readonly listeners: Listener[] = [];
   private readonly clients = new Set<WsClient>();
 
@@ -100,6 +101,7 @@ export default class WebSocketsTransport implements Transport {
     this.enforceCors = cfg.getBool('cors', 'enforce_cors', false);
     this.pingTrigger = cfg.getInt('general', 'pingpong_trigger') ?? 0;
     this.pingTimeout = cfg.getInt('general', 'pingpong_timeout') ?? 0;
+    this.maxMessage = cfg.getInt('general', 'max_message_size') ?? this.maxMessage;
 
     type Want = { admin: boolean; secure: boolean; port: number; host?: string; unix?: string };
     const wanted: Want[] = [];
@@ -124,7 +126,7 @@ export default class WebSocketsTransport implements Transport {
       this.log.warn('No WebSockets server enabled, not loading');
       return false;
     }
-    const tls = wanted.some((w) => w.secure) ? loadTls(cfg) : undefined;
+    const tls = wanted.some((w) => w.secure) ? loadTls(cfg, 'Secure WebSockets') : undefined;
     try {
       for (const w of wanted) await this.start(w, tls);
     } catch (err) {
@@ -145,7 +147,8 @@ export default class WebSocketsTransport implements Transport {
       res.end(FORBIDDEN);
     };
     const server = w.secure ? https.createServer(tls!, forbid) : http.createServer(forbid);
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protos) => (protos.has(protocol) ? protocol : false) });
+    // a frame bigger than max_message_size closes that socket (1009) and nothing else
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessage, handleProtocols: (protos) => (protos.has(protocol) ? protocol : false) });
     wss.on('headers', (headers) => headers.push(`Access-Control-Allow-Origin: ${this.allowOrigin ?? '*'}`));
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
@@ -197,10 +200,15 @@ export default class WebSocketsTransport implements Transport {
 
   private onFrame(client: WsClient, text: string, admin: boolean): void {
     const parsed = parseRequestStream(text);
+    if (!parsed.ok && admin) {
+      // Janus hands the Admin API an empty request: it fails on the missing transaction (456)
+      this.gateway.incomingRequest({ client, admin, message: undefined, reply: (m) => this.send(client, m) });
+      return;
+    }
     if (!parsed.ok) {
       this.send(client, {
         janus: 'error',
-        error: { code: 454, reason: `Invalid ${admin ? 'Admin' : 'Janus'} API request - <string>(${parsed.line},${parsed.column}): ${parsed.text}` },
+        error: { code: 454, reason: `Invalid Janus API request - <string>(${parsed.line},${parsed.column}): ${parsed.text}` },
       });
       return;
     }
@@ -249,11 +257,4 @@ export default class WebSocketsTransport implements Transport {
     }
     return { error_code: 412, error: `Unsupported request ${request.request}` };
   }
-}
-
-function loadTls(cfg: ConfigView): https.ServerOptions {
-  const cert = cfg.getString('certificates', 'cert_pem');
-  const key = cfg.getString('certificates', 'cert_key');
-  if (!cert || !key) throw new Error('Secure WebSockets need certificates.cert_pem and certificates.cert_key');
-  return { cert: fs.readFileSync(cert), key: fs.readFileSync(key), passphrase: cfg.getString('certificates', 'cert_pwd') };
 }

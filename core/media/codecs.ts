@@ -1,0 +1,72 @@
+import {
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useAudioLevelIndication,
+  useNACK,
+  usePLI,
+  useREMB,
+  useFIR,
+  useRepairedRtpStreamId,
+  useSdesMid,
+  useSdesRTPStreamId,
+  useTransportWideCC,
+  useTWCC,
+  useVideoOrientation,
+  type RTCRtpHeaderExtensionParameters,
+} from 'werift';
+import { RTCRtpHeaderExtensionParameters as ExtParams } from 'werift';
+
+/** Header extension URIs the core knows (Janus's set). */
+export const EXT = {
+  mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
+  rid: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
+  repairedRid: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
+  absSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  twcc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  audioLevel: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+  videoOrientation: 'urn:3gpp:video-orientation',
+  playoutDelay: 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
+} as const;
+
+const fb = (twcc: boolean) => (twcc ? [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()] : [useNACK(), usePLI(), useFIR(), useREMB()]);
+
+/**
+ * Codecs werift may negotiate. werift keeps the offerer's payload types and parameters for a
+ * matching MIME type, so one entry per MIME type is enough; the plugin then picks which to keep.
+ */
+export function supportedCodecs(twcc = true): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
+  const a = (mimeType: string, clockRate: number, channels?: number, payloadType?: number) =>
+    new RTCRtpCodecParameters({ mimeType, clockRate, channels, payloadType, rtcpFeedback: twcc ? [useTWCC()] : [] });
+  const v = (mimeType: string, parameters?: string) =>
+    new RTCRtpCodecParameters({ mimeType, clockRate: 90000, rtcpFeedback: fb(twcc), parameters });
+  return {
+    audio: [a('audio/opus', 48000, 2), a('audio/PCMU', 8000, 1, 0), a('audio/PCMA', 8000, 1, 8), a('audio/G722', 8000, 1, 9), a('audio/red', 48000, 2)],
+    video: [
+      v('video/VP8'),
+      v('video/VP9'),
+      v('video/H264', 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1'),
+      v('video/AV1'),
+      v('video/H265'),
+      new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }),
+    ],
+  };
+}
+
+/**
+ * Header extensions we negotiate. transport-cc only with our own feedback generator (twcc.ts,
+ * `twcc_period` > 0): werift's made Chrome's estimate collapse (~115 kbps).
+ */
+export function supportedExtensions(twcc = true): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
+  const playout = new ExtParams({ id: 0, uri: EXT.playoutDelay });
+  const t = twcc ? [useTransportWideCC()] : [];
+  return {
+    audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime(), ...t],
+    video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime(), useVideoOrientation(), playout, ...t],
+  };
+}
+
+/** Lower-case codec name of a werift MIME type (`video/VP8` → `vp8`). */
+export function codecName(mimeType: string): string {
+  const i = mimeType.indexOf('/');
+  return mimeType.slice(i + 1).toLowerCase();
+}

@@ -1,0 +1,71 @@
+import type { RTCRtpTransceiver } from 'werift';
+import type { MediaDirection, SdpCodec } from '../plugin-api';
+
+/** Per-direction counters of one m-line (Janus's `stats.in`/`stats.out`). */
+export class StreamCounters {
+  packets = 0;
+  bytes = 0;
+  nacks = 0;
+  retransmissions = 0;
+  /** Bytes counted in the current second, and the last complete second. */
+  bytesSec = 0;
+  bytesLastSec = 0;
+  /** Packets counted at the last per-second tick (to compute loss per second). */
+  lastTickPackets = 0;
+}
+
+/**
+ * One negotiated m-line of a handle's PeerConnection (Janus's `janus_ice_peerconnection_medium`):
+ * its werift transceiver (none for data), the negotiated codec, SSRCs and the
+ * receiving/no-media state per simulcast substream.
+ */
+export class MediaStream {
+  transceiver?: RTCRtpTransceiver;
+  direction: MediaDirection = 'sendrecv';
+  codec?: SdpCodec;
+  rtxPt?: number;
+  disabled = false;
+  /** Simulcast rids as offered, in SDP order, and how to map them to substreams. */
+  rids: string[] = [];
+  ridLowFirst = false;
+  simSsrcs: number[] = [];
+  /** RTX SSRC → the SSRC it repairs (`a=ssrc-group:FID`), for SSRC-based simulcast. */
+  rtxSsrcs = new Map<number, number>();
+  /** Remote SSRC per substream (0 = lowest), learnt from packets. */
+  readonly peerSsrc = [0, 0, 0];
+  readonly lastRecv = [0, 0, 0];
+  readonly receiving = [false, false, false];
+  readonly in = new StreamCounters();
+  readonly out = new StreamCounters();
+  msid?: { stream: string; track: string };
+  remoteMsid?: { stream: string; track: string };
+  /** RTCP figures from reports (for stats/slowlink). */
+  lostByRemote = 0;
+  jitterRemote = 0;
+  rtt = 0;
+  rembBitrate = 0;
+
+  constructor(
+    readonly mindex: number,
+    public mid: string,
+    readonly kind: 'audio' | 'video' | 'application',
+  ) {}
+
+  get video(): boolean {
+    return this.kind === 'video';
+  }
+
+  /** Substream of a packet by rid (Janus numbers 0 = lowest quality). */
+  substreamOfRid(rid: string | undefined): number {
+    if (!rid || this.rids.length === 0) return 0;
+    const i = this.rids.indexOf(rid);
+    if (i < 0) return 0;
+    return this.ridLowFirst ? i : this.rids.length - 1 - i;
+  }
+
+  substreamOfSsrc(ssrc: number): number {
+    if (this.simSsrcs.length === 0) return 0;
+    const i = this.simSsrcs.indexOf(ssrc);
+    return i < 0 ? 0 : i;
+  }
+}

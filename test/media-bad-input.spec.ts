@@ -1,0 +1,145 @@
+import * as assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import { clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+
+const base = (body: string) =>
+  ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', body].join('\r\n') + '\r\n';
+const ice = 'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n';
+const fp = 'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':') + '\r\na=setup:actpass\r\n';
+
+/** An echo session that keeps running while other handles get bad input. */
+async function echoSession(srv: MediaServer) {
+  const janus = await JanusWs.connect(srv.wsUrl);
+  await janus.createSession();
+  const handle = await janus.attach();
+  const pc = clientPeer();
+  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: pc.localDescription!.sdp });
+  const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+  await pc.setRemoteDescription(ev.jsep);
+  await janus.waitFor((m) => m.janus === 'webrtcup', 8000, 'webrtcup');
+  let received = 0;
+  onTracks(video, () => received++);
+  const pump = new RtpPump(video, video.codecs[0].payloadType!, 300, 3000);
+  const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(ev.jsep.sdp)![1]);
+  return {
+    janus, handle, pc, pump, port,
+    get received() {
+      return received;
+    },
+    async close() {
+      pump.stop();
+      await pc.close();
+      janus.close();
+    },
+  };
+}
+
+describe('Media stack: bad input', function () {
+  this.timeout(30000);
+  let srv: MediaServer;
+  let janus: JanusWs;
+  let handle: number;
+  before(async () => {
+    srv = await startMediaServer();
+    janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    handle = await janus.attach();
+  });
+  after(async () => {
+    janus?.close();
+    await srv?.stop();
+  });
+
+  const offer = async (sdp: string) => (await janus.message(handle, { audio: true }, { type: 'offer', sdp })).reply;
+
+  it('malformed m-line → 465', async () => {
+    const r = await offer(base('m=audio notaport RTP/SAVPF 111'));
+    assert.equal(r.janus, 'error');
+    assert.equal(r.error.code, 465);
+    assert.match(r.error.reason, /Invalid m-line/);
+  });
+
+  it('SDP without ICE credentials or DTLS fingerprint → 465', async () => {
+    const noIce = await offer(base('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n' + fp));
+    assert.equal(noIce.error?.code, 465);
+    assert.match(noIce.error.reason, /ICE/);
+    const noFp = await offer(base('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n' + ice));
+    assert.equal(noFp.error?.code, 465);
+    assert.match(noFp.error.reason, /fingerprint/);
+  });
+
+  it('only unknown codecs → 465, and the handle still works afterwards', async () => {
+    const r = await offer(base(`m=audio 9 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:120 nosuchcodec/8000\r\n${ice}${fp}`));
+    assert.equal(r.janus, 'error');
+    assert.equal(r.error.code, 465);
+    const ok = await janus.message(handle, { audio: true });
+    assert.equal(ok.reply.janus, 'ack');
+  });
+
+  it('an answer when nothing was offered → 469', async () => {
+    const r = (await janus.message(handle, {}, { type: 'answer', sdp: base('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n' + ice + fp) })).reply;
+    assert.equal(r.error?.code, 469);
+    assert.equal(r.error.reason, 'Unexpected ANSWER (did we offer?)');
+  });
+
+  it('EchoTest message errors: no attributes (413), wrong types (413), bad substream (413)', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{}, 'Message error: no supported attributes found'],
+      [{ audio: 'yes' }, 'Invalid element type (audio should be a boolean)'],
+      [{ bitrate: -5 }, 'Invalid element type (bitrate should be a positive integer)'],
+      [{ substream: 7 }, 'Invalid element (substream should be 0, 1 or 2)'],
+    ];
+    for (const [body, error] of cases) {
+      const { reply, transaction } = await janus.message(handle, body);
+      assert.equal(reply.janus, 'ack');
+      const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+      assert.deepEqual(ev.plugindata.data, { echotest: 'event', error_code: 413, error });
+    }
+  });
+
+  it('garbage UDP, unknown-mid candidates and broken handles leave a running echo untouched', async () => {
+    const echo = await echoSession(srv);
+    echo.pump.start(50);
+    await sleep(500);
+    // candidates for an unknown mid and a bogus candidate line: acked, ignored
+    const t1 = await echo.janus.request({ janus: 'trickle', handle_id: echo.handle, candidate: { sdpMid: 'nope', sdpMLineIndex: 5, candidate: 'candidate:1 1 udp 1 10.9.9.9 9 typ host' } });
+    assert.equal(t1.janus, 'ack');
+    const t2 = await echo.janus.request({ janus: 'trickle', handle_id: echo.handle, candidate: { sdpMid: '0', candidate: 'candidate:garbage' } });
+    assert.equal(t2.janus, 'ack');
+    // garbage datagrams of all shapes at the server's media port
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const shapes = [Buffer.alloc(0), Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(20, 0x00), Buffer.alloc(200, 0x80), Buffer.alloc(100, 0x16), Buffer.alloc(1400, 0xff)];
+    for (let i = 0; i < 300; i++) {
+      const b = i < shapes.length ? shapes[i] : Buffer.from(Array.from({ length: 1 + (i * 37) % 1200 }, (_, k) => (k * 131 + i) & 0xff));
+      sock.send(b, echo.port, '127.0.0.1');
+    }
+    await sleep(300);
+    sock.close();
+    // a second client on another handle sends malformed and fake SDP meanwhile
+    const other = await JanusWs.connect(srv.wsUrl);
+    await other.createSession();
+    const h2 = await other.attach();
+    const bad = await other.message(h2, {}, { type: 'offer', sdp: base('m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n') });
+    assert.equal(bad.reply.error?.code, 465);
+    other.close();
+    const before = echo.received;
+    await sleep(1000);
+    assert.ok(echo.received - before > 30, `echo stalled: ${echo.received - before} packets in 1 s`);
+    const stillUp = await echo.janus.request({ janus: 'keepalive' });
+    assert.equal(stillUp.janus, 'ack');
+    assert.equal(echo.janus.events.some((m) => m.janus === 'hangup'), false);
+    await echo.close();
+  });
+
+  it('detaching a handle with a live PeerConnection frees it (hangup "Detach", then detached)', async () => {
+    const echo = await echoSession(srv);
+    const r = await echo.janus.request({ janus: 'detach', handle_id: echo.handle });
+    assert.equal(r.janus, 'success');
+    await echo.janus.waitFor((m) => m.janus === 'detached' && m.sender === echo.handle, 3000, 'detached');
+    await echo.close();
+  });
+});

@@ -1,0 +1,255 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import WebSocket from 'ws';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  useAbsSendTime,
+  useAudioLevelIndication,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  type RTCRtpTransceiver,
+} from 'werift';
+import { JanusServer, type ServerOptions } from '../core/server';
+
+/**
+ * Test support for the media stack: an in-process server on this area's ports with loopback-only
+ * ICE, a Janus WebSocket client, and a werift peer that plays the browser.
+ * Ports: TCP 22000-22999, UDP 42000-42999 (server RTP 42000-42499, clients 42500-42999).
+ */
+let nextTcp = 22000 + (process.pid % 50) * 10;
+export function tcpPorts(): { ws: number; http: number; admin: number } {
+  const base = nextTcp;
+  nextTcp += 3;
+  if (nextTcp > 22990) nextTcp = 22000;
+  return { ws: base, http: base + 1, admin: base + 2 };
+}
+
+export interface MediaServer {
+  server: JanusServer;
+  folder: string;
+  wsUrl: string;
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startMediaServer(janusExtra: Record<string, string | number | boolean> = {}, opts: Partial<ServerOptions> = {}): Promise<MediaServer> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-media-'));
+  const ports = tcpPorts();
+  const logFile = path.join(folder, 'janus.log');
+  const server = await JanusServer.start({
+    configsFolder: path.resolve(__dirname, '..', '..', 'conf'),
+    overrides: {
+      janus: {
+        'general.admin_secret': 'janusoverlord',
+        'media.rtp_port_range': '42000-42499',
+        'nat.ice_enforce_list': '127.0.0.1',
+        ...janusExtra,
+      },
+      'janus.transport.http': { 'general.http': false, 'admin.admin_http': true, 'admin.admin_port': ports.admin, 'admin.admin_ip': '127.0.0.1' },
+      'janus.transport.websockets': { 'general.ws_port': ports.ws, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
+    },
+    settings: (s) => {
+      s.logToStdout = false;
+      s.logToFile = logFile;
+    },
+    ...opts,
+  });
+  return {
+    server,
+    folder,
+    wsUrl: `ws://127.0.0.1:${ports.ws}`,
+    adminUrl: `http://127.0.0.1:${ports.admin}/admin`,
+    stop: () => server.stop(),
+  };
+}
+
+type Msg = Record<string, any>;
+
+/** A Janus API client over WebSocket: request/reply by transaction, events kept for waiting. */
+export class JanusWs {
+  readonly events: Msg[] = [];
+  private readonly pending = new Map<string, (m: Msg) => void>();
+  private waiters: Array<{ pred: (m: Msg) => boolean; resolve: (m: Msg) => void }> = [];
+  private tx = 0;
+  session = 0;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as Msg;
+      const t = m.transaction as string | undefined;
+      if (t && this.pending.has(t) && m.janus !== 'event') {
+        const r = this.pending.get(t)!;
+        this.pending.delete(t);
+        r(m);
+        return;
+      }
+      this.events.push(m);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(m)) return true;
+        w.resolve(m);
+        return false;
+      });
+    });
+  }
+
+  static async connect(url: string): Promise<JanusWs> {
+    const ws = new WebSocket(url, 'janus-protocol');
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    return new JanusWs(ws);
+  }
+
+  request(body: Msg): Promise<Msg> {
+    const transaction = `t${++this.tx}`;
+    return new Promise((resolve) => {
+      this.pending.set(transaction, resolve);
+      this.ws.send(JSON.stringify({ ...body, transaction, ...(this.session && body.session_id === undefined ? { session_id: this.session } : {}) }));
+    });
+  }
+
+  async createSession(): Promise<number> {
+    const r = await this.request({ janus: 'create' });
+    this.session = r.data.id;
+    return this.session;
+  }
+
+  async attach(plugin = 'janus.plugin.echotest'): Promise<number> {
+    const r = await this.request({ janus: 'attach', plugin });
+    if (r.janus !== 'success') throw new Error(JSON.stringify(r));
+    return r.data.id;
+  }
+
+  /** A message with its ack; returns the transaction to wait for the event. */
+  async message(handle: number, body: Msg, jsep?: Msg): Promise<{ reply: Msg; transaction: string }> {
+    const transaction = `t${++this.tx}`;
+    const reply = await new Promise<Msg>((resolve) => {
+      this.pending.set(transaction, resolve);
+      this.ws.send(JSON.stringify({ janus: 'message', session_id: this.session, handle_id: handle, transaction, body, ...(jsep ? { jsep } : {}) }));
+    });
+    return { reply, transaction };
+  }
+
+  waitFor(pred: (m: Msg) => boolean, timeoutMs = 8000, what = 'event'): Promise<Msg> {
+    const found = this.events.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events.map((e) => e.janus + (e.plugindata ? ':' + JSON.stringify(e.plugindata.data) : '')))}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+let nextUdp = 42500 + (process.pid % 10) * 40;
+/** UDP ports for one werift client (within this area's range). */
+function clientPortRange(): [number, number] {
+  const lo = nextUdp;
+  nextUdp += 4;
+  if (nextUdp > 42990) nextUdp = 42500;
+  return [lo, lo + 3];
+}
+
+/** werift settings of the test client: loopback-only candidates, no STUN. */
+export function clientPeer(opts: { video?: boolean; audio?: boolean; data?: boolean; vp8Only?: boolean } = {}): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
+    icePortRange: clientPortRange(),
+    bundlePolicy: 'max-bundle',
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+    },
+    headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime()], video: [useSdesMid(), useAbsSendTime()] },
+  });
+}
+
+/** Wait until the client's ICE gathering completed (half-trickle: candidates in the SDP). */
+export async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const sub = pc.iceGatheringStateChange.subscribe((s) => {
+      if (s === 'complete') {
+        sub.unSubscribe();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Sends numbered RTP packets on a transceiver: payload starts with the sequence number. */
+export class RtpPump {
+  private seq = 1000;
+  private ts = 0;
+  sent = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly t: RTCRtpTransceiver,
+    private readonly pt: number,
+    private readonly size: number,
+    private readonly tsStep: number,
+  ) {}
+
+  start(pps: number): void {
+    const every = Math.max(1, Math.round(1000 / pps));
+    this.timer = setInterval(() => this.sendOne(), every);
+  }
+
+  sendOne(): void {
+    const payload = Buffer.alloc(this.size, 0xab);
+    // a VP8 descriptor that reads as a keyframe start, so nothing downstream drops it
+    payload[0] = 0x10;
+    payload[1] = 0x00;
+    payload.writeUInt32BE(this.sent, 4);
+    const header = new RtpHeader({ payloadType: this.pt, sequenceNumber: this.seq++ & 0xffff, timestamp: (this.ts += this.tsStep) >>> 0, marker: true });
+    this.t.sender.sendRtp(new RtpPacket(header, payload)).catch(() => undefined);
+    this.sent++;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function adminPost(url: string, body: Msg): Promise<Msg> {
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify({ admin_secret: 'janusoverlord', transaction: 'a' + Math.random(), ...body }) });
+  return (await res.json()) as Msg;
+}
+
+/** Every RTP packet the client receives on this transceiver (its receiver track, and any later ones). */
+export function onTracks(t: RTCRtpTransceiver, fn: (rtp: RtpPacket) => void): void {
+  const seen = new Set<unknown>();
+  const hook = (track: { onReceiveRtp: { subscribe(f: (r: RtpPacket) => void): unknown } }) => {
+    if (seen.has(track)) return;
+    seen.add(track);
+    track.onReceiveRtp.subscribe(fn);
+  };
+  hook(t.receiver.track);
+  t.onTrack.subscribe((track) => hook(track));
+}
