@@ -1,17 +1,19 @@
 /** RabbitMQ and MQTT event handlers against real brokers (mosquitto, rabbitmq-server from Debian). */
 import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as amqp from 'amqplib';
 import * as mqtt from 'mqtt';
 import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
-import { haveMosquitto, haveRabbitmq, startMosquitto, startRabbitmq, type Broker } from './support/brokers';
+import { startMosquitto, startRabbitmq, stopEpmd, type Broker } from './support/brokers';
 import { api, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const PORTS = { http: 21090, admin: 21790 };
 const MQTT_PORT = 21883;
 const AMQP_PORT = 21672;
+const EPMD_PORT = 21369;
 type Ev = Record<string, any>;
 
 function emitExternal(server: JanusServer, from: number, to: number): void {
@@ -29,14 +31,15 @@ describe('evh: MQTT event handler (mosquitto)', function () {
   let sub: mqtt.MqttClient | undefined;
   const got: Array<{ topic: string; text: string; retain: boolean }> = [];
 
-  before(async function () {
-    if (!haveMosquitto()) this.skip(); // CI installs it (.ci/run); apt-get install mosquitto
-    broker = await startMosquitto({ port: MQTT_PORT });
+  before(async () => {
+    // persistence: our clean = false subscriber keeps its subscription and queued copies across restart()
+    broker = await startMosquitto({ port: MQTT_PORT, dir: `/tmp/evh-mosquitto-${process.pid}`, persistence: true });
   });
   after(async () => {
     await server?.stop();
     sub?.end(true);
     await broker?.stop();
+    fs.rmSync(`/tmp/evh-mosquitto-${process.pid}`, { recursive: true, force: true });
   });
 
   it('publishes each event to <topic>/<type> with eventtype added, and the connect status', async () => {
@@ -98,13 +101,16 @@ describe('evh: RabbitMQ event handler (rabbitmq-server)', function () {
   let broker: Broker | undefined;
   let server: JanusServer | undefined;
 
-  before(async function () {
-    if (!haveRabbitmq()) this.skip(); // CI installs it (.ci/run); apt-get install rabbitmq-server
-    broker = await startRabbitmq({ port: AMQP_PORT, nodeName: 'rabbit-evh@localhost', dir: '/tmp/evh-rmq' });
+  before(async () => {
+    broker = await startRabbitmq({
+      port: AMQP_PORT, nodeName: `rabbit-evh-${process.pid}@localhost`, dir: `/tmp/evh-rmq-${process.pid}`, epmdPort: EPMD_PORT, distPort: AMQP_PORT + 2,
+    });
   });
   after(async () => {
     await server?.stop();
     await broker?.stop();
+    stopEpmd(EPMD_PORT);
+    fs.rmSync(`/tmp/evh-rmq-${process.pid}`, { recursive: true, force: true });
   });
 
   async function consume(queue: string, into: Ev[]): Promise<amqp.ChannelModel> {
