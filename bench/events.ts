@@ -114,7 +114,7 @@ async function server(dir: string): Promise<JanusServer> {
   });
 }
 
-async function handlerBench(label: string, pkg: string, conf: string, backend: ChildProcess | undefined, received: () => Promise<number>): Promise<void> {
+async function handlerBench(label: string, pkg: string, conf: string, backend: ChildProcess | undefined, received: () => Promise<number>, n = N): Promise<void> {
   const srv = await server(configs({ [pkg]: conf }));
   await sleep(300); // let it connect
   if (backend) await ask(backend, 'reset');
@@ -125,9 +125,9 @@ async function handlerBench(label: string, pkg: string, conf: string, backend: C
   const t0 = Date.now();
   const c0 = cpuUs();
   let sent = 0;
-  while (sent < N && Date.now() - t0 < DEADLINE_MS) {
+  while (sent < n && Date.now() - t0 < DEADLINE_MS) {
     if (stats().queued < 5000) {
-      for (let i = 0; i < 500 && sent < N; i++, sent++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, body);
+      for (let i = 0; i < 500 && sent < n; i++, sent++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, body);
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -139,7 +139,8 @@ async function handlerBench(label: string, pkg: string, conf: string, backend: C
   await srv.stop();
 }
 
-async function requestBench(label: string, handlers: Record<string, string>, broadcast: boolean): Promise<void> {
+/** Returns CPU µs per create+destroy pair. */
+async function requestBench(label: string, handlers: Record<string, string>, broadcast: boolean): Promise<number> {
   const dir = configs(handlers);
   if (!broadcast) fs.writeFileSync(path.join(dir, 'janus.jcfg'), 'general: {\n\tdebug_level = 0\n}\n');
   const srv = await server(dir);
@@ -169,6 +170,7 @@ async function requestBench(label: string, handlers: Record<string, string>, bro
   console.log(`request path, ${label}: ${Math.round((PAIRS / ms) * 1000)} create+destroy pairs/s, ${(cpu / PAIRS).toFixed(1)} µs CPU per pair (client+server in this process; 4 events per pair when on)`);
   agent.destroy();
   await srv.stop();
+  return cpu / PAIRS;
 }
 
 async function main(): Promise<void> {
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
   try {
     const count = () => ask(backend, 'count');
     const sample = (extra: string) => `general: {\n\tenabled = true\n\tbackend = "http://127.0.0.1:${SINK_HTTP}/"\n\tevents = "external"\n${extra}\n}\n`;
+    await handlerBench('(warm-up) sampleevh grouping, compact', 'janus.eventhandler.sampleevh', sample('\tjson = "compact"'), backend, count, N / 4);
     await handlerBench('sampleevh grouping, compact', 'janus.eventhandler.sampleevh', sample('\tjson = "compact"'), backend, count);
     await handlerBench('sampleevh grouping, indented', 'janus.eventhandler.sampleevh', sample('\tjson = "indented"'), backend, count);
     await handlerBench('sampleevh grouping, compact, gzip 6', 'janus.eventhandler.sampleevh', sample('\tjson = "compact"\n\tcompress = true'), backend, count);
@@ -193,15 +196,24 @@ async function main(): Promise<void> {
       sub.on('message', () => got++);
       await handlerBench('mqttevh qos 1 (one event per publish; subscriber in this process)', 'janus.eventhandler.mqttevh',
         `general: {\n\tenabled = true\n\turl = "tcp://127.0.0.1:${MQTT}"\n\tevents = "external"\n\tjson = "compact"\n\tqos = 1\n}\n`,
-        undefined, async () => got);
+        undefined, async () => got, Math.min(N, 20_000));
       sub.end(true);
       await broker.stop();
     }
-    // alternated twice: the first runs also warm the JIT up
-    for (let round = 0; round < 2; round++) {
-      await requestBench('events off', {}, false);
-      await requestBench('events on, sampleevh (all events) to the HTTP sink', { 'janus.eventhandler.sampleevh': sample('\tjson = "compact"').replace('events = "external"', 'events = "all"') }, true);
+    // alternated: the first round also warms the JIT up and is left out of the medians
+    const off: number[] = [];
+    const on: number[] = [];
+    const rounds = arg('rounds', 4);
+    for (let round = 0; round < rounds; round++) {
+      const a = await requestBench('events off', {}, false);
+      const b = await requestBench('events on, sampleevh (all events) to the HTTP sink', { 'janus.eventhandler.sampleevh': sample('\tjson = "compact"').replace('events = "external"', 'events = "all"') }, true);
+      if (round > 0) {
+        off.push(a);
+        on.push(b);
+      }
     }
+    const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+    if (off.length) console.log(`request path medians: events off ${median(off).toFixed(1)} µs, on ${median(on).toFixed(1)} µs CPU per create+destroy pair`);
   } finally {
     backend.kill();
   }
