@@ -142,7 +142,7 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
   });
 
   it('sends transport events with the transport, an id and the request origin', async () => {
-    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "transports"\n\tjson = "plain"') });
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "transports,sessions"\n\tjson = "plain"') });
     server = await startServer(conf, PORTS);
     await api(BASE, { janus: 'info', transaction: 'x' });
     await sink.waitFor(() => sink.events().length >= 1, 5000, 'transport event');
@@ -155,6 +155,13 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     assert.equal(e.event.data.event, 'request');
     assert.equal(e.event.data.admin_api, false);
     assert.ok(typeof e.event.data.port === 'number');
+    // the id is the one a session created by such a request carries
+    const sid = (await api(BASE, { janus: 'create', transaction: 'c' })).data.id;
+    await sink.waitFor(() => sink.events().length >= 3, 5000, 'second transport event and session event');
+    const [, req2, created] = sink.events() as Ev[];
+    assert.equal(req2.type, 128);
+    assert.deepEqual([created.type, created.session_id, created.event.name], [1, sid, 'created']);
+    assert.equal(created.event.transport.id, req2.event.id);
     // json = "plain": one line with ": " and ", "
     assert.ok(sink.posts[0].raw.startsWith('[{"emitter": "MyJanusInstance", "type": 128'));
   });
