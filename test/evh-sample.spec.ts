@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import type { JanusServer } from '../core/server';
 import { EventType } from '../core/plugin-api';
@@ -139,6 +140,42 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     const after = sink.events().slice(before) as Ev[];
     assert.deepEqual(after.map((e) => [e.type, e.subtype, e.event.status]), [[256, 2, 'shutdown']]);
     assert.deepEqual(after[0].event, { status: 'shutdown', signum: 0 });
+  });
+
+  async function wsSessionThenClose(port: number): Promise<{ sid: number; hid: number }> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'janus-protocol');
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const ask = (m: Record<string, unknown>) =>
+      new Promise<Ev>((r) => {
+        ws.once('message', (d) => r(JSON.parse(d.toString())));
+        ws.send(JSON.stringify(m));
+      });
+    const sid = (await ask({ janus: 'create', transaction: 'w1' })).data.id as number;
+    const hid = (await ask({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.evhtest', transaction: 'w2' })).data.id as number;
+    ws.close();
+    return { sid, hid };
+  }
+  const wsOn = (port: number) => ({ 'janus.transport.websockets': { 'general.ws': true, 'general.ws_port': port, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false } });
+
+  it('transport gone: only the handles are "detached" (no session event), as Janus', async () => {
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') });
+    server = await startServer(conf, PORTS, wsOn(21188));
+    const { sid, hid } = await wsSessionThenClose(21188);
+    await sink.waitFor(() => sink.events().length >= 3, 5000, 'detached');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
+      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [2, sid, hid, 'detached'],
+    ]);
+  });
+
+  it('reclaim window over: session "timeout" then the handles "detached", as Janus', async () => {
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') }, 'reclaim_session_timeout = 1');
+    server = await startServer(conf, PORTS, wsOn(21188));
+    const { sid, hid } = await wsSessionThenClose(21188);
+    await sink.waitFor(() => sink.events().length >= 4, 8000, 'timeout and detached');
+    assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
+      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [1, sid, undefined, 'timeout'], [2, sid, hid, 'detached'],
+    ]);
   });
 
   it('sends transport events with the transport, an id and the request origin', async () => {
