@@ -1,5 +1,10 @@
 /** Unit tests of the event handlers' shared pieces: the ring queue and the delivery loop. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigFile } from '../core/config/config-file';
+import { ConfigStore } from '../core/config/config-store';
 import { Delivery } from '../eventhandlers/common/delivery';
 import { RingQueue } from '../eventhandlers/common/ring-queue';
 import type { JanusEvent, ModuleLogger } from '../core/plugin-api';
@@ -91,4 +96,43 @@ describe('evh units: Delivery', () => {
     assert.equal(d.stats().dropped_shutdown, 6);
     assert.equal(d.stats().queued, 0);
   });
+});
+
+describe('evh units: shipped configs', () => {
+  const cases: Array<[string, string, Record<string, string>]> = [
+    ['janus.eventhandler.sampleevh', 'eventhandlers/sample', { backend: '"http://127.0.0.1:21999/"' }],
+    ['janus.eventhandler.wsevh', 'eventhandlers/websockets', { backend: '"ws://127.0.0.1:21999/"' }],
+    ['janus.eventhandler.rabbitmqevh', 'eventhandlers/rabbitmq', { host: '"127.0.0.1"', port: '21999' }],
+    ['janus.eventhandler.mqttevh', 'eventhandlers/mqtt', { url: '"tcp://127.0.0.1:21999"' }],
+  ];
+  const confDir = path.resolve(__dirname, '..', '..', 'conf');
+
+  for (const [pkg, dir, local] of cases) {
+    it(`${pkg}: parses, is disabled by default, and every documented key (uncommented) is one the handler knows`, async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Cls = require(path.resolve(__dirname, '..', dir, 'index.js')).default;
+      const warned: string[] = [];
+      const log: ModuleLogger = { ...quiet, warn: (_o: unknown, m?: string) => void warned.push(m ?? '') };
+      const shipped = new ConfigStore(confDir).load(pkg);
+      assert.ok(shipped.loaded);
+      assert.equal(shipped.getBool('general', 'enabled', true), false);
+      const off = new Cls();
+      assert.equal(off.info.package, pkg);
+      assert.equal(await off.init({ config: new ConfigFile(shipped.file, shipped.root, true, log), configsFolder: confDir, logger: log, serverName: 'x' }), false);
+
+      // every "#key = value" line uncommented, enabled, pointed at a closed local port
+      let text = fs.readFileSync(path.join(confDir, `${pkg}.jcfg`), 'utf8').replace(/^\t#(\w+ = )/gm, '\t$1');
+      text = text.replace(/^\tenabled = false/m, '\tenabled = true');
+      for (const [k, v] of Object.entries(local)) text = text.replace(new RegExp(`^\\t${k} = .*$`, 'm'), `\t${k} = ${v}`);
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evh-units-'));
+      fs.writeFileSync(path.join(tmp, `${pkg}.jcfg`), text);
+      const full = new ConfigStore(tmp).load(pkg);
+      const on = new Cls();
+      const ok = await on.init({ config: new ConfigFile(full.file, full.root, true, log), configsFolder: tmp, logger: log, serverName: 'x' });
+      assert.equal(ok, true, `enabled: ${warned.join('; ')}`);
+      await on.destroy();
+      fs.rmSync(tmp, { recursive: true, force: true });
+      assert.deepEqual(warned.filter((w) => /Unsupported setting/.test(w)), []);
+    });
+  }
 });

@@ -22,7 +22,7 @@ export const GROUP_MAX = 100;
 /** Default queue cap (janus-ts `events_cap`): about 10-20 MB of typical events. */
 export const DEFAULT_CAP = 10_000;
 /** Hard ceiling for `events_cap`, so no setting can make the queue unbounded. */
-export const MAX_CAP = 1_000_000;
+export const MAX_CAP = 100_000;
 /** How long `destroy` keeps trying to deliver what is queued. */
 export const FLUSH_ON_DESTROY_MS = 2000;
 
