@@ -103,9 +103,12 @@ function configs(handlers: Record<string, string>): string {
   for (const [pkg, text] of Object.entries(handlers)) fs.writeFileSync(path.join(dir, `${pkg}.jcfg`), text);
   return dir;
 }
+const dirs: string[] = [];
 async function server(dir: string): Promise<JanusServer> {
+  dirs.push(dir);
   return JanusServer.start({
     configsFolder: dir,
+    signallingOnly: true,
     overrides: {
       'janus.transport.http': { 'general.http': true, 'general.port': API, 'general.ip': '127.0.0.1', 'admin.admin_http': false, 'general.events': true },
       'janus.transport.websockets': { 'general.ws': false, 'admin.admin_ws': false },
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
     if (off.length) console.log(`request path medians: events off ${median(off).toFixed(1)} µs, on ${median(on).toFixed(1)} µs CPU per create+destroy pair`);
   } finally {
     backend.kill();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
 

@@ -8,7 +8,7 @@ import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
 import { startMosquitto, startRabbitmq, stopEpmd, type Broker } from './support/brokers';
-import { api, makeConfigs, startServer, waitUntil } from './support/evh-harness';
+import { api, removeConfigs, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const PORTS = { http: 21090, admin: 21790 };
 const MQTT_PORT = 21883;
@@ -40,6 +40,7 @@ describe('evh: MQTT event handler (mosquitto)', function () {
     sub?.end(true);
     await broker?.stop();
     fs.rmSync(`/tmp/evh-mosquitto-${process.pid}`, { recursive: true, force: true });
+    removeConfigs();
   });
 
   it('publishes each event to <topic>/<type> with eventtype added, and the connect status', async () => {
@@ -111,6 +112,7 @@ describe('evh: RabbitMQ event handler (rabbitmq-server)', function () {
     await broker?.stop();
     stopEpmd(EPMD_PORT);
     fs.rmSync(`/tmp/evh-rmq-${process.pid}`, { recursive: true, force: true });
+    removeConfigs();
   });
 
   async function consume(queue: string, into: Ev[]): Promise<amqp.ChannelModel> {

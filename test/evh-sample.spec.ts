@@ -9,7 +9,7 @@ import { EventBus } from '../core/events/event-bus';
 import type { JanusServer } from '../core/server';
 import { EventType } from '../core/plugin-api';
 import { ANSWER_SDP } from './support/evh-test-plugin';
-import { api, HttpSink, makeConfigs, startServer, waitUntil } from './support/evh-harness';
+import { api, removeConfigs, HttpSink, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const SINK = 21900;
 const PORTS = { http: 21088, admin: 21788 };
@@ -51,6 +51,7 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     await server?.stop();
     server = undefined;
     await sink.stop();
+    removeConfigs();
   });
 
   it('sends exact envelopes in Janus order for create, attach, message, detach, destroy and timeout', async function () {

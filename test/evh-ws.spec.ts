@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
-import { api, makeConfigs, startServer, waitUntil } from './support/evh-harness';
+import { api, removeConfigs, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const WS_PORT = 21901;
 const PORTS = { http: 21089, admin: 21789 };
@@ -47,6 +47,7 @@ describe('evh: WebSocket event handler', function () {
     await server?.stop();
     server = undefined;
     await sink?.stop();
+    removeConfigs();
   });
 
   it('sends events as text frames with the subprotocol, and after the backend goes away and comes back, delivers what was held, in order', async () => {
