@@ -225,12 +225,15 @@ describe('mq: MQTT transport (real mosquitto)', function () {
     });
 
     it('answers malformed messages with Janus errors and keeps consuming', async () => {
-      const cases: Array<[string, number]> = [['{"janus":"ping",', 454], ['hello', 454], ['[1,2]', 455], ['{"janus":"ping"}', 456]];
+      const cases: Array<[string, number]> = [['{"janus":"ping",', 454], ['hello', 454], ['[1,2]', 456], ['{"janus":"ping"}', 456]];
       for (const [payload, code] of cases) {
         await b.sendRaw(payload);
         const r = await b.waitFor((m) => m.json.janus === 'error' && (m.json.error as { code: number }).code === code, `error ${code} for ${payload}`);
         assert.ok(r);
       }
+      await b.sendRaw('{bad', { admin: true }); // Janus answers 456 on the admin topic
+      const adm = await b.waitFor((m) => m.topic === 'rel/from-janus-admin' && m.json.janus === 'error', 'admin error');
+      assert.deepEqual(adm.json.error, { code: 456, reason: 'Missing mandatory element (transaction)' });
       await b.sendRaw(''); // empty payloads are ignored, as in Janus
       await b.sendRaw(Buffer.from([0xff, 0xfe, 0x00]));
       await b.waitFor((m) => m.json.janus === 'error', 'error for binary garbage');

@@ -102,21 +102,22 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   });
 
   it('answers malformed messages with Janus errors and keeps consuming', async () => {
-    const cases: Array<[string, number, RegExp]> = [
-      ['{"janus":"ping",', 454, /^JSON error: on line 1: /],
-      ['not json at all', 454, /^JSON error: on line 1: /],
-      ['[{"janus":"ping","transaction":"a"}]', 455, /^JSON error: not an object$/],
-      ['{"janus":"ping"}', 456, /transaction/],
-      ['', 454, /JSON error/],
+    // the replies real Janus 1.1.2 gives over RabbitMQ (measured)
+    const cases: Array<[string, boolean, number, string]> = [
+      ['{"janus":"ping",', false, 454, "Invalid Janus API request - <buffer>(1,16): string or '}' expected near end of file"],
+      ['hello', false, 454, "Invalid Janus API request - <buffer>(1,5): '[' or '{' expected near 'hello'"],
+      ['{\n"janus":"ping",\n"transaction": x\n}', false, 454, "Invalid Janus API request - <buffer>(3,16): invalid token near 'x'"],
+      ['', false, 454, "Invalid Janus API request - <buffer>(1,1): '[' or '{' expected near end of file"],
+      ['[{"janus":"ping","transaction":"a"}]', false, 456, 'Missing mandatory element (transaction)'],
+      ['{"janus":"ping"}', false, 456, 'Missing mandatory element (transaction)'],
+      ['{bad', true, 456, 'Missing mandatory element (transaction)'],
     ];
-    for (const [payload, code, reason] of cases) {
+    for (const [payload, admin, code, reason] of cases) {
       const correlationId = tx();
-      backend.sendRaw(payload, { correlationId });
+      backend.sendRaw(payload, { correlationId, admin });
       const r = await backend.waitFor((m) => m.correlation === correlationId, `error for ${payload}`);
-      assert.equal(r.json.janus, 'error', payload);
-      const err = r.json.error as { code: number; reason: string };
-      assert.equal(err.code, code, payload);
-      assert.match(err.reason, reason);
+      assert.equal(r.routingKey, admin ? 'from-janus-admin' : 'from-janus');
+      assert.deepEqual(r.json, { janus: 'error', error: { code, reason } }, payload);
     }
     // binary garbage, then a good request: consumption goes on
     backend.sendRaw(Buffer.from([0xff, 0x00, 0xfe]));
