@@ -220,11 +220,18 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
 
     it('direct exchange: queue_name bound with to_janus, replies routed with from_janus; durable queue flag applied', async () => {
       await withServer(rabbitConf('janus_exchange = "mq-ex-direct"\njanus_exchange_type = "direct"\nqueue_name = "mq-gw-direct"\nto_janus = "rk-in"\nfrom_janus = "rk-out"\nqueue_durable = true', false), async () => {
+        // as in Janus, the declared from_janus queue is not bound to the exchange: the backend binds its own
+        const mine = (await ch.assertQueue('', { exclusive: true })).queue;
+        await ch.bindQueue(mine, 'mq-ex-direct', 'rk-out');
+        await listen(mine);
         await listen('rk-out');
         ch.publish('mq-ex-direct', 'rk-in', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 'd1' })), { correlationId: 'corr-d1' });
         const r = await waitGot((g) => g.corr === 'corr-d1', 'direct reply');
         assert.equal(r.json.janus, 'pong');
         assert.equal(r.routingKey, 'rk-out');
+        assert.equal(r.queue, mine);
+        await new Promise((res) => setTimeout(res, 100));
+        assert.ok(!got.some((g) => g.queue === 'rk-out'), 'nothing reaches the unbound from_janus queue');
         // the request queue was declared durable: re-declaring it non-durable is refused by the broker
         const probe = await conn.createChannel();
         probe.on('error', () => undefined);
