@@ -4,7 +4,7 @@ import type { Transport } from '../core/plugin-api';
 import * as fs from 'node:fs';
 import { freePort, startMosquitto, type RunningBroker } from './support/brokers';
 import { MqttBackend, tx, type Received } from './support/mq-clients';
-import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
+import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
 // picked free in our range at start: several worktrees may run this suite at once
 let PORT = 0;
@@ -192,6 +192,17 @@ describe('mq: MQTT transport (real mosquitto)', function () {
       const offline = await watcher.waitFor((r) => r.topic === 'r5/status', 'status offline');
       assert.deepEqual(offline.json, { online: false });
     });
+  });
+
+  it('drives a VideoRoom from examples/mq-backend over MQTT', async () => {
+    const { server } = await startServer({ 'janus.transport.mqtt': `general: {\n enabled = true\n url = "tcp://127.0.0.1:${PORT}"\n client_id = "janus-example"\n}\n` });
+    try {
+      const out = await runExample('mqtt', `mqtt://127.0.0.1:${PORT}`);
+      assert.match(out, /^created: \{"videoroom":"created","room":\d+/m);
+      assert.match(out, /^room \d+: Created over the broker \(0 participants\)$/m);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('starts while the broker is down and serves once it comes up', async () => {

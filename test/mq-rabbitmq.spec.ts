@@ -5,7 +5,7 @@ import type { Transport } from '../core/plugin-api';
 import * as fs from 'node:fs';
 import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
 import { RabbitBackend, tx, type Received } from './support/mq-clients';
-import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
+import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
 // ports in our range (20600-20699), picked free at start: several worktrees may run this suite at once
 const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 20369, distPort: 0 };
@@ -189,6 +189,17 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
       await small.stop();
     }
     backend = await RabbitBackend.connect({ port: RMQ.port });
+  });
+
+  it('drives a VideoRoom from examples/mq-backend over RabbitMQ', async () => {
+    await backend.close(); // the example consumes from-janus itself: no competing consumer
+    try {
+      const out = await runExample('rabbitmq', `amqp://guest:guest@127.0.0.1:${RMQ.port}`);
+      assert.match(out, /^created: \{"videoroom":"created","room":\d+/m);
+      assert.match(out, /^room \d+: Created over the broker \(0 participants\)$/m);
+    } finally {
+      backend = await RabbitBackend.connect({ port: RMQ.port });
+    }
   });
 
   describe('exchanges, queue flags and reply_to', () => {
