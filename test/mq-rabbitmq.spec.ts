@@ -5,7 +5,7 @@ import type { Transport } from '../core/plugin-api';
 import * as fs from 'node:fs';
 import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
 import { RabbitBackend, tx, type Received } from './support/mq-clients';
-import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
+import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
 // ports in our range (20600-20699), picked free at start: several worktrees may run this suite at once
 const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 20369, distPort: 0 };
@@ -102,21 +102,22 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   });
 
   it('answers malformed messages with Janus errors and keeps consuming', async () => {
-    const cases: Array<[string, number, RegExp]> = [
-      ['{"janus":"ping",', 454, /^JSON error: on line 1: /],
-      ['not json at all', 454, /^JSON error: on line 1: /],
-      ['[{"janus":"ping","transaction":"a"}]', 455, /^JSON error: not an object$/],
-      ['{"janus":"ping"}', 456, /transaction/],
-      ['', 454, /JSON error/],
+    // the replies real Janus 1.1.2 gives over RabbitMQ (measured)
+    const cases: Array<[string, boolean, number, string]> = [
+      ['{"janus":"ping",', false, 454, "Invalid Janus API request - <buffer>(1,16): string or '}' expected near end of file"],
+      ['hello', false, 454, "Invalid Janus API request - <buffer>(1,5): '[' or '{' expected near 'hello'"],
+      ['{\n"janus":"ping",\n"transaction": x\n}', false, 454, "Invalid Janus API request - <buffer>(3,16): invalid token near 'x'"],
+      ['', false, 454, "Invalid Janus API request - <buffer>(1,1): '[' or '{' expected near end of file"],
+      ['[{"janus":"ping","transaction":"a"}]', false, 456, 'Missing mandatory element (transaction)'],
+      ['{"janus":"ping"}', false, 456, 'Missing mandatory element (transaction)'],
+      ['{bad', true, 456, 'Missing mandatory element (transaction)'],
     ];
-    for (const [payload, code, reason] of cases) {
+    for (const [payload, admin, code, reason] of cases) {
       const correlationId = tx();
-      backend.sendRaw(payload, { correlationId });
+      backend.sendRaw(payload, { correlationId, admin });
       const r = await backend.waitFor((m) => m.correlation === correlationId, `error for ${payload}`);
-      assert.equal(r.json.janus, 'error', payload);
-      const err = r.json.error as { code: number; reason: string };
-      assert.equal(err.code, code, payload);
-      assert.match(err.reason, reason);
+      assert.equal(r.routingKey, admin ? 'from-janus-admin' : 'from-janus');
+      assert.deepEqual(r.json, { janus: 'error', error: { code, reason } }, payload);
     }
     // binary garbage, then a good request: consumption goes on
     backend.sendRaw(Buffer.from([0xff, 0x00, 0xfe]));
@@ -190,6 +191,17 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
     backend = await RabbitBackend.connect({ port: RMQ.port });
   });
 
+  it('drives a VideoRoom from examples/mq-backend over RabbitMQ', async () => {
+    await backend.close(); // the example consumes from-janus itself: no competing consumer
+    try {
+      const out = await runExample('rabbitmq', `amqp://guest:guest@127.0.0.1:${RMQ.port}`);
+      assert.match(out, /^created: \{"videoroom":"created","room":\d+/m);
+      assert.match(out, /^room \d+: Created over the broker \(0 participants\)$/m);
+    } finally {
+      backend = await RabbitBackend.connect({ port: RMQ.port });
+    }
+  });
+
   describe('exchanges, queue flags and reply_to', () => {
     let conn: amqp.ChannelModel;
     let ch: amqp.Channel;
@@ -219,11 +231,18 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
 
     it('direct exchange: queue_name bound with to_janus, replies routed with from_janus; durable queue flag applied', async () => {
       await withServer(rabbitConf('janus_exchange = "mq-ex-direct"\njanus_exchange_type = "direct"\nqueue_name = "mq-gw-direct"\nto_janus = "rk-in"\nfrom_janus = "rk-out"\nqueue_durable = true', false), async () => {
+        // as in Janus, the declared from_janus queue is not bound to the exchange: the backend binds its own
+        const mine = (await ch.assertQueue('', { exclusive: true })).queue;
+        await ch.bindQueue(mine, 'mq-ex-direct', 'rk-out');
+        await listen(mine);
         await listen('rk-out');
         ch.publish('mq-ex-direct', 'rk-in', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 'd1' })), { correlationId: 'corr-d1' });
         const r = await waitGot((g) => g.corr === 'corr-d1', 'direct reply');
         assert.equal(r.json.janus, 'pong');
         assert.equal(r.routingKey, 'rk-out');
+        assert.equal(r.queue, mine);
+        await new Promise((res) => setTimeout(res, 100));
+        assert.ok(!got.some((g) => g.queue === 'rk-out'), 'nothing reaches the unbound from_janus queue');
         // the request queue was declared durable: re-declaring it non-durable is refused by the broker
         const probe = await conn.createChannel();
         probe.on('error', () => undefined);

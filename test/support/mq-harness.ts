@@ -1,4 +1,5 @@
 /** Starting a server for the broker transport tests and benches: own configs folder, only our transports. */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,4 +49,15 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Run examples/mq-backend (compiled) against a broker; resolves with its stdout, rejects with its stderr. */
+export function runExample(kind: 'rabbitmq' | 'mqtt', url: string): Promise<string> {
+  const script = path.join(__dirname, '..', '..', 'examples', 'mq-backend', 'index.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, kind, url], { timeout: 15_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`mq-backend example failed (${err.message}): ${stderr}${stdout}`));
+      else resolve(stdout);
+    });
+  });
 }
