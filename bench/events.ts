@@ -191,7 +191,9 @@ async function main(): Promise<void> {
     await handlerBench('wsevh grouping, compact', 'janus.eventhandler.wsevh',
       `general: {\n\tenabled = true\n\tbackend = "ws://127.0.0.1:${SINK_WS}/"\n\tevents = "external"\n\tjson = "compact"\n}\n`, backend, count);
     if (haveMosquitto()) {
-      const broker = await startMosquitto({ port: MQTT });
+      const mqDir = `/tmp/evh-bench-mosquitto-${process.pid}`;
+      dirs.push(mqDir);
+      const broker = await startMosquitto({ port: MQTT, dir: mqDir });
       const mqttMod = await import('mqtt');
       let got = 0;
       const sub = mqttMod.connect(`mqtt://127.0.0.1:${MQTT}`, { clientId: 'bench-sub' });
