@@ -298,10 +298,33 @@ export class MediaPeer {
     }
     // werift keeps the packet for NACK retransmissions: the plugin's buffer must not be shared
     rtp.payload = Buffer.from(rtp.payload);
+    // as Janus: extensions are the core's, never the source's (ids differ between PeerConnections).
+    // werift adds mid, abs-send-time and transport-cc; we add what the plugin set in `extensions`.
+    rtp.header.extensions = this.outExtensions(t, packet.extensions);
+    rtp.header.extensionProfile = 0xbede;
+    rtp.header.extension = rtp.header.extensions.length > 0;
     s.out.packets++;
     s.out.bytes += packet.length;
     s.out.bytesSec += packet.length;
     t.sender.sendRtp(rtp).catch(() => undefined);
+  }
+
+  private outExtensions(t: RTCRtpTransceiver, e: RtpExtensions): Array<{ id: number; payload: Buffer }> {
+    const out: Array<{ id: number; payload: Buffer }> = [];
+    if (e.audioLevel < 0 && e.videoRotation < 0 && e.minDelay < 0 && e.maxDelay < 0) return out;
+    for (const h of t.headerExtensions) {
+      if (h.uri === EXT.audioLevel && e.audioLevel >= 0) {
+        out.push({ id: h.id, payload: Buffer.from([(e.audioLevelVad ? 0x80 : 0) | (e.audioLevel & 0x7f)]) });
+      } else if (h.uri === EXT.videoOrientation && e.videoRotation >= 0) {
+        const r = Math.round(e.videoRotation / 90) & 0x03;
+        out.push({ id: h.id, payload: Buffer.from([(e.videoBackCamera ? 0x08 : 0) | (e.videoFlipped ? 0x04 : 0) | r]) });
+      } else if (h.uri === EXT.playoutDelay && (e.minDelay >= 0 || e.maxDelay >= 0)) {
+        const min = Math.max(0, Math.min(4095, e.minDelay));
+        const max = Math.max(0, Math.min(4095, e.maxDelay < 0 ? min : e.maxDelay));
+        out.push({ id: h.id, payload: Buffer.from([(min >> 4) & 0xff, ((min & 0x0f) << 4) | ((max >> 8) & 0x0f), max & 0xff]) });
+      }
+    }
+    return out;
   }
 
   relayRtcp(packet: RtcpPacket): void {

@@ -223,6 +223,11 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
       const sim = s.simulcast.get(p.mindex);
       if (sim && !this.simulcastPass(s, sim, p)) return;
     }
+    if (p.video && (s.minDelay >= 0 || s.maxDelay >= 0)) {
+      // playout-delay asked by the user: the core writes it on the way out
+      p.extensions.minDelay = s.minDelay;
+      p.extensions.maxDelay = s.maxDelay;
+    }
     s.handle.relayRtp(p);
   }
 
