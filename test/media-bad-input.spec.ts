@@ -143,3 +143,36 @@ describe('Media stack: bad input', function () {
     await echo.close();
   });
 });
+
+describe('Media stack: DTLS failure', function () {
+  this.timeout(40000);
+  let srv: MediaServer;
+  before(async () => {
+    srv = await startMediaServer();
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('a peer whose certificate does not match its fingerprint gets a hangup, and the plugin hears it', async () => {
+    const janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    const handle = await janus.attach();
+    const pc = clientPeer();
+    pc.addTransceiver('audio', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const sdp = pc.localDescription!.sdp.replace(/a=fingerprint:sha-256 \S+/g, 'a=fingerprint:sha-256 ' + Array(32).fill('00').join(':'));
+    const { transaction } = await janus.message(handle, { audio: true }, { type: 'offer', sdp });
+    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+    await pc.setRemoteDescription(ev.jsep);
+    const hangup = await janus.waitFor((m) => m.janus === 'hangup' && m.sender === handle, 30000, 'hangup');
+    assert.match(hangup.reason, /^(DTLS alert|ICE failed)$/);
+    await janus.waitFor((m) => m.janus === 'event' && m.plugindata?.data?.result === 'done', 3000, 'done');
+    assert.equal(janus.events.some((m) => m.janus === 'webrtcup'), false);
+    const ok = await janus.request({ janus: 'keepalive' });
+    assert.equal(ok.janus, 'ack');
+    await pc.close();
+    janus.close();
+  });
+});

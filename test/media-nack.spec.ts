@@ -6,13 +6,13 @@ describe('Media stack: NACKs and retransmissions', function () {
   this.timeout(30000);
   let srv: MediaServer;
   before(async () => {
-    srv = await startMediaServer();
+    srv = await startMediaServer({ 'media.slowlink_threshold': 1 });
   });
   after(async () => {
     await srv?.stop();
   });
 
-  it('recovers 5 % loss in each direction through NACK retransmissions', async () => {
+  it('recovers 5 % loss in each direction through NACK retransmissions, and reports slow links', async () => {
     const janus = await JanusWs.connect(srv.wsUrl);
     await janus.createSession();
     const handle = await janus.attach();
@@ -37,6 +37,13 @@ describe('Media stack: NACKs and retransmissions', function () {
     const st = info.info.webrtc.media['0'].stats;
     assert.ok(st.in.nacks > 0, `we sent no NACK: ${JSON.stringify(st)}`);
     assert.ok(st.out.nacks > 0, `we got no NACK: ${JSON.stringify(st)}`);
+    // slowlink_threshold = 1: losses the client causes both ways are reported
+    const slow = janus.events.filter((m) => m.janus === 'slowlink');
+    assert.ok(slow.length > 0, 'no slowlink event');
+    assert.equal(slow[0].mid, '0');
+    assert.equal(slow[0].media, 'video');
+    assert.equal(typeof slow[0].uplink, 'boolean');
+    assert.ok(slow[0].lost >= 1);
     await pc.close();
     janus.close();
   });
