@@ -72,6 +72,8 @@ export class MediaPeer {
   private closed = false;
   private firSeq = 0;
   private twcc?: TwccGenerator;
+  /** m-lines of the last offer without any codec we support: answered with port 0. */
+  private unsupported = new Set<number>();
   private ridOrderLowFirst = false;
   /** Reused for every packet handed to the plugin (plugins copy what they keep). */
   private readonly ext: RtpExtensions = {
@@ -137,8 +139,10 @@ export class MediaPeer {
       const old = /a=ice-ufrag:(\S+)/.exec(this.pc.remoteDescription.sdp)?.[1];
       this.iceRestart = old !== undefined && old !== parsed.iceUfrag;
     }
+    const patched = patchUnsupported(sdp, parsed);
+    this.unsupported = patched.unsupported;
     try {
-      await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: patched.sdp });
     } catch (err) {
       throw new JanusError(465, `Error processing SDP: ${(err as Error).message}`);
     }
@@ -185,7 +189,13 @@ export class MediaPeer {
     for (const s of this.streams) {
       const choice = choices?.find((c) => c.mindex === s.mindex);
       const t = s.transceiver;
-      if (choice && !choice.accept) rejected.add(s.mindex);
+      if ((choice && !choice.accept) || this.unsupported.has(s.mindex)) {
+        rejected.add(s.mindex);
+        s.disabled = true;
+        s.direction = 'inactive';
+        t?.setDirection('inactive');
+        continue;
+      }
       if (!t) continue;
       if (choice && !choice.accept) {
         t.setDirection('inactive');
@@ -724,6 +734,33 @@ interface Cand {
   port: number;
   type: string;
   transport: string;
+}
+
+const known = { audio: new Set(['opus', 'pcmu', 'pcma', 'g722']), video: new Set(['vp8', 'vp9', 'h264', 'av1', 'h265']) };
+
+/**
+ * werift refuses a whole offer when one m-line has no codec it knows; Janus rejects just that
+ * m-line. So werift gets a placeholder codec there (inactive), and the answer says port 0.
+ */
+export function patchUnsupported(sdp: string, parsed: ParsedSdp): { sdp: string; unsupported: Set<number> } {
+  const unsupported = new Set<number>();
+  for (const m of parsed.media) {
+    if (m.kind === 'application') continue;
+    if (!m.codecs.some((c) => known[m.kind as 'audio' | 'video'].has(c.name))) unsupported.add(m.mindex);
+  }
+  if (unsupported.size === 0) return { sdp, unsupported };
+  const parts = sdp.split(/\r?\n(?=m=)/);
+  for (let i = 1; i < parts.length; i++) {
+    if (!unsupported.has(i - 1)) continue;
+    const video = parts[i].startsWith('m=video');
+    const pt = video ? 96 : 0;
+    let sec = parts[i].replace(/^(m=\S+ \d+(?:\/\d+)? \S+).*$/m, `$1 ${pt}`);
+    sec = sec.replace(/\r?\na=(rtpmap|fmtp|rtcp-fb|sendrecv|sendonly|recvonly|inactive|rid|simulcast|ssrc-group)[^\r\n]*/g, '');
+    sec = sec.replace(/\r?\n*$/, '');
+    sec += `\r\na=rtpmap:${pt} ${video ? 'VP8/90000' : 'PCMU/8000'}\r\na=inactive${i === parts.length - 1 ? '\r\n' : ''}`;
+    parts[i] = sec;
+  }
+  return { sdp: parts.join('\r\n'), unsupported };
 }
 
 function reverse(d: MediaDirection): MediaDirection {
