@@ -668,7 +668,8 @@ export class MediaPeer {
       dtls.onStateChange.subscribe((st) => {
         this.dtlsState = dtlsStateName[st] ?? st;
         this.listener.webrtcEvent(5, { dtls: this.dtlsState, stream_id: 1, component_id: 1, retransmissions: 0 });
-        if (st === 'failed' && !this.closed) {
+        // the peer closed DTLS (close_notify alert, what browsers send on pc.close()) or it broke
+        if ((st === 'failed' || st === 'closed') && !this.closed) {
           this.alert = true;
           this.listener.failed('DTLS alert');
         }
