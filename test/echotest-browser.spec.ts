@@ -23,7 +23,7 @@ function missing(): string | undefined {
 describe('EchoTest with headless Chromium and janus.js', function () {
   this.timeout(60000);
 
-  it('decodes echoed video and Chrome ramps its video bitrate above 300 kbps within 10 s', async function () {
+  it('decodes echoed video, Chrome ramps its video bitrate above 300 kbps within 10 s, and its pc.close() gets a hangup', async function () {
     const why = missing();
     if (why) {
       console.log(`      (skipped: ${why})`);
@@ -39,7 +39,7 @@ describe('EchoTest with headless Chromium and janus.js', function () {
     await new Promise<void>((r) => child.on('exit', () => r()));
     clearTimeout(killer);
     const line = out.trim().split('\n').pop() ?? '';
-    let res: { state: string; error?: string; framesDecoded: number; maxKbpsWithin10s: number; maxAvailKbpsWithin10s: number; events: string[]; kbps: unknown[] };
+    let res: { hangup?: string; hangupMs?: number; state: string; error?: string; framesDecoded: number; maxKbpsWithin10s: number; maxAvailKbpsWithin10s: number; events: string[]; kbps: unknown[] };
     try {
       res = JSON.parse(line);
     } catch {
@@ -51,6 +51,8 @@ describe('EchoTest with headless Chromium and janus.js', function () {
     assert.ok(res.maxKbpsWithin10s > 300, `Chrome video bitrate stayed at ${res.maxKbpsWithin10s} kbps: ${JSON.stringify(res.kbps)}`);
     // the TWCC trap: with broken feedback Chrome's estimate sat at ~115 kbps
     assert.ok(res.maxAvailKbpsWithin10s > 300, `Chrome's estimate stayed at ${res.maxAvailKbpsWithin10s} kbps`);
+    // Chrome closing its PeerConnection (DTLS close_notify) gets a Janus hangup at once
+    assert.equal(res.hangup, 'hangup:DTLS alert');
     if (process.env.MEDIA_VERBOSE) console.log(JSON.stringify(res.kbps));
   });
 });

@@ -73,6 +73,8 @@ export class MediaPeer {
   private closed = false;
   private firSeq = 0;
   private twcc?: TwccGenerator;
+  /** m-lines of the last offer without any codec we support: answered with port 0. */
+  private unsupported = new Set<number>();
   private ridOrderLowFirst = false;
   /** Reused for every packet handed to the plugin (plugins copy what they keep). */
   private readonly ext: RtpExtensions = {
@@ -139,9 +141,11 @@ export class MediaPeer {
       const old = /a=ice-ufrag:(\S+)/.exec(this.pc.remoteDescription.sdp)?.[1];
       this.iceRestart = old !== undefined && old !== parsed.iceUfrag;
     }
+    const patched = patchUnsupported(sdp, parsed);
+    this.unsupported = patched.unsupported;
     try {
       // werift reads "a=rid:<id> <direction>" only: parameters would end up in the direction
-      await this.pc.setRemoteDescription({ type: 'offer', sdp: sdp.replace(/^a=rid:(\S+) (send|recv) [^\r\n]*/gm, 'a=rid:$1 $2') });
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: patched.sdp.replace(/^a=rid:(\S+) (send|recv) [^\r\n]*/gm, 'a=rid:$1 $2') });
     } catch (err) {
       throw new JanusError(465, `Error processing SDP: ${(err as Error).message}`);
     }
@@ -188,7 +192,13 @@ export class MediaPeer {
     for (const s of this.streams) {
       const choice = choices?.find((c) => c.mindex === s.mindex);
       const t = s.transceiver;
-      if (choice && !choice.accept) rejected.add(s.mindex);
+      if ((choice && !choice.accept) || this.unsupported.has(s.mindex)) {
+        rejected.add(s.mindex);
+        s.disabled = true;
+        s.direction = 'inactive';
+        t?.setDirection('inactive');
+        continue;
+      }
       if (!t) continue;
       if (choice && !choice.accept) {
         t.setDirection('inactive');
@@ -301,10 +311,33 @@ export class MediaPeer {
     }
     // werift keeps the packet for NACK retransmissions: the plugin's buffer must not be shared
     rtp.payload = Buffer.from(rtp.payload);
+    // as Janus: extensions are the core's, never the source's (ids differ between PeerConnections).
+    // werift adds mid, abs-send-time and transport-cc; we add what the plugin set in `extensions`.
+    rtp.header.extensions = this.outExtensions(t, packet.extensions);
+    rtp.header.extensionProfile = 0xbede;
+    rtp.header.extension = rtp.header.extensions.length > 0;
     s.out.packets++;
     s.out.bytes += packet.length;
     s.out.bytesSec += packet.length;
     t.sender.sendRtp(rtp).catch(() => undefined);
+  }
+
+  private outExtensions(t: RTCRtpTransceiver, e: RtpExtensions): Array<{ id: number; payload: Buffer }> {
+    const out: Array<{ id: number; payload: Buffer }> = [];
+    if (e.audioLevel < 0 && e.videoRotation < 0 && e.minDelay < 0 && e.maxDelay < 0) return out;
+    for (const h of t.headerExtensions) {
+      if (h.uri === EXT.audioLevel && e.audioLevel >= 0) {
+        out.push({ id: h.id, payload: Buffer.from([(e.audioLevelVad ? 0x80 : 0) | (e.audioLevel & 0x7f)]) });
+      } else if (h.uri === EXT.videoOrientation && e.videoRotation >= 0) {
+        const r = Math.round(e.videoRotation / 90) & 0x03;
+        out.push({ id: h.id, payload: Buffer.from([(e.videoBackCamera ? 0x08 : 0) | (e.videoFlipped ? 0x04 : 0) | r]) });
+      } else if (h.uri === EXT.playoutDelay && (e.minDelay >= 0 || e.maxDelay >= 0)) {
+        const min = Math.max(0, Math.min(4095, e.minDelay));
+        const max = Math.max(0, Math.min(4095, e.maxDelay < 0 ? min : e.maxDelay));
+        out.push({ id: h.id, payload: Buffer.from([(min >> 4) & 0xff, ((min & 0x0f) << 4) | ((max >> 8) & 0x0f), max & 0xff]) });
+      }
+    }
+    return out;
   }
 
   relayRtcp(packet: RtcpPacket): void {
@@ -640,7 +673,8 @@ export class MediaPeer {
       dtls.onStateChange.subscribe((st) => {
         this.dtlsState = dtlsStateName[st] ?? st;
         this.listener.webrtcEvent(5, { dtls: this.dtlsState, stream_id: 1, component_id: 1, retransmissions: 0 });
-        if (st === 'failed' && !this.closed) {
+        // the peer closed DTLS (close_notify alert, what browsers send on pc.close()) or it broke
+        if ((st === 'failed' || st === 'closed') && !this.closed) {
           this.alert = true;
           this.listener.failed('DTLS alert');
         }
@@ -707,6 +741,33 @@ interface Cand {
   port: number;
   type: string;
   transport: string;
+}
+
+const known = { audio: new Set(['opus', 'pcmu', 'pcma', 'g722']), video: new Set(['vp8', 'vp9', 'h264', 'av1', 'h265']) };
+
+/**
+ * werift refuses a whole offer when one m-line has no codec it knows; Janus rejects just that
+ * m-line. So werift gets a placeholder codec there (inactive), and the answer says port 0.
+ */
+export function patchUnsupported(sdp: string, parsed: ParsedSdp): { sdp: string; unsupported: Set<number> } {
+  const unsupported = new Set<number>();
+  for (const m of parsed.media) {
+    if (m.kind === 'application') continue;
+    if (!m.codecs.some((c) => known[m.kind as 'audio' | 'video'].has(c.name))) unsupported.add(m.mindex);
+  }
+  if (unsupported.size === 0) return { sdp, unsupported };
+  const parts = sdp.split(/\r?\n(?=m=)/);
+  for (let i = 1; i < parts.length; i++) {
+    if (!unsupported.has(i - 1)) continue;
+    const video = parts[i].startsWith('m=video');
+    const pt = video ? 96 : 0;
+    let sec = parts[i].replace(/^(m=\S+ \d+(?:\/\d+)? \S+).*$/m, `$1 ${pt}`);
+    sec = sec.replace(/\r?\na=(rtpmap|fmtp|rtcp-fb|sendrecv|sendonly|recvonly|inactive|rid|simulcast|ssrc-group)[^\r\n]*/g, '');
+    sec = sec.replace(/\r?\n*$/, '');
+    sec += `\r\na=rtpmap:${pt} ${video ? 'VP8/90000' : 'PCMU/8000'}\r\na=inactive${i === parts.length - 1 ? '\r\n' : ''}`;
+    parts[i] = sec;
+  }
+  return { sdp: parts.join('\r\n'), unsupported };
 }
 
 function reverse(d: MediaDirection): MediaDirection {

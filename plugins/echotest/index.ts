@@ -258,6 +258,11 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
         }
       }
     }
+    if (p.video && (s.minDelay >= 0 || s.maxDelay >= 0)) {
+      // playout-delay asked by the user: the core writes it on the way out
+      p.extensions.minDelay = s.minDelay;
+      p.extensions.maxDelay = s.maxDelay;
+    }
     s.handle.relayRtp(p);
   }
 

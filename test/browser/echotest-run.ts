@@ -34,10 +34,10 @@ Janus.init({ debug: false, callback: () => {
         });
       },
       error: (e) => { R.state = 'error'; R.error = 'attach: ' + e; },
-      webrtcState: (on) => { R.events.push('webrtcState:' + on); if (on) { R.state = 'up'; R.upAt = Date.now(); } },
       mediaState: (m, on, mid) => R.events.push('media:' + m + ':' + on),
       onmessage: (msg, jsep) => { R.events.push('msg:' + JSON.stringify(msg)); if (jsep) window.echotest.handleRemoteJsep({ jsep }); },
       onremotetrack: (track, mid, on) => { R.events.push('remotetrack:' + track.kind + ':' + on); },
+      webrtcState: (on, reason) => { R.events.push('webrtcState:' + on); if (on) { R.state = 'up'; R.upAt = Date.now(); } else R.events.push('hangup:' + reason); },
     });
   }, error: (e) => { R.state = 'error'; R.error = 'janus: ' + e; } });
 }});
@@ -96,6 +96,19 @@ async function main(): Promise<void> {
       if (r.state === 'error') break;
     }
     result = (await p.evaluate('window.result')) as Record<string, unknown>;
+    // the browser closes its PeerConnection without a Janus hangup: we must notice (DTLS alert)
+    const closedAt = Date.now();
+    await p.evaluate('window.echotest.webrtcStuff.pc.close()');
+    while (Date.now() - closedAt < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+      const ev = (await p.evaluate('window.result.events')) as string[];
+      const hang = ev.find((e) => e.startsWith('hangup:'));
+      if (hang) {
+        result.hangup = hang;
+        result.hangupMs = Date.now() - closedAt;
+        break;
+      }
+    }
   } finally {
     await ctx.close();
     web.close();
@@ -116,6 +129,8 @@ async function main(): Promise<void> {
     state: result.state,
     error: result.error,
     events: result.events,
+    hangup: result.hangup,
+    hangupMs: result.hangupMs,
     framesDecoded: samples.length ? samples[samples.length - 1].decoded : 0,
     maxKbpsWithin10s: within10.reduce((m, k) => Math.max(m, k.kbps), 0),
     /** Chrome's own bandwidth estimate (availableOutgoingBitrate of the selected pair). */
