@@ -22,7 +22,7 @@ for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (!a.startsWith('--')) continue;
   const next = process.argv[i + 1];
-  if (next === undefined || next.startsWith('--')) args.set(a.slice(2), 'true');
+  if (next === undefined || (next.startsWith('--') && a !== '--server-node-args')) args.set(a.slice(2), 'true');
   else args.set(a.slice(2), (i++, next));
 }
 const NS = (args.get('n') ?? '1,10,50,100,200').split(',').map(Number);
@@ -79,7 +79,10 @@ function worker(start: Record<string, unknown>): Worker {
 
 async function startOurs(port: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const root = path.resolve(__dirname, '..', '..');
+  // --server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our server
+  const nodeArgs = (args.get('server-node-args') ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [
+    ...nodeArgs,
     path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N', '-d', '2',
     '-r', '43000-43499', '-E', IP,
     '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
@@ -101,7 +104,7 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; stop
     url,
     pid: child.pid!,
     stop: async () => {
-      child.kill('SIGTERM');
+      child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
     },
   };
