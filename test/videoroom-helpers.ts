@@ -52,7 +52,14 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     wsUrl: `ws://127.0.0.1:${p + 2}`,
     async stop() {
       await server.stop();
-      if (!process.env.VR_KEEP_LOGS) fs.rmSync(dir, { recursive: true, force: true });
+      // the logger may still be flushing into the folder: retry, and never fail a test over cleanup
+      if (!process.env.VR_KEEP_LOGS) {
+        try {
+          fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        } catch {
+          /* left in the temp folder */
+        }
+      }
     },
   };
 }
