@@ -35,7 +35,8 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     signallingOnly: !opts.media && !opts.werift,
     settings: (s) => {
       s.logToStdout = false;
-      s.logToFile = path.join(dir, 'janus.log');
+      // a log file only on demand: the async file logger must not race the folder's removal
+      if (process.env.VR_KEEP_LOGS) s.logToFile = path.join(dir, 'janus.log');
     },
     overrides: {
       // this area's UDP range: server 43000-43499, test clients 43500-43999
