@@ -40,7 +40,7 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     },
     overrides: {
       // this area's UDP range: server 43000-43499, test clients 43500-43999
-      janus: { 'general.debug_level': 4, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
+      janus: { 'general.debug_level': process.env.VR_KEEP_LOGS ? 4 : 1, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
       'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1', ...opts.http },
       'janus.transport.websockets': { 'general.ws_port': p + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
     },
