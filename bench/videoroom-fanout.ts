@@ -83,7 +83,8 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; stop
   const nodeArgs = (args.get('server-node-args') ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [
     ...nodeArgs,
-    path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N', '-d', '2',
+    path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N',
+    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', '5'] : ['-d', '2']),
     '-r', '43000-43499', '-E', IP,
     '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
     '--set', 'janus.transport.websockets:admin.admin_ws=false',
