@@ -289,6 +289,17 @@ describe('videoroom: publishers and subscribers', function () {
     assert.equal(hang.reason, 'Close PC');
   });
 
+  it('room options: require_e2ee refuses plain offers, signed_tokens needs the core signed mode', async () => {
+    const a = await open();
+    assert.deepEqual(await a.sync({ request: 'create', room: 90, signed_tokens: true }), err(430, "Can't enforce signed tokens for this room, signed-mode not in use"));
+    await a.sync({ request: 'create', room: 91, require_e2ee: true });
+    await a.async({ request: 'join', ptype: 'publisher', room: 91, id: 1 });
+    assert.deepEqual((await a.async({ request: 'publish' }, { type: 'offer', sdp: offerSdp(1) })).data, err(437, 'Room requires end-to-end encrypted media'));
+    const ok = await a.async({ request: 'publish' }, { type: 'offer', sdp: offerSdp(1), e2ee: true });
+    assert.equal(ok.data.configured, 'ok');
+    assert.equal((await a.sync({ request: 'list' })).list instanceof Array, true);
+  });
+
   it('talk detection: talking / stopped-talking to the room', async () => {
     const a = await open();
     const b = await open();
