@@ -13,6 +13,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JanusClient } from './janus-client';
@@ -120,6 +121,8 @@ interface Row {
   p99: number;
   rss: number;
   cpuPct: number;
+  /** 1-minute load average of the machine during the window (other work competes for the cores). */
+  load: number;
 }
 
 function percentile(hist: Map<number, number>, total: number, q: number): number {
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
         p99: percentile(hist, received, 0.99),
         rss,
         cpuPct: ((c1 - c0) / ((t1 - t0) * 1000)) * 100,
+        load: os.loadavg()[0],
       };
       rows.push(row);
       process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
@@ -193,10 +197,10 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
-  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | load avg |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} |`);
+    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.load)} |`);
   }
 }
 
