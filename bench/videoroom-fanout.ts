@@ -9,7 +9,7 @@
  *
  *   node dist/bench/videoroom-fanout.js --ours                         # starts dist/core/main.js itself
  *   node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid <janus pid> --ip 10.77.0.1
- * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 25  --label name
+ * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 10 (subscribers per client process)  --label name
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,7 +28,7 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 const NS = (args.get('n') ?? '1,10,50,100,200').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 10);
-const PER_PROC = Number(args.get('per-proc') ?? 25);
+const PER_PROC = Number(args.get('per-proc') ?? 10);
 const IP = args.get('ip') ?? '127.0.0.1';
 const ROOM = Number(args.get('room') ?? 5555);
 const FEED = 4242;
