@@ -9,10 +9,11 @@
  *
  *   node dist/bench/videoroom-fanout.js --ours                         # starts dist/core/main.js itself
  *   node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid <janus pid> --ip 10.77.0.1
- * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 25  --label name
+ * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 10 (subscribers per client process)  --label name
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JanusClient } from './janus-client';
@@ -22,12 +23,12 @@ for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (!a.startsWith('--')) continue;
   const next = process.argv[i + 1];
-  if (next === undefined || next.startsWith('--')) args.set(a.slice(2), 'true');
+  if (next === undefined || (next.startsWith('--') && a !== '--server-node-args')) args.set(a.slice(2), 'true');
   else args.set(a.slice(2), (i++, next));
 }
 const NS = (args.get('n') ?? '1,10,50,100,200').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 10);
-const PER_PROC = Number(args.get('per-proc') ?? 25);
+const PER_PROC = Number(args.get('per-proc') ?? 10);
 const IP = args.get('ip') ?? '127.0.0.1';
 const ROOM = Number(args.get('room') ?? 5555);
 const FEED = 4242;
@@ -79,8 +80,12 @@ function worker(start: Record<string, unknown>): Worker {
 
 async function startOurs(port: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const root = path.resolve(__dirname, '..', '..');
+  // --server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our server
+  const nodeArgs = (args.get('server-node-args') ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [
-    path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N', '-d', '2',
+    ...nodeArgs,
+    path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N',
+    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', '5'] : ['-d', '2']),
     '-r', '43000-43499', '-E', IP,
     '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
     '--set', 'janus.transport.websockets:admin.admin_ws=false',
@@ -101,7 +106,7 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; stop
     url,
     pid: child.pid!,
     stop: async () => {
-      child.kill('SIGTERM');
+      child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
     },
   };
@@ -116,6 +121,8 @@ interface Row {
   p99: number;
   rss: number;
   cpuPct: number;
+  /** 1-minute load average of the machine during the window (other work competes for the cores). */
+  load: number;
 }
 
 function percentile(hist: Map<number, number>, total: number, q: number): number {
@@ -175,6 +182,7 @@ async function main(): Promise<void> {
         p99: percentile(hist, received, 0.99),
         rss,
         cpuPct: ((c1 - c0) / ((t1 - t0) * 1000)) * 100,
+        load: os.loadavg()[0],
       };
       rows.push(row);
       process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
@@ -189,10 +197,10 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
-  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | load avg |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} |`);
+    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.load)} |`);
   }
 }
 

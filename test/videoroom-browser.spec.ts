@@ -37,7 +37,8 @@ describe('videoroom: two Chromium pages with janus.js and the demo page', functi
     const killer = setTimeout(() => child.kill('SIGKILL'), 50000);
     await new Promise<void>((r) => child.on('exit', () => r()));
     clearTimeout(killer);
-    const line = out.trim().split('\n').pop() ?? '';
+    // the result is the last line with "pages" (server logs may share stdout)
+    const line = out.trim().split('\n').filter((l) => l.includes('"pages"')).pop() ?? '';
     let res: { pages: Array<{ framesDecoded: number; remoteTracks: number; joined: boolean; errors: string[]; feeds: string[] }>; page?: number; error?: string; ms?: number };
     try {
       res = JSON.parse(line);

@@ -75,7 +75,7 @@ export class FakeMedia implements MediaPort {
     s.remote = jsep.sdp;
     s.remoteMedia = parseSdp(jsep.sdp);
     if (jsep.type === 'answer') s.offered = false;
-    return { type: jsep.type, sdp: jsep.sdp, media: s.remoteMedia, ...(update ? { update: true } : {}) };
+    return { type: jsep.type, sdp: jsep.sdp, media: s.remoteMedia, ...(update ? { update: true } : {}), ...(jsep.e2ee ? { e2ee: true } : {}) };
   }
 
   async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {

@@ -205,6 +205,14 @@ describe('videoroom: publishers and subscribers', function () {
     ts.plugin.incomingRtp(sb, rtpPacket(1, 60001, 126456, 0xbbbc, true));
     const m0 = got.filter((r) => r.mindex === 0).map((r) => r.seq);
     assert.deepEqual(m0.slice(-3), [107, 108, 109]);
+    // a PLI from the subscriber on m-line 0 (now bob's video) becomes a keyframe request to bob's video m-line
+    media.plis.delete(b.handle);
+    const pli = Buffer.alloc(12);
+    pli[0] = 0x81;
+    pli[1] = 206;
+    pli.writeUInt16BE(2, 2);
+    ts.plugin.incomingRtcp(state(s), { mindex: 0, video: true, buffer: pli, length: 12 });
+    assert.deepEqual(media.plis.get(b.handle), [1]);
     // configure: stop one m-line
     assert.deepEqual((await s.async({ request: 'configure', streams: [{ mid: '9', send: false }] })).data, err(428, "No such mid '9' in subscription"));
     assert.deepEqual((await s.async({ request: 'configure', streams: [{ mid: '0', send: false }] })).data, { videoroom: 'event', room: 50, configured: 'ok' });
@@ -287,6 +295,34 @@ describe('videoroom: publishers and subscribers', function () {
     await b.async({ request: 'unpublish' });
     const hang = await s.next((m) => m.janus === 'hangup');
     assert.equal(hang.reason, 'Close PC');
+  });
+
+  it('room options: require_e2ee refuses plain offers, signed_tokens needs the core signed mode', async () => {
+    const a = await open();
+    assert.deepEqual(await a.sync({ request: 'create', room: 90, signed_tokens: true }), err(430, "Can't enforce signed tokens for this room, signed-mode not in use"));
+    await a.sync({ request: 'create', room: 91, require_e2ee: true });
+    await a.async({ request: 'join', ptype: 'publisher', room: 91, id: 1 });
+    assert.deepEqual((await a.async({ request: 'publish' }, { type: 'offer', sdp: offerSdp(1) })).data, err(437, 'Room requires end-to-end encrypted media'));
+    const ok = await a.async({ request: 'publish' }, { type: 'offer', sdp: offerSdp(1), e2ee: true });
+    assert.equal(ok.data.configured, 'ok');
+    assert.equal((await a.sync({ request: 'list' })).list instanceof Array, true);
+  });
+
+  it('fir_freq: periodic keyframe requests to active publishers; bitrate via REMB', async () => {
+    const a = await open();
+    await a.sync({ request: 'create', room: 85, fir_freq: 1, bitrate: 300000 });
+    await publish(a, 85, 1, 'alice');
+    assert.deepEqual(media.rembs.get(a.handle), [300000]);
+    media.plis.delete(a.handle);
+    await new Promise((r) => setTimeout(r, 1150));
+    assert.deepEqual(media.plis.get(a.handle), [undefined]);
+    assert.deepEqual((await a.async({ request: 'configure', bitrate: 100000, keyframe: true })).data, { videoroom: 'event', room: 85, configured: 'ok' });
+    assert.deepEqual(media.rembs.get(a.handle), [300000, 100000]);
+    assert.equal(media.plis.get(a.handle)!.length, 2);
+    await a.async({ request: 'unpublish' });
+    media.plis.delete(a.handle);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(media.plis.get(a.handle), undefined, 'no more keyframe requests once unpublished');
   });
 
   it('talk detection: talking / stopped-talking to the room', async () => {

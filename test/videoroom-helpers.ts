@@ -35,11 +35,12 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     signallingOnly: !opts.media && !opts.werift,
     settings: (s) => {
       s.logToStdout = false;
-      s.logToFile = path.join(dir, 'janus.log');
+      // a log file only on demand: the async file logger must not race the folder's removal
+      if (process.env.VR_KEEP_LOGS) s.logToFile = path.join(dir, 'janus.log');
     },
     overrides: {
       // this area's UDP range: server 43000-43499, test clients 43500-43999
-      janus: { 'general.debug_level': 4, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
+      janus: { 'general.debug_level': process.env.VR_KEEP_LOGS ? 4 : 1, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
       'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1', ...opts.http },
       'janus.transport.websockets': { 'general.ws_port': p + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
     },
@@ -52,7 +53,14 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
     wsUrl: `ws://127.0.0.1:${p + 2}`,
     async stop() {
       await server.stop();
-      if (!process.env.VR_KEEP_LOGS) fs.rmSync(dir, { recursive: true, force: true });
+      // the logger may still be flushing into the folder: retry, and never fail a test over cleanup
+      if (!process.env.VR_KEEP_LOGS) {
+        try {
+          fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        } catch {
+          /* left in the temp folder */
+        }
+      }
     },
   };
 }

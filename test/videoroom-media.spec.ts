@@ -15,6 +15,7 @@ interface Pub {
   video: RTCRtpTransceiver;
   pumps: TaggedPump[];
   id: number;
+  dc?: ReturnType<RTCPeerConnection['createDataChannel']>;
 }
 
 async function event(janus: JanusWs, transaction: string): Promise<Msg> {
@@ -28,7 +29,7 @@ async function publisher(ts: TestServer, room: number, id: number, data = false)
   const pc = vrPeer();
   const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
   const video = pc.addTransceiver('video', { direction: 'sendonly' });
-  if (data) pc.createDataChannel('chat');
+  const dc = data ? pc.createDataChannel('chat') : undefined;
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
   const { transaction } = await janus.message(handle, { request: 'joinandconfigure', ptype: 'publisher', room, id, display: `p${id}` }, { type: 'offer', sdp: pc.localDescription!.sdp });
@@ -36,7 +37,7 @@ async function publisher(ts: TestServer, room: number, id: number, data = false)
   assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
   await pc.setRemoteDescription(ev.jsep);
   await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
-  return { janus, handle, pc, audio, video, pumps: [], id };
+  return { janus, handle, pc, audio, video, pumps: [], id, dc };
 }
 
 function pump(p: Pub): void {
@@ -52,6 +53,7 @@ interface Sub {
   pc: RTCPeerConnection;
   received: Map<string, Received>;
   attached: Msg;
+  texts: string[];
 }
 
 /** Subscribe on `janus`'s session, answer the offer with werift, `start`, wait for webrtcup. */
@@ -62,6 +64,8 @@ async function subscriber(janus: JanusWs, body: Msg): Promise<Sub> {
   assert.equal(ev.plugindata.data.videoroom, 'attached', JSON.stringify(ev.plugindata.data));
   assert.equal(ev.jsep.type, 'offer');
   const pc = vrPeer();
+  const texts: string[] = [];
+  pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((m) => texts.push(String(m))));
   const received = new Map<string, Received>();
   pc.onTransceiverAdded.subscribe((t) => {
     const r = new Received();
@@ -82,7 +86,7 @@ async function subscriber(janus: JanusWs, body: Msg): Promise<Sub> {
   const started = await event(janus, st.transaction);
   assert.deepEqual(started.plugindata.data, { videoroom: 'event', room: body.room, started: 'ok' });
   await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
-  return { handle, pc, received, attached: ev.plugindata.data };
+  return { handle, pc, received, attached: ev.plugindata.data, texts };
 }
 
 describe('videoroom: media through werift peers', function () {
@@ -122,8 +126,15 @@ describe('videoroom: media through werift peers', function () {
         assert.ok(r.maxStep() <= 2, `continuous sequence numbers (max step ${r.maxStep()})`);
       }
     }
-    // publisher 1 has a data channel: its subscribers (2 and 3) have a data m-line from it
+    // publisher 1 has a data channel: its subscribers (2 and 3) have a data m-line from it, and get its messages
     assert.deepEqual((subs[1].attached.streams as Msg[]).filter((x) => x.type === 'data').map((x) => x.source_ids), [[1]]);
+    const dc = pubs[0].dc!;
+    if (dc.readyState !== 'open') await new Promise<void>((r) => dc.stateChanged.subscribe((st) => st === 'open' && r()));
+    dc.send('hello room');
+    for (let i = 0; i < 40 && (subs[1].texts.length === 0 || subs[2].texts.length === 0); i++) await sleep(50);
+    assert.deepEqual(subs[1].texts, ['hello room']);
+    assert.deepEqual(subs[2].texts, ['hello room']);
+    assert.deepEqual(subs[0].texts, []);
     for (const s of subs) await s.pc.close();
     for (const p of pubs) {
       await p.pc.close();

@@ -18,6 +18,10 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
     detectTalking(vr, pub, stream, packet.extensions.audioLevel);
   }
   if (stream.muted || !stream.send) return;
+  const fws = stream.forwarders;
+  for (let i = 0; i < fws.length; i++) {
+    if (!stream.simulcast || packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
+  }
   const subs = stream.subscribers;
   if (subs.length === 0) return;
   const now = performance.now();
@@ -42,6 +46,7 @@ export function forwardData(pub: Publisher, packet: DataPacket): void {
   if (!pub.active) return;
   for (const stream of pub.streams) {
     if (stream.type !== 'data' || stream.muted || !stream.send) continue;
+    for (const fw of stream.forwarders) fw.send(packet.buffer, packet.length);
     const subs = stream.subscribers;
     for (let i = 0; i < subs.length; i++) {
       const ss = subs[i];

@@ -21,6 +21,7 @@ import { forwardData, forwardRtp, subscriberRtcp } from './forwarder';
 import { removeParticipant, removeSubscriber, unpublish } from './lifecycle';
 import { subscriberOffer } from './negotiation';
 import { loadRooms, readSettings } from './rooms-file';
+import * as fwd from './requests/forwarders';
 import * as mod from './requests/moderation';
 import * as pubReq from './requests/publisher';
 import * as rooms from './requests/rooms';
@@ -29,6 +30,7 @@ import { checkCanJoin, joinRoom } from './requests/join';
 import { VrSession } from './session';
 import { VideoRoomState } from './state';
 import { querySession } from './query';
+import { closeForwarderSockets } from './rtp/forwarder';
 
 export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
 
@@ -44,7 +46,9 @@ const syncRequests: Record<string, (vr: VideoRoomState, body: JsonObject) => Jso
   kick: mod.kick,
   moderate: mod.moderate,
   listparticipants: mod.listParticipants,
-  listforwarders: mod.listForwarders,
+  listforwarders: fwd.listForwarders,
+  rtp_forward: fwd.rtpForward,
+  stop_rtp_forward: fwd.stopRtpForward,
 };
 
 const asyncRequests = new Set([
@@ -85,6 +89,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
       for (const p of room.participants.values()) p.stopTimers();
     }
     this.vr?.rooms.clear();
+    closeForwarderSockets();
   }
 
   createSession(handle: PluginHandle): VrSession {

@@ -46,6 +46,7 @@ export function unpublish(vr: VideoRoomState, pub: Publisher): void {
   pub.stopTimers();
   const affected = new Set<Subscriber>();
   for (const s of pub.streams) {
+    s.forwarders = [];
     for (const ss of [...s.subscribers]) {
       affected.add(ss.subscriber);
       if (ss.type === 'data') ss.removeDataSource(pub);

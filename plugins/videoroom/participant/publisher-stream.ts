@@ -1,4 +1,5 @@
 import type { JsonObject, SdpCodec } from '../../../core/plugin-api';
+import type { RtpForwarder } from '../rtp/forwarder';
 import type { SubscriberStream } from '../subscriber-stream';
 
 export type StreamType = 'audio' | 'video' | 'data';
@@ -22,6 +23,8 @@ export class PublisherStream {
   send = true;
   /** Subscriber m-lines fed by this stream: an array so the hot path iterates without allocating. */
   subscribers: SubscriberStream[] = [];
+  /** `rtp_forward` targets (copy-on-write like `subscribers`). */
+  forwarders: RtpForwarder[] = [];
   // talk detection (room audiolevel_event)
   talking = false;
   levelSum = 0;

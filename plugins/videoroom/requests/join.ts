@@ -21,7 +21,11 @@ export function joinRoom(vr: VideoRoomState, body: JsonObject): { ptype: 'publis
   checkParams(body, [vr.ids.spec('room', true), { name: 'pin', type: 'string' }, { name: 'token', type: 'string' }]);
   const room = vr.room(body);
   vr.checkPin(room, body);
-  if (room.checkAllowed) {
+  if (room.config.signedTokens && vr.ctx.authIsSigned()) {
+    // core signed-token mode: the token must be signed for this plugin and name the room
+    const token = body.token;
+    if (typeof token !== 'string' || !vr.ctx.authSignatureContains(token, `room=${room.id}`)) throw unauthorized('wrong token');
+  } else if (room.checkAllowed) {
     const token = body.token;
     if (typeof token !== 'string' || !room.allowed.has(token)) throw unauthorized('not in the allowed list');
   }

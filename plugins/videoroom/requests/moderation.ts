@@ -65,9 +65,3 @@ export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObje
   return { videoroom: 'participants', room: room.id, participants };
 }
 
-export function listForwarders(vr: VideoRoomState, body: JsonObject): JsonObject {
-  const room = vr.room(body);
-  checkParams(body, [{ name: 'secret', type: 'string', required: true }]);
-  vr.checkSecret(room, body);
-  return { videoroom: 'forwarders', room: room.id, publishers: [] };
-}

@@ -100,6 +100,7 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
   checkParams(body, configureParams);
   const room = pub.room;
   if (jsep && jsep.type !== 'offer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
+  if (jsep && room.config.requireE2ee && !jsep.e2ee) throw new VrError(VrErrorCode.INVALID_SDP, 'Room requires end-to-end encrypted media');
   if (publish && jsep && pub.negotiated) {
     throw new VrError(VrErrorCode.ALREADY_PUBLISHED, "Can't publish, already published");
   }
@@ -131,7 +132,7 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
     });
     pub.setStreams(neg.streams);
     pub.negotiated = true;
-    reply = { data: reply.data, jsep: { type: 'answer', media: neg.answer } };
+    reply = { data: reply.data, jsep: { type: 'answer', media: neg.answer, ...(jsep.e2ee ? { e2ee: true } : {}) } };
   }
   let changedDescriptions = false;
   for (const d of descriptions as JsonObject[]) {

@@ -10,6 +10,9 @@ import type { VideoRoomState } from '../state';
 export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   vr.checkAdminKey(body);
   const config = roomConfigFromCreate(body);
+  if (config.signedTokens && !vr.ctx.authIsSigned()) {
+    throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't enforce signed tokens for this room, signed-mode not in use");
+  }
   let id = vr.ids.read(body, 'room');
   if (id !== undefined && vr.rooms.has(id)) throw new VrError(VrErrorCode.ROOM_EXISTS, `Room ${id} already exists`);
   if (id === undefined) {

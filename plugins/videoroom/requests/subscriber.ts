@@ -158,7 +158,7 @@ export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Roo
     data.warning = 'deprecated_api';
   }
   vr.event(session.handle, { event: 'subscribing', room: room.id, streams: sub.streams.length, private_id: owner?.privateId });
-  return { data, jsep: { type: 'offer', media: subscriberOffer(sub) } };
+  return { data, jsep: { type: 'offer', media: subscriberOffer(sub), ...(room.config.requireE2ee ? { e2ee: true } : {}) } };
 }
 
 /** Ask every source of the subscriber for a keyframe, and restart sequence continuity. */
@@ -235,7 +235,7 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
 }
 
 export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply {
-  checkParams(body, [vr.ids.spec('feed'), { name: 'streams', type: 'array' }]);
+  checkParams(body, [vr.ids.spec('feed'), { name: 'streams', type: 'array' }, { name: 'audio', type: 'boolean' }, { name: 'video', type: 'boolean' }, { name: 'data', type: 'boolean' }]);
   const room = sub.room;
   let changes = 0;
   if (body.streams === undefined) {
@@ -258,6 +258,8 @@ export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: Json
       if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
       changes++;
     }
+    // 0.x audio/video/data flags of the switch request
+    for (const ss of sub.streams) if (typeof body[ss.type] === 'boolean') ss.send = body[ss.type] as boolean;
     vr.event(sub.session.handle, { event: 'switched', room: room.id, id: p.id });
     return { data: { videoroom: 'event', switched: 'ok', room: room.id, id: p.id, changes, streams: sub.describeStreams() } };
   }

@@ -1,0 +1,133 @@
+/** RTP forwarders: rtp_forward (1.x `streams` and the 0.x flat form), stop_rtp_forward, listforwarders. */
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import type { JsonObject } from '../../../core/plugin-api';
+import { checkParams, VrError, VrErrorCode } from '../errors';
+import type { VrId } from '../ids';
+import type { Publisher } from '../participant/publisher';
+import type { PublisherStream } from '../participant/publisher-stream';
+import type { Room } from '../room';
+import { RtpForwarder } from '../rtp/forwarder';
+import type { VideoRoomState } from '../state';
+
+function publisherOf(vr: VideoRoomState, room: Room, body: JsonObject): Publisher {
+  const id = vr.ids.read(body, 'publisher_id', true) as VrId;
+  const p = room.participants.get(id);
+  if (!p || !p.active) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such publisher (${id})`);
+  return p;
+}
+
+function newStreamId(room: Room): number {
+  const used = new Set<number>();
+  for (const p of room.participants.values()) for (const s of p.streams) for (const f of s.forwarders) used.add(f.streamId);
+  for (;;) {
+    const id = randomBytes(4).readUInt32BE(0);
+    if (id !== 0 && !used.has(id)) return id;
+  }
+}
+
+function family(host: string, hf: unknown): 'udp4' | 'udp6' {
+  if (hf === 'ipv6') return 'udp6';
+  if (hf === 'ipv4') return 'udp4';
+  return net.isIPv6(host) ? 'udp6' : 'udp4';
+}
+
+interface Plan {
+  stream: PublisherStream;
+  host: string;
+  family: 'udp4' | 'udp6';
+  port: number;
+  ssrc?: number;
+  pt?: number;
+  substream: number;
+}
+
+export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
+  if (vr.settings.lockRtpForward) vr.checkAdminKey(body);
+  checkParams(body, [
+    vr.ids.spec('room', true), vr.ids.spec('publisher_id', true), { name: 'host', type: 'string', required: true },
+    { name: 'host_family', type: 'string' }, { name: 'secret', type: 'string' }, { name: 'streams', type: 'array' },
+    { name: 'srtp_suite', type: 'positiveInteger' }, { name: 'srtp_crypto', type: 'string' },
+  ]);
+  if (body.srtp_crypto !== undefined) throw new VrError(VrErrorCode.INVALID_ELEMENT, 'SRTP forwarders are not supported');
+  const room = vr.room(body);
+  vr.checkSecret(room, body);
+  const pub = publisherOf(vr, room, body);
+  const host = body.host as string;
+  const plans: Plan[] = [];
+  const legacy = body.streams === undefined;
+  if (!legacy) {
+    for (const e of body.streams as unknown[]) {
+      const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
+      checkParams(o, [
+        { name: 'mid', type: 'string', required: true }, { name: 'host', type: 'string' }, { name: 'host_family', type: 'string' },
+        { name: 'port', type: 'positiveInteger', required: true }, { name: 'rtcp_port', type: 'positiveInteger' },
+        { name: 'ssrc', type: 'positiveInteger' }, { name: 'pt', type: 'positiveInteger' }, { name: 'simulcast', type: 'boolean' },
+        { name: 'substream', type: 'positiveInteger' },
+      ]);
+      const stream = pub.stream(o.mid as string);
+      if (!stream || stream.disabled) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such stream (${o.mid as string})`);
+      const h = typeof o.host === 'string' ? o.host : host;
+      plans.push({ stream, host: h, family: family(h, o.host_family ?? body.host_family), port: o.port as number, ssrc: o.ssrc as number | undefined, pt: o.pt as number | undefined, substream: (o.substream as number | undefined) ?? 0 });
+    }
+  } else {
+    // 0.x: audio_port / video_port(_2/_3) / data_port go to the first stream of each kind
+    const kinds: Array<[string, 'audio' | 'video' | 'data', number]> = [['audio', 'audio', 0], ['video', 'video', 0], ['video_2', 'video', 1], ['video_3', 'video', 2], ['data', 'data', 0]];
+    const legacyParams = kinds.flatMap(([k]) => [{ name: `${k}_port`, type: 'positiveInteger' as const }, { name: `${k}_ssrc`, type: 'positiveInteger' as const }, { name: `${k}_pt`, type: 'positiveInteger' as const }]);
+    checkParams(body, legacyParams);
+    for (const [k, type, substream] of kinds) {
+      const port = body[`${k}_port`] as number | undefined;
+      if (!port) continue;
+      const stream = pub.streams.find((s) => s.type === type && !s.disabled);
+      if (!stream) continue;
+      plans.push({ stream, host, family: family(host, body.host_family), port, ssrc: body[`${k}_ssrc`] as number | undefined, pt: body[`${k}_pt`] as number | undefined, substream });
+    }
+  }
+  if (plans.length === 0) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (streams)');
+  const made: RtpForwarder[] = [];
+  for (const p of plans) {
+    const fw = new RtpForwarder(newStreamId(room), p.stream.type, p.host, p.port, p.family, p.ssrc, p.pt, p.substream);
+    p.stream.forwarders = [...p.stream.forwarders, fw];
+    made.push(fw);
+  }
+  for (const fw of made) if (fw.type === 'video') pub.session.handle.sendPli();
+  vr.event(undefined, { event: 'rtp_forward', room: room.id, publisher_id: pub.id, forwarders: made.map((f) => f.toJson()) });
+  if (!legacy) return { videoroom: 'rtp_forward', room: room.id, publisher_id: pub.id, forwarders: made.map((f) => f.toJson()) };
+  const rtpStream: JsonObject = { host };
+  for (const fw of made) {
+    const suffix = fw.type === 'video' && fw.substream > 0 ? `_${fw.substream + 1}` : '';
+    rtpStream[`${fw.type}_stream_id${suffix}`] = fw.streamId;
+    rtpStream[`${fw.type}${suffix}`] = fw.port;
+  }
+  return { videoroom: 'rtp_forward', room: room.id, publisher_id: pub.id, rtp_stream: rtpStream, warning: 'deprecated_api' };
+}
+
+export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
+  if (vr.settings.lockRtpForward) vr.checkAdminKey(body);
+  checkParams(body, [vr.ids.spec('room', true), vr.ids.spec('publisher_id', true), { name: 'stream_id', type: 'positiveInteger', required: true }, { name: 'secret', type: 'string' }]);
+  const room = vr.room(body);
+  vr.checkSecret(room, body);
+  const pub = publisherOf(vr, room, body);
+  const id = body.stream_id as number;
+  const s = pub.streams.find((x) => x.forwarders.some((f) => f.streamId === id));
+  if (!s) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such stream (${id})`);
+  s.forwarders = s.forwarders.filter((f) => f.streamId !== id);
+  vr.event(undefined, { event: 'stop_rtp_forward', room: room.id, publisher_id: pub.id, stream_id: id });
+  return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: pub.id, stream_id: id };
+}
+
+export function listForwarders(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = vr.room(body);
+  checkParams(body, [{ name: 'secret', type: 'string', required: true }]);
+  vr.checkSecret(room, body);
+  const publishers: JsonObject[] = [];
+  for (const p of room.participants.values()) {
+    const fws = p.streams.flatMap((s) => s.forwarders.map((f) => f.toJson()));
+    if (fws.length === 0) continue;
+    const j: JsonObject = { publisher_id: p.id };
+    if (p.display !== undefined) j.display = p.display;
+    j.forwarders = fws;
+    publishers.push(j);
+  }
+  return { videoroom: 'forwarders', room: room.id, publishers };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import type { JsonObject } from '../core/plugin-api';
+import type { VrSession } from '../plugins/videoroom/session';
+import { FakeMedia } from './videoroom-fake-media';
+import { offerSdp, pluginSession, rtpPacket, startServer, VrClient, type TestServer } from './videoroom-helpers';
+
+const err = (code: number, error: string) => ({ videoroom: 'event', error_code: code, error });
+
+describe('videoroom: RTP forwarders', function () {
+  let ts: TestServer;
+  let sock: dgram.Socket;
+  const got: Buffer[] = [];
+  before(async () => {
+    ts = await startServer({ port: 23140, media: new FakeMedia(), videoroomJcfg: 'general: { admin_key = "k"\n lock_rtp_forward = true }\nroom-10: { secret = "s" }\n' });
+    sock = dgram.createSocket('udp4');
+    sock.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => sock.bind(43950, '127.0.0.1', () => r()));
+  });
+  after(async () => {
+    sock?.close();
+    await ts?.stop();
+  });
+
+  it('rtp_forward / listforwarders / stop_rtp_forward, with lock_rtp_forward and the 0.x flat form', async () => {
+    const c = await VrClient.open(ts.wsUrl);
+    try {
+      await c.async({ request: 'joinandconfigure', ptype: 'publisher', room: 10, id: 7, display: 'fw' }, { type: 'offer', sdp: offerSdp(7) });
+      const st = pluginSession(ts, c) as VrSession;
+      ts.plugin.setupMedia(st);
+      const base = { request: 'rtp_forward', room: 10, publisher_id: 7, host: '127.0.0.1', secret: 's' };
+      assert.deepEqual(await c.sync({ ...base, streams: [{ mid: '1', port: 43950 }] }), err(429, 'Missing mandatory element (admin_key)'));
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', secret: 'x', streams: [{ mid: '1', port: 43950 }] }), err(433, 'Unauthorized (wrong secret)'));
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', publisher_id: 8, streams: [{ mid: '1', port: 43950 }] }), err(428, 'No such publisher (8)'));
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '5', port: 43950 }] }), err(428, 'No such stream (5)'));
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '1' }] }), err(429, 'Missing mandatory element (port)'));
+      const r = await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '1', port: 43950, ssrc: 1234, pt: 100 }] });
+      assert.equal(r.videoroom, 'rtp_forward');
+      const fw = (r.forwarders as JsonObject[])[0];
+      assert.deepEqual({ ...fw, stream_id: 0 }, { stream_id: 0, type: 'video', host: '127.0.0.1', port: 43950, ssrc: 1234, pt: 100 });
+      const legacy = await c.sync({ ...base, admin_key: 'k', audio_port: 43950 });
+      assert.equal(legacy.warning, 'deprecated_api');
+      assert.equal((legacy.rtp_stream as JsonObject).audio, 43950);
+      assert.equal(typeof (legacy.rtp_stream as JsonObject).audio_stream_id, 'number');
+      const list = await c.sync({ request: 'listforwarders', room: 10, secret: 's' });
+      assert.deepEqual((list.publishers as JsonObject[]).map((p) => [p.publisher_id, p.display, (p.forwarders as unknown[]).length]), [[7, 'fw', 2]]);
+      ts.plugin.incomingRtp(st, rtpPacket(1, 500, 9000, 0xabcdef, true));
+      ts.plugin.incomingRtp(st, rtpPacket(0, 20, 960, 0xaaaa, false));
+      for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((res) => setTimeout(res, 10));
+      assert.equal(got.length, 2);
+      assert.equal(got[0].readUInt32BE(8), 1234, 'SSRC rewritten');
+      assert.equal(got[0][1] & 0x7f, 100, 'payload type rewritten');
+      assert.equal(got[0].readUInt16BE(2), 500);
+      assert.equal(got[1].readUInt32BE(8), 0xaaaa, 'no ssrc given: unchanged');
+      assert.deepEqual(await c.sync({ request: 'stop_rtp_forward', room: 10, publisher_id: 7, stream_id: 1, admin_key: 'k', secret: 's' }), err(428, 'No such stream (1)'));
+      assert.deepEqual(await c.sync({ request: 'stop_rtp_forward', room: 10, publisher_id: 7, stream_id: fw.stream_id, admin_key: 'k', secret: 's' }), { videoroom: 'stop_rtp_forward', room: 10, publisher_id: 7, stream_id: fw.stream_id });
+      ts.plugin.incomingRtp(st, rtpPacket(1, 501, 12000, 0xabcdef, true));
+      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(got.length, 2, 'stopped');
+      // unpublishing drops the remaining forwarders
+      await c.async({ request: 'unpublish' });
+      const after = await c.sync({ request: 'listforwarders', room: 10, secret: 's' });
+      assert.deepEqual(after.publishers, []);
+    } finally {
+      c.close();
+    }
+  });
+});
