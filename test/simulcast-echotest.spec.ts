@@ -21,11 +21,11 @@ function assertContinuous(list: Echoed[], what: string, allTemporal = true): voi
   }
 }
 
-async function publish(srv: Server, opts: { rids?: boolean; sim?: boolean; body?: Record<string, unknown> } = {}) {
+async function publish(srv: Server, opts: { rids?: boolean; sim?: boolean; rtx?: boolean; body?: Record<string, unknown> } = {}) {
   const janus = await JanusWs.connect(srv.wsUrl);
   await janus.createSession();
   const handle = await janus.attach('janus.plugin.echotest');
-  const pc = simulcastClient();
+  const pc = simulcastClient(opts.rtx);
   const rids = ['h', 'm', 'l'];
   pc.addTransceiver('video', opts.rids ? { direction: 'sendrecv', simulcast: rids.map((rid) => ({ rid, direction: 'send' as const })) } : { direction: 'sendrecv' });
   await pc.setLocalDescription(await pc.createOffer());
@@ -35,8 +35,13 @@ async function publish(srv: Server, opts: { rids?: boolean; sim?: boolean; body?
   if (opts.sim) {
     // Chrome's SDP-munged simulcast: three SSRCs in an SSRC-group SIM, lowest first
     sdp = sdp.replace(/a=ssrc:[^\r\n]*\r\n/g, '').replace(/a=ssrc-group:[^\r\n]*\r\n/g, '');
-    const lines = [`a=ssrc-group:SIM ${ssrcs.join(' ')}`, ...ssrcs.map((s) => `a=ssrc:${s} cname:sim-test`)].join('\r\n') + '\r\n';
-    sdp = sdp.replace(/(m=video[^]*?)(a=rtcp-mux\r\n)/, `$1$2${lines}`);
+    const lines = [`a=ssrc-group:SIM ${ssrcs.join(' ')}`, ...ssrcs.map((s) => `a=ssrc:${s} cname:sim-test`)];
+    if (opts.rtx) {
+      // each encoding with its RTX stream (a=ssrc-group:FID primary rtx)
+      for (const s of ssrcs) lines.push(`a=ssrc-group:FID ${s} ${s + 0x100}`, `a=ssrc:${s + 0x100} cname:sim-test`);
+    }
+    lines.push('');
+    sdp = sdp.replace(/(m=video[^]*?)(a=rtcp-mux\r\n)/, `$1$2${lines.join('\r\n')}`);
   }
   const { transaction } = await janus.message(handle, { audio: true, video: true, ...(opts.body ?? {}) }, { type: 'offer', sdp });
   const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
@@ -200,6 +205,28 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     await pc.close();
     janus.close();
   });
+
+  for (const kind of ['rid', 'SIM'] as const) {
+    it(`RTX retransmissions of a ${kind} encoding are unwrapped into that encoding (${kind === 'rid' ? 'repaired-rid' : 'ssrc-group FID'})`, async () => {
+      const { pc, pub, event, answer } = await publish(srv, { rids: kind === 'rid', sim: kind === 'SIM', rtx: true, body: { substream: 1 } });
+      const rtxPt = Number(/a=rtpmap:(\d+) rtx\/90000/.exec(answer)?.[1]);
+      assert.ok(rtxPt > 0, 'RTX negotiated');
+      pub.start();
+      await event((d) => d.substream === 1, 'substream 1');
+      await sleep(200);
+      // from now on every 3rd packet of the middle encoding arrives only as a retransmission
+      pub.repair = { substream: 1, every: 3, ssrc: pub.enc[1].ssrc + 0x100, pt: rtxPt };
+      const mark = pub.echoed.length;
+      await sleep(1000);
+      const list = pub.echoed.slice();
+      assert.ok(pub.repaired > 12, `${pub.repaired} repaired`);
+      assert.ok(list.length - mark > 45);
+      assert.ok(list.slice(mark).every((e) => e.substream === 1));
+      assertContinuous(list, 'with retransmissions');
+      pub.stop();
+      await pc.close();
+    });
+  }
 
   it('a non-simulcast sender: substream/temporal requests succeed and change nothing', async () => {
     const { janus, pc, pub, send } = await publish(srv, {});

@@ -103,7 +103,12 @@ export class SimulcastPublisher {
   private timer?: NodeJS.Timeout;
   private readonly d = new Vp8Descriptor();
   private readonly dtls;
-  private readonly ext: { mid: number; rid: number };
+  private readonly ext: { mid: number; rid: number; rrid: number };
+  /** Send every `every`-th packet of `substream` only as an RTX retransmission (on `ssrc`). */
+  repair?: { substream: number; every: number; ssrc: number; pt: number };
+  repaired = 0;
+  private rtxSeq = 100;
+  private count = 0;
 
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -116,7 +121,11 @@ export class SimulcastPublisher {
     this.dtls = pc.dtlsTransports[0];
     const sdp = pc.remoteDescription!.sdp;
     const id = (uri: string) => Number(new RegExp(`a=extmap:(\\d+) ${uri.replace(/[.]/g, '\\.')}`).exec(sdp)?.[1] ?? -1);
-    this.ext = { mid: id('urn:ietf:params:rtp-hdrext:sdes:mid'), rid: id('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id') };
+    this.ext = {
+      mid: id('urn:ietf:params:rtp-hdrext:sdes:mid'),
+      rid: id('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id'),
+      rrid: id('urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id'),
+    };
     this.dtls.onRtp.subscribe((rtp: RtpPacket) => this.received(rtp));
     this.dtls.onRtcp.subscribe((rtcp: unknown) => {
       const fb = (rtcp as { feedback?: unknown }).feedback;
@@ -140,7 +149,12 @@ export class SimulcastPublisher {
     this.frames++;
     for (const e of this.enc) {
       if (!this.sending[e.substream]) continue;
-      for (const p of e.nextFrame(this.frames).packets) this.send(p, e.ssrc, this.rids ? this.rids[this.rids.length - 1 - e.substream] : undefined);
+      const rid = this.rids ? this.rids[this.rids.length - 1 - e.substream] : undefined;
+      for (const p of e.nextFrame(this.frames).packets) {
+        const r = this.repair;
+        if (r && r.substream === e.substream && ++this.count % r.every === 0) this.sendRtx(p, r.ssrc, r.pt, rid);
+        else this.send(p, e.ssrc, rid);
+      }
     }
     for (const x of this.extra.splice(0)) {
       // in sequence with the encoding it claims to belong to
@@ -149,11 +163,24 @@ export class SimulcastPublisher {
     }
   }
 
+  /** The packet only as its RFC 4588 retransmission: original sequence number, then the payload. */
+  private sendRtx(packet: Buffer, ssrc: number, pt: number, rrid?: string): void {
+    const rtx = Buffer.alloc(packet.length + 2);
+    packet.copy(rtx, 0, 0, 12);
+    rtx[1] = (packet[1] & 0x80) | pt;
+    rtx.writeUInt16BE(this.rtxSeq++ & 0xffff, 2);
+    packet.copy(rtx, 12, 2, 4);
+    packet.copy(rtx, 14, 12);
+    this.repaired++;
+    this.send(rtx, ssrc, undefined, rrid);
+  }
+
   /** Send one RTP packet (header and payload as built by the synthetic encoder). */
-  send(packet: Buffer, ssrc: number, rid?: string): void {
+  send(packet: Buffer, ssrc: number, rid?: string, rrid?: string): void {
     const extensions: Array<{ id: number; payload: Buffer }> = [];
     if (this.ext.mid > 0) extensions.push({ id: this.ext.mid, payload: Buffer.from(this.mid) });
     if (rid !== undefined && this.ext.rid > 0) extensions.push({ id: this.ext.rid, payload: Buffer.from(rid) });
+    if (rrid !== undefined && this.ext.rrid > 0) extensions.push({ id: this.ext.rrid, payload: Buffer.from(rrid) });
     const header = new RtpHeader({
       payloadType: packet[1] & 0x7f, marker: (packet[1] & 0x80) !== 0, sequenceNumber: packet.readUInt16BE(2), timestamp: packet.readUInt32BE(4), ssrc,
       extension: extensions.length > 0, extensions,
