@@ -7,6 +7,7 @@ import { buildFir, buildPli, buildRemb } from './rtcp-build';
 import type { ParsedSdp } from './sdp-parse';
 import { guardSimulcastRouting, registerSsrcSimulcast } from './simulcast-routing';
 import { MediaStream } from './stream';
+import { TwccGenerator } from './twcc';
 
 type PeerConfig = NonNullable<ConstructorParameters<typeof RTCPeerConnection>[0]>;
 
@@ -71,6 +72,7 @@ export class MediaPeer {
   private readonly hooked = new WeakSet<MediaStreamTrack>();
   private closed = false;
   private firSeq = 0;
+  private twcc?: TwccGenerator;
   private ridOrderLowFirst = false;
   /** Reused for every packet handed to the plugin (plugins copy what they keep). */
   private readonly ext: RtpExtensions = {
@@ -83,8 +85,11 @@ export class MediaPeer {
     private readonly listener: PeerListener,
     private readonly nat: NatMapping,
     private readonly fullTrickle: boolean,
+    /** Janus `twcc_period` (ms); 0 disables transport-wide congestion control. */
+    private readonly twccPeriod = 200,
   ) {
-    this.pc = new RTCPeerConnection({ ...config, codecs: supportedCodecs(), headerExtensions: supportedExtensions() });
+    const twcc = twccPeriod > 0;
+    this.pc = new RTCPeerConnection({ ...config, codecs: supportedCodecs(twcc), headerExtensions: supportedExtensions(twcc) });
     const pc = this.pc;
     guardSimulcastRouting(pc);
     pc.iceConnectionStateChange.subscribe((s) => {
@@ -97,6 +102,7 @@ export class MediaPeer {
       if (s === 'connected' && !this.ready) {
         this.ready = true;
         this.connectedAt = Date.now();
+        this.startTwcc();
         listener.webrtcUp();
       } else if (s === 'failed' && !this.closed) {
         listener.failed(this.dtlsState === 'failed' ? 'DTLS alert' : 'ICE failed');
@@ -157,6 +163,22 @@ export class MediaPeer {
     this.negotiated = true;
     this.remoteSdp = sdp;
     this.syncStreams(parsed);
+    if (this.iceRestart) this.restartChecks();
+  }
+
+  /**
+   * werift skips ICE checks when DTLS is already up, so after an ICE restart nothing would
+   * nominate a new pair: start the checks ourselves (DTLS and SRTP carry on over the new pair).
+   */
+  private restartChecks(): void {
+    this.iceRestart = false;
+    for (const d of this.pc.dtlsTransports) {
+      const ice = d.iceTransport;
+      const conn = (ice as unknown as { connection: { nominated?: unknown } }).connection;
+      if (d.state === 'connected' && !conn.nominated) {
+        ice.start().catch((err) => this.listener.failed('ICE failed'));
+      }
+    }
   }
 
   /** Our answer to the client's last offer, m-line by m-line as the plugin decided. */
@@ -190,6 +212,7 @@ export class MediaPeer {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.negotiated = true;
+    if (this.iceRestart) this.restartChecks();
     await this.gathered();
     const sdp = this.finishSdp(this.pc.localDescription!.sdp, rejected, undefined);
     this.localSdp = sdp;
@@ -218,7 +241,7 @@ export class MediaPeer {
       t.codecs = this.offerCodecs(m);
       if (m.extensions) {
         const wanted = new Set(m.extensions);
-        const all = supportedExtensions()[m.kind];
+        const all = supportedExtensions(this.twccPeriod > 0)[m.kind];
         t.headerExtensions = all.filter((e) => e.uri === EXT.mid || wanted.has(e.uri));
       }
       const idx = this.pc.getTransceivers().indexOf(t);
@@ -256,6 +279,7 @@ export class MediaPeer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.twcc?.stop();
     for (const dc of this.channels.values()) dc.close();
     this.channels.clear();
     this.pc.close().catch(() => undefined);
@@ -347,6 +371,15 @@ export class MediaPeer {
     this.sendRtcpRaw(buildRemb(sender, bitrate, ssrcs));
   }
 
+  /** TWCC feedback when the peer negotiated the transport-cc extension on any m-line. */
+  private startTwcc(): void {
+    if (this.twccPeriod <= 0 || this.twcc) return;
+    const ts = this.pc.getTransceivers();
+    if (!ts.some((t) => t.headerExtensions.some((e) => e.uri === EXT.twcc))) return;
+    this.twcc = new TwccGenerator((b) => this.sendRtcpRaw(b), ts[0].sender.ssrc);
+    this.twcc.start(this.twccPeriod);
+  }
+
   private sendRtcpRaw(buf: Buffer): void {
     const dtls = this.pc.dtlsTransports[0];
     if (!dtls || dtls.state !== 'connected') return;
@@ -371,8 +404,8 @@ export class MediaPeer {
       return;
     }
     const rtx = t.codecs.find((c) => codecName(c.mimeType) === 'rtx' && (c.parameters ?? '').includes(`apt=${chosen.payloadType}`));
-    // transport-cc stays out (see codecs.ts); the rest of the feedback is what both sides do
-    chosen.rtcpFeedback = chosen.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
+    // transport-cc only when we generate the feedback (see twcc.ts)
+    if (this.twccPeriod <= 0) chosen.rtcpFeedback = chosen.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
     t.codecs = rtx ? [chosen, rtx] : [chosen];
     // werift prepared the sender with every codec on setRemoteDescription: redo it with ours
     const tm = (this.pc as unknown as { transceiverManager: { getLocalRtpParams(t: RTCRtpTransceiver): unknown } }).transceiverManager;
@@ -385,7 +418,7 @@ export class MediaPeer {
   }
 
   private offerCodecs(m: OfferMedia) {
-    const all = supportedCodecs()[m.kind as 'audio' | 'video'];
+    const all = supportedCodecs(this.twccPeriod > 0)[m.kind as 'audio' | 'video'];
     const out = [];
     let nextPt = 96;
     const used = new Set<number>();
@@ -467,6 +500,8 @@ export class MediaPeer {
   private hookTransceiver(t: RTCRtpTransceiver): void {
     if ((t as unknown as { __janusHooked?: boolean }).__janusHooked) return;
     (t as unknown as { __janusHooked?: boolean }).__janusHooked = true;
+    // werift's own TWCC feedback must never run: ours replaces it (twcc.ts)
+    (t.receiver as unknown as { receiverTWCC: unknown }).receiverTWCC = { handleTWCC: () => undefined };
     t.onTrack.subscribe((track) => this.hookTrack(t, track));
     for (const track of t.receiver.tracks) this.hookTrack(t, track);
     this.hookTrack(t, t.receiver.track);
@@ -508,6 +543,10 @@ export class MediaPeer {
     s.in.bytes += buf.length;
     s.in.bytesSec += buf.length;
     s.lastRecv[sub] = Date.now();
+    if (this.twcc && ext) {
+      const tsn = ext[EXT.twcc];
+      if (typeof tsn === 'number') this.twcc.record(tsn, performance.now() * 1000, ssrc);
+    }
     if (!s.receiving[sub]) {
       s.receiving[sub] = true;
       this.listener.mediaReceiving(s, sub);
@@ -630,7 +669,8 @@ export class MediaPeer {
       const msid = msids?.get(mindex);
       if (msid) {
         sec = sec.replace(/\r\na=msid:[^\r\n]*/g, '').replace(/\r\n$/, '');
-        sec += `\r\na=msid:${msid.stream} ${msid.track}\r\n`;
+        // no trailing CRLF here: the join below adds it, and an empty line is invalid SDP for browsers
+        sec += `\r\na=msid:${msid.stream} ${msid.track}`;
       }
       if (this.nat.active) {
         sec = sec.replace(/a=candidate:([^\r\n]+)/g, (_m, c: string) => this.nat.rewrite(c).map((x) => `a=candidate:${x}`).join('\r\n'));

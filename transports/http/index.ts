@@ -19,6 +19,7 @@ import {
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
 import { loadTls } from '../common/tls';
 import { LongPollQueues } from './long-poll';
+import { StaticFiles } from './static-files';
 
 const known = {
   general: ['events', 'json', 'base_path', 'http', 'port', 'interface', 'ip', 'https', 'secure_port', 'secure_interface',
@@ -56,6 +57,8 @@ export default class HttpTransport implements Transport {
   private json: JsonStyle = 'indented';
   private events = true;
   private basePath = '/janus';
+  /** `demos_folder`: static demo pages on the Janus API listener (off unless configured). */
+  private demos?: StaticFiles;
   private adminBasePath = '/admin';
   private acl: string[] = [];
   private adminAcl: string[] = [];
@@ -106,6 +109,11 @@ export default class HttpTransport implements Transport {
     this.allowOrigin = cfg.getString('cors', 'allow_origin');
     this.enforceCors = cfg.getBool('cors', 'enforce_cors', false);
     this.maxBody = cfg.getInt('general', 'max_body_size') ?? this.maxBody;
+    const demos = cfg.getString('general', 'demos_folder');
+    if (demos) {
+      this.demos = new StaticFiles(demos);
+      this.log.info({ folder: this.demos.root }, 'Serving the demo pages');
+    }
 
     const wanted: Array<{ admin: boolean; secure: boolean; port: number; host?: string }> = [];
     if (cfg.getBool('general', 'http', true)) {
@@ -199,6 +207,7 @@ export default class HttpTransport implements Transport {
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
     const method = req.method ?? 'GET';
+    if (!parts && !admin && this.demos && (method === 'GET' || method === 'HEAD') && this.demos.serve(req, res, url.pathname)) return;
     if (!parts || parts.length > 2) {
       // Janus answers GETs outside its paths with 404 and drops anything else
       if (method === 'GET' || method === 'HEAD') this.empty(res, 404);

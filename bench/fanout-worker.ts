@@ -1,0 +1,186 @@
+/**
+ * Fan-out benchmark client process (forked by videoroom-fanout.ts): either the publisher, or K
+ * subscribers. werift peers with candidates on one address only.
+ */
+import { performance } from 'node:perf_hooks';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useNACK, usePLI, useREMB, useSdesMid, type RTCRtpTransceiver } from 'werift';
+import { JanusClient } from './janus-client';
+
+const VR = 'janus.plugin.videoroom';
+const now = () => performance.timeOrigin + performance.now();
+
+interface StartCmd {
+  cmd: 'start';
+  role: 'pub' | 'sub';
+  url: string;
+  room: number;
+  feed: number;
+  count: number;
+  ip: string;
+  ports: [number, number];
+}
+
+function peer(ip: string, ports: [number, number]): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: [ip],
+    iceInterfaceAddresses: { udp4: ip } as never,
+    icePortRange: ports,
+    bundlePolicy: 'max-bundle',
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+    },
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+  });
+}
+
+async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((r) => {
+    const s = pc.iceGatheringStateChange.subscribe((st) => {
+      if (st === 'complete') {
+        s.unSubscribe();
+        r();
+      }
+    });
+  });
+}
+
+const send = (m: unknown) => process.send!(m);
+
+/** Delay histogram: 0.1 ms buckets up to 5 s (the last bucket holds everything slower). */
+const BUCKETS = 50000;
+
+async function runSubscribers(c: StartCmd): Promise<void> {
+  const hist = new Uint32Array(BUCKETS);
+  let win = { t0: Infinity, t1: -Infinity };
+  let received = 0;
+  let failed = 0;
+  const pcs: RTCPeerConnection[] = [];
+  const clients: JanusClient[] = [];
+  const onRtp = (p: RtpPacket) => {
+    const pl = p.payload;
+    if (pl.length < 16) return;
+    const sent = pl.readDoubleBE(8);
+    if (sent < win.t0 || sent > win.t1) return;
+    received++;
+    const d = Math.max(0, now() - sent);
+    hist[Math.min(BUCKETS - 1, Math.floor(d * 10))]++;
+  };
+  const span = Math.max(1, Math.floor((c.ports[1] - c.ports[0] + 1) / c.count));
+  const one = async (i: number) => {
+    const j = await JanusClient.connect(c.url);
+    clients.push(j);
+    const h = await j.attach(VR);
+    const ev = await j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] });
+    if (!ev.jsep) throw new Error('no offer: ' + JSON.stringify(ev.plugindata?.data));
+    const lo = c.ports[0] + i * span;
+    const pc = peer(c.ip, [lo, lo + span - 1]);
+    pcs.push(pc);
+    pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((tr) => tr.onReceiveRtp.subscribe(onRtp)));
+    await pc.setRemoteDescription(ev.jsep);
+    for (const t of pc.getTransceivers()) t.onTrack.subscribe((tr) => tr.onReceiveRtp.subscribe(onRtp));
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
+    await j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+    await up;
+  };
+  // a few at a time: connection set-up is CPU-heavy for werift
+  const queue = [...Array(c.count).keys()];
+  await Promise.all(
+    [...Array(Math.min(8, c.count))].map(async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        await one(i).catch((e) => {
+          failed++;
+          process.stderr.write(`subscriber ${i} failed: ${(e as Error).message}\n`);
+        });
+      }
+    }),
+  );
+  send({ ready: true, failed });
+  process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
+    if (m.cmd === 'window') win = { t0: m.t0!, t1: m.t1! };
+    if (m.cmd === 'report') {
+      const sparse: Array<[number, number]> = [];
+      for (let i = 0; i < BUCKETS; i++) if (hist[i]) sparse.push([i, hist[i]]);
+      send({ received, hist: sparse, failed });
+    }
+    if (m.cmd === 'stop') {
+      for (const pc of pcs) pc.close().catch(() => undefined);
+      for (const j of clients) j.close();
+      setTimeout(() => process.exit(0), 300);
+    }
+  });
+}
+
+async function runPublisher(c: StartCmd): Promise<void> {
+  const j = await JanusClient.connect(c.url);
+  const h = await j.attach(VR);
+  // a room of our own for the run (creation is open on stock configs)
+  const exists = await j.sync(h, { request: 'exists', room: c.room });
+  if (!exists.exists) await j.sync(h, { request: 'create', room: c.room, publishers: 1, bitrate: 0, fir_freq: 0 });
+  const pc = peer(c.ip, c.ports);
+  const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
+  const video = pc.addTransceiver('video', { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
+  const ev = await j.message(h, { request: 'joinandconfigure', ptype: 'publisher', room: c.room, id: c.feed, display: 'bench' }, { type: 'offer', sdp: pc.localDescription!.sdp });
+  if (!ev.jsep) throw new Error('publisher: ' + JSON.stringify(ev.plugindata?.data));
+  await pc.setRemoteDescription(ev.jsep);
+  await up;
+  let win = { t0: Infinity, t1: -Infinity };
+  let sentInWindow = 0;
+  const pump = (t: RTCRtpTransceiver, size: number, tsStep: number, pps: number, tag: number) => {
+    let seq = 1;
+    let ts = 1000;
+    let n = 0;
+    const start = now();
+    const tick = () => {
+      // catch up to the schedule (timers drift)
+      const due = Math.floor(((now() - start) * pps) / 1000);
+      while (n < due) {
+        const payload = Buffer.alloc(size, 0xab);
+        payload[0] = 0x10;
+        payload[1] = 0;
+        payload.writeUInt32BE(tag, 4);
+        const sentAt = now();
+        payload.writeDoubleBE(sentAt, 8);
+        payload.writeUInt32BE(n, 16);
+        const pt = t.codecs[0].payloadType!;
+        t.sender.sendRtp(new RtpPacket(new RtpHeader({ payloadType: pt, sequenceNumber: seq++ & 0xffff, timestamp: (ts += tsStep) >>> 0, marker: true }), payload)).catch(() => undefined);
+        if (sentAt >= win.t0 && sentAt <= win.t1) sentInWindow++;
+        n++;
+      }
+    };
+    return setInterval(tick, 5);
+  };
+  // ~1 Mbit/s of video in 90 packets/s, 50 audio packets/s
+  const timers = [pump(video, 1380, 1000, 90, 2), pump(audio, 120, 960, 50, 1)];
+  send({ ready: true, failed: 0 });
+  process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
+    if (m.cmd === 'window') {
+      win = { t0: m.t0!, t1: m.t1! };
+      sentInWindow = 0;
+    }
+    if (m.cmd === 'report') send({ sentInWindow });
+    if (m.cmd === 'stop') {
+      for (const t of timers) clearInterval(t);
+      pc.close().catch(() => undefined);
+      j.close();
+      setTimeout(() => process.exit(0), 300);
+    }
+  });
+}
+
+process.once('message', (c: StartCmd) => {
+  const run = c.role === 'pub' ? runPublisher(c) : runSubscribers(c);
+  run.catch((e) => {
+    send({ error: String((e as Error)?.stack ?? e) });
+    setTimeout(() => process.exit(1), 100);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * VideoRoom fan-out benchmark: 1 publisher (~1 Mbit/s video in 90 packets/s + 50 audio packets/s)
+ * and N subscribers in separate client processes, against any Janus-API server reachable over
+ * WebSocket (ours, or the real Janus 1.1.2 for comparison).
+ *
+ * For each N it prints: server CPU µs per delivered packet (/proc utime+stime of the server PID over
+ * the measuring window), delivery ratio (packets sent in the window × subscribers vs received),
+ * one-way delay p50/p99 (send time is stamped in every payload), server RSS.
+ *
+ *   node dist/bench/videoroom-fanout.js --ours                         # starts dist/core/main.js itself
+ *   node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid <janus pid> --ip 10.77.0.1
+ * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 25  --label name
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { JanusClient } from './janus-client';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  if (!a.startsWith('--')) continue;
+  const next = process.argv[i + 1];
+  if (next === undefined || next.startsWith('--')) args.set(a.slice(2), 'true');
+  else args.set(a.slice(2), (i++, next));
+}
+const NS = (args.get('n') ?? '1,10,50,100,200').split(',').map(Number);
+const SECONDS = Number(args.get('seconds') ?? 10);
+const PER_PROC = Number(args.get('per-proc') ?? 25);
+const IP = args.get('ip') ?? '127.0.0.1';
+const ROOM = Number(args.get('room') ?? 5555);
+const FEED = 4242;
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HZ = 100; // USER_HZ on Linux
+
+function cpuMicros(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) / HZ) * 1e6; // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+interface Worker {
+  child: ChildProcess;
+  next(pred?: (m: any) => boolean): Promise<any>;
+}
+
+function worker(start: Record<string, unknown>): Worker {
+  const child = fork(path.join(__dirname, 'fanout-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queue: any[] = [];
+  const waiters: Array<(m: any) => void> = [];
+  child.on('message', (m) => {
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  child.send(start);
+  return {
+    child,
+    next: () =>
+      new Promise((res, rej) => {
+        const q = queue.shift();
+        if (q) return res(q);
+        const t = setTimeout(() => rej(new Error('worker did not answer')), 120000);
+        waiters.push((m) => {
+          clearTimeout(t);
+          if (m.error) rej(new Error(m.error));
+          else res(m);
+        });
+      }),
+  };
+}
+
+async function startOurs(port: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const root = path.resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, [
+    path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N', '-d', '2',
+    '-r', '43000-43499', '-E', IP,
+    '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
+    '--set', 'janus.transport.websockets:admin.admin_ws=false',
+    '--set', 'janus.transport.http:general.http=false', '--set', 'janus.transport.http:admin.admin_http=false',
+  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `ws://${IP}:${port}`;
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    try {
+      const c = await JanusClient.connect(url);
+      c.close();
+      break;
+    } catch {
+      if (child.exitCode !== null) throw new Error('server exited');
+    }
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+interface Row {
+  n: number;
+  failed: number;
+  cpuPerPkt: number;
+  delivery: number;
+  p50: number;
+  p99: number;
+  rss: number;
+  cpuPct: number;
+}
+
+function percentile(hist: Map<number, number>, total: number, q: number): number {
+  let acc = 0;
+  const keys = [...hist.keys()].sort((a, b) => a - b);
+  for (const k of keys) {
+    acc += hist.get(k)!;
+    if (acc >= total * q) return k / 10;
+  }
+  return NaN;
+}
+
+async function main(): Promise<void> {
+  const ours = args.has('ours') ? await startOurs(Number(args.get('port') ?? 23500)) : undefined;
+  const url = ours?.url ?? args.get('url');
+  const pid = ours?.pid ?? Number(args.get('pid'));
+  if (!url || !pid) throw new Error('give --ours, or --url and --pid of the server');
+  const label = args.get('label') ?? (ours ? 'janus-ts' : url);
+  const rows: Row[] = [];
+  const pub = worker({ cmd: 'start', role: 'pub', url, room: ROOM, feed: FEED, count: 1, ip: IP, ports: [43500, 43503] });
+  await pub.next();
+  try {
+    for (const n of NS) {
+      const subs: Worker[] = [];
+      const procs = Math.ceil(n / PER_PROC);
+      const portSpan = Math.floor(490 / procs);
+      for (let p = 0; p < procs; p++) {
+        const count = Math.min(PER_PROC, n - p * PER_PROC);
+        const lo = 43510 + p * portSpan;
+        subs.push(worker({ cmd: 'start', role: 'sub', url, room: ROOM, feed: FEED, count, ip: IP, ports: [lo, lo + portSpan - 1] }));
+      }
+      const ready = await Promise.all(subs.map((s) => s.next()));
+      const failed = ready.reduce((a, r) => a + (r.failed ?? 0), 0);
+      await sleep(2000);
+      const t0 = now() + 200;
+      const t1 = t0 + SECONDS * 1000;
+      for (const w of [pub, ...subs]) w.child.send({ cmd: 'window', t0, t1 });
+      await sleep(t0 - now());
+      const c0 = cpuMicros(pid);
+      await sleep(t1 - now());
+      const c1 = cpuMicros(pid);
+      const rss = rssMb(pid);
+      await sleep(1000); // packets in flight
+      pub.child.send({ cmd: 'report' });
+      const { sentInWindow } = await pub.next();
+      for (const s of subs) s.child.send({ cmd: 'report' });
+      const reports = await Promise.all(subs.map((s) => s.next()));
+      const received = reports.reduce((a, r) => a + r.received, 0);
+      const hist = new Map<number, number>();
+      for (const r of reports) for (const [k, v] of r.hist as Array<[number, number]>) hist.set(k, (hist.get(k) ?? 0) + v);
+      const row: Row = {
+        n,
+        failed,
+        cpuPerPkt: received ? (c1 - c0) / received : NaN,
+        delivery: sentInWindow ? received / (sentInWindow * n) : 0,
+        p50: percentile(hist, received, 0.5),
+        p99: percentile(hist, received, 0.99),
+        rss,
+        cpuPct: ((c1 - c0) / ((t1 - t0) * 1000)) * 100,
+      };
+      rows.push(row);
+      process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
+      for (const s of subs) s.child.send({ cmd: 'stop' });
+      await Promise.all(subs.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(0) : s.child.once('exit', r)))));
+      await sleep(1500);
+    }
+  } finally {
+    pub.child.send({ cmd: 'stop' });
+    await sleep(500);
+    await ours?.stop();
+  }
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
+  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} |`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,321 @@
+/**
+ * janus.plugin.videoroom: the SFU. Rooms of publishers; subscribers take any of their streams
+ * into one PeerConnection (1.x) or one publisher's (0.x `feed`). Same API, events and error codes
+ * as Janus 1.1.x, including the 0.x forms Janus still accepts.
+ */
+import type {
+  DataPacket,
+  JsonObject,
+  ModuleInfo,
+  Plugin,
+  PluginContext,
+  PluginHandle,
+  PluginMessage,
+  PluginResult,
+  RtcpPacket,
+  RtpPacket,
+} from '../../core/plugin-api';
+import { PluginResult as Result } from '../../core/plugin-api';
+import { checkParams, errorBody, VrError, VrErrorCode } from './errors';
+import { forwardData, forwardRtp, subscriberRtcp } from './forwarder';
+import { removeParticipant, removeSubscriber, unpublish } from './lifecycle';
+import { subscriberOffer } from './negotiation';
+import { loadRooms, readSettings } from './rooms-file';
+import * as mod from './requests/moderation';
+import * as pubReq from './requests/publisher';
+import * as rooms from './requests/rooms';
+import * as subReq from './requests/subscriber';
+import { checkCanJoin, joinRoom } from './requests/join';
+import { VrSession } from './session';
+import { VideoRoomState } from './state';
+import { querySession } from './query';
+
+export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
+
+/** Requests answered at once (also through Admin `message_plugin`). */
+const syncRequests: Record<string, (vr: VideoRoomState, body: JsonObject) => JsonObject> = {
+  create: rooms.create,
+  edit: rooms.edit,
+  destroy: rooms.destroy,
+  exists: rooms.exists,
+  list: rooms.list,
+  allowed: rooms.allowed,
+  enable_recording: rooms.enableRecording,
+  kick: mod.kick,
+  moderate: mod.moderate,
+  listparticipants: mod.listParticipants,
+  listforwarders: mod.listForwarders,
+};
+
+const asyncRequests = new Set([
+  'join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'leave',
+  'subscribe', 'unsubscribe', 'update',
+]);
+
+export default class VideoRoomPlugin implements Plugin<VrSession> {
+  readonly kind = 'plugin' as const;
+  readonly info: ModuleInfo = {
+    package: VIDEOROOM_PACKAGE,
+    name: 'JANUS VideoRoom plugin',
+    author: 'janus-ts',
+    description: 'This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.',
+    version: 12,
+    versionString: '0.0.12',
+  };
+  private vr?: VideoRoomState;
+  /** Asynchronous requests run one at a time, in arrival order, as in Janus's message thread. */
+  private queue: Promise<void> = Promise.resolve();
+
+  /** The plugin state (rooms), for tests and the Admin API. */
+  get state(): VideoRoomState {
+    if (!this.vr) throw new Error('VideoRoom plugin not initialised');
+    return this.vr;
+  }
+
+  init(ctx: PluginContext): boolean {
+    const settings = readSettings(ctx.config);
+    this.vr = new VideoRoomState(ctx, settings, ctx.logger);
+    loadRooms(this.vr);
+    ctx.logger.info({ rooms: this.vr.rooms.size }, 'VideoRoom plugin initialized');
+    return true;
+  }
+
+  destroy(): void {
+    for (const room of this.vr?.rooms.values() ?? []) {
+      for (const p of room.participants.values()) p.stopTimers();
+    }
+    this.vr?.rooms.clear();
+  }
+
+  createSession(handle: PluginHandle): VrSession {
+    return new VrSession(handle);
+  }
+
+  handleMessage(session: VrSession, message: PluginMessage): PluginResult {
+    const vr = this.state;
+    const body = message.body;
+    let request: string;
+    try {
+      checkParams(body, [{ name: 'request', type: 'string', required: true }]);
+      request = (body.request as string).toLowerCase();
+    } catch (err) {
+      return Result.ok(errorBody(err));
+    }
+    const sync = syncRequests[request];
+    if (sync) {
+      try {
+        return Result.ok(sync(vr, body));
+      } catch (err) {
+        return Result.ok(errorBody(err));
+      }
+    }
+    if (!asyncRequests.has(request)) {
+      return Result.ok(errorBody(new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${body.request as string}'`)));
+    }
+    this.queue = this.queue.then(() => this.handleAsync(session, request, message)).catch((err) => {
+      vr.log.error({ err }, 'VideoRoom request failed');
+    });
+    return Result.okWait();
+  }
+
+  private async handleAsync(session: VrSession, request: string, message: PluginMessage): Promise<void> {
+    const vr = this.state;
+    const h = session.handle;
+    if (!h.alive || session.destroyed) return;
+    const { transaction: tx, body, jsep } = message;
+    try {
+      if (request === 'join' || request === 'joinandconfigure') {
+        checkCanJoin(session);
+        const { ptype, room } = joinRoom(vr, body);
+        if (ptype === 'subscriber') {
+          const r = subReq.joinSubscriber(vr, session, room, body);
+          await this.send(session, tx, r.data, r.jsep, () => {
+            // the offer could not be made: undo the subscription
+            if (session.subscriber) removeSubscriber(vr, session.subscriber);
+            session.subscriber = undefined;
+          });
+          return;
+        }
+        const pub = pubReq.joinPublisher(vr, session, room, body);
+        const joined = pubReq.joinedEvent(pub);
+        if (request === 'joinandconfigure' && jsep) {
+          let r: pubReq.AsyncReply;
+          try {
+            r = pubReq.configurePublisher(vr, pub, body, jsep, true);
+          } catch (err) {
+            removeParticipant(vr, pub, 'leave');
+            session.participant = undefined;
+            throw err;
+          }
+          await this.send(session, tx, joined, r.jsep, () => unpublish(vr, pub));
+          return;
+        }
+        await h.pushEvent(tx, joined);
+        return;
+      }
+      const pub = session.participant;
+      const sub = session.subscriber;
+      if (pub) {
+        if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+        switch (request) {
+          case 'publish':
+          case 'configure': {
+            const r = pubReq.configurePublisher(vr, pub, body, jsep, request === 'publish');
+            await this.send(session, tx, r.data, r.jsep, () => unpublish(vr, pub));
+            return;
+          }
+          case 'unpublish': {
+            const r = pubReq.unpublishRequest(vr, pub);
+            await h.pushEvent(tx, r.data);
+            pubReq.finishUnpublish(vr, pub);
+            return;
+          }
+          case 'leave': {
+            const r = pubReq.leavePublisher(vr, session, pub);
+            await h.pushEvent(tx, r.data);
+            return;
+          }
+          default:
+            throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${request}'`);
+        }
+      }
+      if (sub) {
+        if (sub.room.destroyed) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+        switch (request) {
+          case 'start': {
+            const r = subReq.start(vr, sub, jsep);
+            await h.pushEvent(tx, r.data);
+            subReq.afterStart(vr, sub);
+            return;
+          }
+          case 'pause': {
+            await h.pushEvent(tx, subReq.pause(sub).data);
+            return;
+          }
+          case 'configure': {
+            const r = subReq.configureSubscriber(vr, sub, body);
+            if (r.restart) {
+              if (sub.offerPending) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
+              sub.offerPending = true;
+              await this.send(session, tx, r.data, { type: 'offer', media: subscriberOffer(sub), restart: body.restart === true }, () => {
+                sub.offerPending = false;
+              });
+              return;
+            }
+            await h.pushEvent(tx, r.data);
+            return;
+          }
+          case 'switch': {
+            await h.pushEvent(tx, subReq.switchSubscriber(vr, sub, body).data);
+            return;
+          }
+          case 'subscribe':
+          case 'unsubscribe':
+          case 'update':
+            subReq.updateSubscription(vr, sub, request, body, tx);
+            return;
+          case 'leave': {
+            await h.pushEvent(tx, subReq.leaveSubscriber(vr, session, sub).data);
+            return;
+          }
+          default:
+            throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${request}'`);
+        }
+      }
+      if (session.gone && request !== 'leave') throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+      throw new VrError(VrErrorCode.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    } catch (err) {
+      if (!(err instanceof VrError)) vr.log.error({ err, request }, 'VideoRoom request failed');
+      if (h.alive) await h.pushEvent(tx, errorBody(err)).catch(() => undefined);
+    }
+  }
+
+  /** Push an event with JSEP; if the core cannot produce the SDP, undo and answer with 437. */
+  private async send(session: VrSession, tx: string, data: JsonObject, jsep: Parameters<PluginHandle['pushEvent']>[2], undo: () => void): Promise<void> {
+    try {
+      await session.handle.pushEvent(tx, data, jsep);
+    } catch (err) {
+      undo();
+      throw new VrError(VrErrorCode.INVALID_SDP, `Error negotiating SDP: ${(err as Error).message}`);
+    }
+  }
+
+  handleAdminMessage(request: unknown): JsonObject {
+    const vr = this.state;
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+      return errorBody(new VrError(VrErrorCode.INVALID_JSON, 'JSON error: not an object'));
+    }
+    const body = request as JsonObject;
+    try {
+      checkParams(body, [{ name: 'request', type: 'string', required: true }]);
+      const r = (body.request as string).toLowerCase();
+      const sync = syncRequests[r];
+      if (!sync) throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${body.request as string}'`);
+      return sync(vr, body);
+    } catch (err) {
+      return errorBody(err);
+    }
+  }
+
+  setupMedia(session: VrSession): void {
+    const vr = this.state;
+    if (session.participant) pubReq.publisherMediaUp(vr, session.participant);
+    const sub = session.subscriber;
+    if (sub) {
+      sub.ready = true;
+      for (const s of sub.streams) {
+        if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
+      }
+    }
+  }
+
+  incomingRtp(session: VrSession, packet: RtpPacket): void {
+    const pub = session.participant;
+    if (pub !== undefined) forwardRtp(this.state, pub, packet);
+  }
+
+  incomingRtcp(session: VrSession, packet: RtcpPacket): void {
+    if (session.subscriber) subscriberRtcp(session.subscriber, packet);
+  }
+
+  incomingData(session: VrSession, packet: DataPacket): void {
+    if (session.participant) forwardData(session.participant, packet);
+  }
+
+  slowLink(session: VrSession, _mindex: number, _video: boolean, uplink: boolean): void {
+    const h = session.handle;
+    if (session.participant && uplink) {
+      void h.pushEvent(undefined, { videoroom: 'slow_link', 'current-bitrate': session.participant.bitrate || session.participant.room.config.bitrate }).catch(() => undefined);
+    } else if (session.subscriber && !uplink) {
+      void h.pushEvent(undefined, { videoroom: 'slow_link' }).catch(() => undefined);
+    }
+  }
+
+  hangupMedia(session: VrSession): void {
+    const vr = this.state;
+    if (session.participant) unpublish(vr, session.participant);
+    const sub = session.subscriber;
+    if (sub) {
+      sub.started = false;
+      sub.ready = false;
+      sub.offerPending = false;
+      sub.updateQueued = false;
+      for (const s of sub.streams) s.ctx.restart();
+    }
+  }
+
+  destroySession(session: VrSession): void {
+    if (session.destroyed) return;
+    session.destroyed = true;
+    const vr = this.state;
+    if (session.participant) removeParticipant(vr, session.participant, 'detach');
+    if (session.subscriber) removeSubscriber(vr, session.subscriber);
+    session.participant = undefined;
+    session.subscriber = undefined;
+  }
+
+  querySession(session: VrSession): JsonObject {
+    return querySession(session);
+  }
+}
+

@@ -1,0 +1,204 @@
+/** Publisher-side asynchronous requests: join, joinandconfigure, publish, configure, unpublish, leave. */
+import type { JsonObject, OutgoingJsep, PluginJsep } from '../../../core/plugin-api';
+import { checkParams, VrError, VrErrorCode } from '../errors';
+import { randomPrivateId, type VrId } from '../ids';
+import { applyBitrate, publisherUp, removeParticipant, unpublish } from '../lifecycle';
+import { answerPublisher } from '../negotiation';
+import { Publisher } from '../participant/publisher';
+import type { Room } from '../room';
+import type { VrSession } from '../session';
+import type { VideoRoomState } from '../state';
+
+export interface AsyncReply {
+  data: JsonObject;
+  jsep?: OutgoingJsep;
+}
+
+export function joinPublisher(vr: VideoRoomState, session: VrSession, room: Room, body: JsonObject): Publisher {
+  checkParams(body, [
+    vr.ids.spec('id'),
+    { name: 'display', type: 'string' },
+    { name: 'audio', type: 'boolean' },
+    { name: 'video', type: 'boolean' },
+    { name: 'data', type: 'boolean' },
+    { name: 'bitrate', type: 'positiveInteger' },
+    { name: 'record', type: 'boolean' },
+    { name: 'filename', type: 'string' },
+  ]);
+  let id = vr.ids.read(body, 'id');
+  if (id !== undefined && room.participants.has(id)) throw new VrError(VrErrorCode.ID_EXISTS, `User ID ${id} already exists`);
+  if (id === undefined) {
+    do id = vr.ids.random();
+    while (room.participants.has(id));
+  }
+  let pvt = randomPrivateId();
+  while (room.privateIds.has(pvt)) pvt = randomPrivateId();
+  const pub = new Publisher(room, session, id, pvt);
+  if (typeof body.display === 'string') pub.display = body.display;
+  if (typeof body.bitrate === 'number') pub.bitrate = cappedBitrate(room, body.bitrate);
+  room.participants.set(id, pub);
+  room.privateIds.set(pvt, pub);
+  session.participant = pub;
+  if (room.config.notifyJoining) {
+    const who: JsonObject = { id };
+    if (pub.display !== undefined) who.display = pub.display;
+    room.notify({ videoroom: 'event', room: room.id, joining: who }, pub);
+  }
+  vr.event(session.handle, { event: 'joined', room: room.id, id, private_id: pvt, ...(pub.display !== undefined ? { display: pub.display } : {}) });
+  return pub;
+}
+
+/** The `joined` event: the room's active publishers (and attendees with notify_joining). */
+export function joinedEvent(pub: Publisher): JsonObject {
+  const room = pub.room;
+  const data: JsonObject = {
+    videoroom: 'joined',
+    room: room.id,
+    description: room.description,
+    id: pub.id,
+    private_id: pub.privateId,
+    publishers: room.activePublishers().filter((p) => p !== pub).map((p) => p.describe()),
+  };
+  if (room.config.notifyJoining) {
+    data.attendees = [...room.participants.values()]
+      .filter((p) => p !== pub && !p.active)
+      .map((p) => (p.display !== undefined ? { id: p.id, display: p.display } : { id: p.id }));
+  }
+  return data;
+}
+
+function cappedBitrate(room: Room, b: number): number {
+  const cap = room.config.bitrate;
+  return room.config.bitrateCap && cap > 0 && b > cap ? cap : b;
+}
+
+const configureParams = [
+  { name: 'audio', type: 'boolean' },
+  { name: 'video', type: 'boolean' },
+  { name: 'data', type: 'boolean' },
+  { name: 'audiocodec', type: 'string' },
+  { name: 'videocodec', type: 'string' },
+  { name: 'bitrate', type: 'positiveInteger' },
+  { name: 'keyframe', type: 'boolean' },
+  { name: 'record', type: 'boolean' },
+  { name: 'filename', type: 'string' },
+  { name: 'display', type: 'string' },
+  { name: 'audio_active_packets', type: 'positiveInteger' },
+  { name: 'audio_level_average', type: 'positiveInteger' },
+  { name: 'streams', type: 'array' },
+  { name: 'descriptions', type: 'array' },
+  { name: 'update', type: 'boolean' },
+  { name: 'restart', type: 'boolean' },
+] as const;
+
+/**
+ * `publish` / `configure` (and the second half of `joinandconfigure`): settings, then the offer
+ * if there is one. Returns the `configured` event (with the answer to send).
+ */
+export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: JsonObject, jsep: PluginJsep | undefined, publish: boolean): AsyncReply {
+  if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+  checkParams(body, configureParams);
+  const room = pub.room;
+  if (jsep && jsep.type !== 'offer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
+  if (publish && jsep && pub.negotiated) {
+    throw new VrError(VrErrorCode.ALREADY_PUBLISHED, "Can't publish, already published");
+  }
+  if (jsep && !pub.negotiated) {
+    const publishing = [...room.participants.values()].filter((p) => p !== pub && (p.negotiated || p.active)).length;
+    if (publishing >= room.config.publishers) {
+      throw new VrError(VrErrorCode.PUBLISHERS_FULL, `Maximum number of publishers (${room.config.publishers}) already reached`);
+    }
+  }
+  // per-stream settings are checked before anything changes
+  const streamReqs = (body.streams as unknown[] | undefined) ?? [];
+  for (const s of streamReqs) {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new VrError(VrErrorCode.INVALID_ELEMENT, 'Invalid element type (streams should be an array of objects)');
+    checkParams(s as JsonObject, [{ name: 'mid', type: 'string', required: true }, { name: 'keyframe', type: 'boolean' }, { name: 'send', type: 'boolean' }, { name: 'min_delay', type: 'integer' }, { name: 'max_delay', type: 'integer' }]);
+    const mid = (s as JsonObject).mid as string;
+    if (!pub.stream(mid) && !jsep) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${mid}' published`);
+  }
+  const descriptions = (body.descriptions as unknown[] | undefined) ?? [];
+  for (const d of descriptions) {
+    if (typeof d !== 'object' || d === null) throw new VrError(VrErrorCode.INVALID_ELEMENT, 'Invalid element type (descriptions should be an array of objects)');
+    checkParams(d as JsonObject, [{ name: 'mid', type: 'string', required: true }, { name: 'description', type: 'string', required: true }]);
+  }
+
+  let reply: AsyncReply = { data: { videoroom: 'event', room: room.id, configured: 'ok' } };
+  if (jsep) {
+    const neg = answerPublisher(room.config, jsep, pub.streams, {
+      audiocodec: typeof body.audiocodec === 'string' ? body.audiocodec.toLowerCase() : undefined,
+      videocodec: typeof body.videocodec === 'string' ? body.videocodec.toLowerCase() : undefined,
+    });
+    pub.setStreams(neg.streams);
+    pub.negotiated = true;
+    reply = { data: reply.data, jsep: { type: 'answer', media: neg.answer } };
+  }
+  let changedDescriptions = false;
+  for (const d of descriptions as JsonObject[]) {
+    const s = pub.stream(d.mid as string);
+    if (s && s.description !== d.description) {
+      s.description = d.description as string;
+      changedDescriptions = true;
+    }
+  }
+  for (const r of streamReqs as JsonObject[]) {
+    const s = pub.stream(r.mid as string);
+    if (!s) continue;
+    if (typeof r.send === 'boolean') s.send = r.send;
+    if (typeof r.min_delay === 'number') s.minDelay = r.min_delay;
+    if (typeof r.max_delay === 'number') s.maxDelay = r.max_delay;
+    if (r.keyframe === true && s.type === 'video' && pub.active) pub.session.handle.sendPli(s.mindex);
+  }
+  for (const kind of ['audio', 'video', 'data'] as const) {
+    if (typeof body[kind] === 'boolean') for (const s of pub.streams) if (s.type === kind) s.send = body[kind] as boolean;
+  }
+  if (typeof body.audio_active_packets === 'number') pub.audioActivePackets = body.audio_active_packets;
+  if (typeof body.audio_level_average === 'number') pub.audioLevelAverage = body.audio_level_average;
+  if (typeof body.bitrate === 'number') {
+    pub.bitrate = cappedBitrate(room, body.bitrate);
+    applyBitrate(pub);
+  }
+  if (body.keyframe === true && pub.active) pub.session.handle.sendPli();
+  if (typeof body.display === 'string' && body.display !== pub.display) {
+    pub.display = body.display;
+    room.notify({ videoroom: 'event', id: pub.id, display: pub.display }, pub);
+  }
+  if (jsep) {
+    const d = reply.data;
+    d.audio_codec = pub.firstCodec('audio') ?? 'none';
+    d.video_codec = pub.firstCodec('video') ?? 'none';
+    d.streams = pub.streams.map((s) => s.toJson(false));
+    vr.event(pub.session.handle, { event: 'configured', room: room.id, id: pub.id });
+  }
+  // a renegotiation or new descriptions of an announced publisher are announced again
+  if (pub.active && (jsep || changedDescriptions)) {
+    room.notify({ videoroom: 'event', room: room.id, publishers: [pub.describe()] }, pub);
+  }
+  return reply;
+}
+
+/** PeerConnection up for a participant: now an active publisher. */
+export function publisherMediaUp(vr: VideoRoomState, pub: Publisher): void {
+  publisherUp(vr, pub);
+}
+
+export function unpublishRequest(vr: VideoRoomState, pub: Publisher): AsyncReply {
+  if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+  if (!pub.negotiated && !pub.active) throw new VrError(VrErrorCode.NOT_PUBLISHED, "Can't unpublish, not published");
+  return { data: { videoroom: 'event', room: pub.room.id, unpublished: 'ok' } };
+}
+
+/** After the `unpublished: ok` went out: drop the streams and the PeerConnection. */
+export function finishUnpublish(vr: VideoRoomState, pub: Publisher): void {
+  unpublish(vr, pub);
+  pub.session.handle.closePc();
+}
+
+export function leavePublisher(vr: VideoRoomState, session: VrSession, pub: Publisher): AsyncReply {
+  const roomId: VrId = pub.room.id;
+  removeParticipant(vr, pub, 'leave');
+  session.participant = undefined;
+  session.gone = true;
+  session.handle.closePc();
+  return { data: { videoroom: 'event', room: roomId, leaving: 'ok' } };
+}

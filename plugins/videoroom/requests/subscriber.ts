@@ -1,0 +1,349 @@
+/** Subscriber-side asynchronous requests: join (1.x streams and 0.x feed), start, pause, configure, switch, subscribe/unsubscribe/update, leave. */
+import type { JsonObject, PluginJsep } from '../../../core/plugin-api';
+import { checkParams, unauthorized, VrError, VrErrorCode } from '../errors';
+import type { VrId } from '../ids';
+import { removeSubscriber, renegotiate } from '../lifecycle';
+import { subscriberOffer } from '../negotiation';
+import type { Publisher } from '../participant/publisher';
+import type { PublisherStream } from '../participant/publisher-stream';
+import type { Room } from '../room';
+import type { VrSession } from '../session';
+import type { VideoRoomState } from '../state';
+import { Subscriber } from '../subscriber';
+import { SubscriberStream } from '../subscriber-stream';
+import type { AsyncReply } from './publisher';
+
+const streamOptParams = [
+  { name: 'mid', type: 'string' },
+  { name: 'crossrefid', type: 'string' },
+  { name: 'send', type: 'boolean' },
+  { name: 'substream', type: 'positiveInteger' },
+  { name: 'temporal', type: 'positiveInteger' },
+  { name: 'fallback', type: 'positiveInteger' },
+  { name: 'spatial_layer', type: 'positiveInteger' },
+  { name: 'temporal_layer', type: 'positiveInteger' },
+  { name: 'min_delay', type: 'integer' },
+  { name: 'max_delay', type: 'integer' },
+] as const;
+
+interface StreamRequest {
+  publisher: Publisher;
+  /** Publisher streams to take (a given mid, or all). */
+  sources: PublisherStream[];
+  opts: JsonObject;
+}
+
+function activeFeed(vr: VideoRoomState, room: Room, id: VrId): Publisher {
+  const p = room.participants.get(id);
+  if (!p || !p.active || p.streams.length === 0) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such feed (${id})`);
+  return p;
+}
+
+/** Check a `streams` array (join/subscribe) and resolve each entry to publisher streams. */
+function resolveStreams(vr: VideoRoomState, room: Room, list: unknown[], legacy?: JsonObject): StreamRequest[] {
+  if (list.length === 0) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (feed)');
+  const out: StreamRequest[] = [];
+  for (const e of list) {
+    const entry = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
+    checkParams(entry, [vr.ids.spec('feed', true), ...streamOptParams]);
+    const publisher = activeFeed(vr, room, entry.feed as VrId);
+    let sources: PublisherStream[];
+    if (typeof entry.mid === 'string') {
+      const s = publisher.stream(entry.mid);
+      if (!s || s.disabled) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${entry.mid}' in feed (${publisher.id})`);
+      sources = [s];
+    } else {
+      sources = publisher.streams.filter((s) => !s.disabled);
+      if (legacy) {
+        // 0.x offer_audio/offer_video/offer_data: leave those m-lines out
+        sources = sources.filter((s) => legacy[`offer_${s.type}`] !== false);
+      }
+    }
+    out.push({ publisher, sources, opts: entry });
+  }
+  return out;
+}
+
+function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
+  if (typeof o.send === 'boolean') ss.send = o.send;
+  if (typeof o.crossrefid === 'string') ss.crossrefid = o.crossrefid;
+  if (typeof o.substream === 'number') ss.substream = o.substream;
+  if (typeof o.temporal === 'number') ss.temporal = o.temporal;
+  if (typeof o.spatial_layer === 'number') ss.spatialLayer = o.spatial_layer;
+  if (typeof o.temporal_layer === 'number') ss.temporalLayer = o.temporal_layer;
+  if (typeof o.min_delay === 'number') ss.minDelay = o.min_delay;
+  if (typeof o.max_delay === 'number') ss.maxDelay = o.max_delay;
+}
+
+/** Add m-lines for the requested sources (the one data m-line is shared). Returns how many changed. */
+function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
+  let changes = 0;
+  for (const r of reqs) {
+    for (const src of r.sources) {
+      if (src.type === 'data') continue;
+      // already subscribed to this very stream: nothing to add
+      if (sub.streams.some((s) => s.source === src)) continue;
+      // reuse an m-line freed by unsubscribe (same kind), as Janus does, else a new one
+      let ss = sub.streams.find((s) => s.type === src.type && !s.active && s.codec === src.codec?.name);
+      if (!ss) {
+        ss = new SubscriberStream(sub, src.type, sub.streams.length, String(sub.streams.length));
+        sub.streams.push(ss);
+      }
+      ss.attach(r.publisher, src);
+      applyStreamOpts(ss, r.opts);
+      changes++;
+    }
+  }
+  // the one data m-line comes after the audio/video m-lines added with it, where WebRTC stacks put it
+  for (const r of reqs) {
+    for (const src of r.sources) {
+      if (src.type !== 'data') continue;
+      let ds = sub.dataStream();
+      if (!ds) {
+        ds = new SubscriberStream(sub, 'data', sub.streams.length, String(sub.streams.length));
+        sub.streams.push(ds);
+      }
+      if (!ds.dataSources.has(r.publisher)) {
+        ds.addDataSource(r.publisher, src);
+        changes++;
+      }
+    }
+  }
+  return changes;
+}
+
+export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Room, body: JsonObject): AsyncReply {
+  checkParams(body, [
+    vr.ids.spec('feed'),
+    { name: 'streams', type: 'array' },
+    { name: 'private_id', type: 'positiveInteger' },
+    { name: 'use_msid', type: 'boolean' },
+    { name: 'autoupdate', type: 'boolean' },
+    { name: 'close_pc', type: 'boolean' },
+    { name: 'audio', type: 'boolean' },
+    { name: 'video', type: 'boolean' },
+    { name: 'data', type: 'boolean' },
+    { name: 'offer_audio', type: 'boolean' },
+    { name: 'offer_video', type: 'boolean' },
+    { name: 'offer_data', type: 'boolean' },
+    ...streamOptParams.filter((p) => p.name !== 'mid' && p.name !== 'crossrefid' && p.name !== 'send'),
+  ]);
+  const legacy = body.streams === undefined && body.feed !== undefined;
+  const list = legacy ? [{ ...body, mid: undefined }] : ((body.streams as unknown[] | undefined) ?? []);
+  const reqs = resolveStreams(vr, room, list, legacy ? body : undefined);
+  const owner = typeof body.private_id === 'number' ? room.privateIds.get(body.private_id) : undefined;
+  if (room.config.requirePvtid && !owner) throw unauthorized('this room requires a valid private_id');
+
+  const sub = new Subscriber(room, session);
+  sub.legacy = legacy;
+  sub.useMsid = body.use_msid === true;
+  if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
+  if (typeof body.close_pc === 'boolean') sub.closePc = body.close_pc;
+  sub.owner = owner;
+  addStreams(sub, reqs);
+  if (legacy) {
+    // 0.x audio/video/data: relay on/off per kind
+    for (const s of sub.streams) if (typeof body[s.type] === 'boolean') s.send = body[s.type] as boolean;
+  }
+  if (sub.streams.length === 0) throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't offer an SDP with no stream");
+  room.subscribers.add(sub);
+  owner?.subscriptions.add(sub);
+  session.subscriber = sub;
+  sub.offerPending = true;
+  const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
+  if (legacy) {
+    const p = reqs[0].publisher;
+    data.id = p.id;
+    if (p.display !== undefined) data.display = p.display;
+    data.warning = 'deprecated_api';
+  }
+  vr.event(session.handle, { event: 'subscribing', room: room.id, streams: sub.streams.length, private_id: owner?.privateId });
+  return { data, jsep: { type: 'offer', media: subscriberOffer(sub) } };
+}
+
+/** Ask every source of the subscriber for a keyframe, and restart sequence continuity. */
+function resume(sub: Subscriber): void {
+  for (const s of sub.streams) {
+    s.ctx.reset();
+    if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
+  }
+}
+
+export function start(vr: VideoRoomState, sub: Subscriber, jsep: PluginJsep | undefined): AsyncReply {
+  if (jsep && jsep.type !== 'answer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
+  if (jsep) sub.offerPending = false;
+  sub.started = true;
+  sub.paused = false;
+  resume(sub);
+  if (jsep) vr.event(sub.session.handle, { event: 'subscribed', room: sub.room.id });
+  return { data: { videoroom: 'event', room: sub.room.id, started: 'ok' } };
+}
+
+/** After `started`: a subscribe/unsubscribe that waited for this answer gets its offer now. */
+export function afterStart(vr: VideoRoomState, sub: Subscriber): void {
+  if (sub.updateQueued && !sub.offerPending) renegotiate(vr, sub, undefined);
+}
+
+export function pause(sub: Subscriber): AsyncReply {
+  sub.paused = true;
+  return { data: { videoroom: 'event', room: sub.room.id, paused: 'ok' } };
+}
+
+export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply & { restart?: boolean } {
+  checkParams(body, [
+    { name: 'streams', type: 'array' },
+    { name: 'audio', type: 'boolean' },
+    { name: 'video', type: 'boolean' },
+    { name: 'data', type: 'boolean' },
+    { name: 'restart', type: 'boolean' },
+    { name: 'update', type: 'boolean' },
+    ...streamOptParams,
+  ]);
+  // legacy form: top-level fields are one stream entry (no mid = every stream)
+  const entries = (body.streams as unknown[] | undefined) ?? [body];
+  const plan: Array<{ targets: SubscriberStream[]; o: JsonObject }> = [];
+  for (const e of entries) {
+    const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
+    checkParams(o, body.streams ? [{ name: 'mid', type: 'string', required: true }, ...streamOptParams] : streamOptParams);
+    let targets = sub.streams;
+    if (typeof o.mid === 'string') {
+      const s = sub.streamByMid(o.mid);
+      if (!s) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${o.mid}' in subscription`);
+      targets = [s];
+    }
+    plan.push({ targets, o });
+  }
+  for (const { targets, o } of plan) {
+    for (const s of targets) {
+      const wasSending = s.send;
+      applyStreamOpts(s, o);
+      if (!wasSending && s.send) {
+        s.ctx.reset();
+        if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
+      }
+    }
+  }
+  for (const kind of ['audio', 'video', 'data'] as const) {
+    if (typeof body[kind] !== 'boolean') continue;
+    for (const s of sub.streams) {
+      if (s.type !== kind) continue;
+      if (!s.send && body[kind]) s.ctx.reset();
+      s.send = body[kind] as boolean;
+    }
+  }
+  return { data: { videoroom: 'event', room: sub.room.id, configured: 'ok' }, restart: body.restart === true || body.update === true };
+}
+
+export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply {
+  checkParams(body, [vr.ids.spec('feed'), { name: 'streams', type: 'array' }]);
+  const room = sub.room;
+  let changes = 0;
+  if (body.streams === undefined) {
+    // 0.x: switch the whole subscription to another publisher, m-line by m-line of the same kind
+    if (body.feed === undefined) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (feed)');
+    const p = activeFeed(vr, room, body.feed as VrId);
+    const used = new Set<PublisherStream>();
+    for (const ss of sub.streams) {
+      if (ss.type === 'data') {
+        const ds = p.streams.find((s) => s.type === 'data' && !s.disabled);
+        for (const old of [...ss.dataSources]) ss.removeDataSource(old);
+        if (ds) ss.addDataSource(p, ds);
+        changes++;
+        continue;
+      }
+      const src = p.streams.find((s) => s.type === ss.type && !s.disabled && !used.has(s) && s.codec?.name === ss.codec);
+      if (!src) continue;
+      used.add(src);
+      ss.attach(p, src);
+      if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
+      changes++;
+    }
+    vr.event(sub.session.handle, { event: 'switched', room: room.id, id: p.id });
+    return { data: { videoroom: 'event', switched: 'ok', room: room.id, id: p.id, changes, streams: sub.describeStreams() } };
+  }
+  const list = body.streams as unknown[];
+  if (list.length === 0) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (feed)');
+  const plan: Array<{ ss: SubscriberStream; p: Publisher; src: PublisherStream }> = [];
+  for (const e of list) {
+    const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
+    checkParams(o, [vr.ids.spec('feed', true), { name: 'mid', type: 'string', required: true }, { name: 'sub_mid', type: 'string', required: true }]);
+    const p = activeFeed(vr, room, o.feed as VrId);
+    const src = p.stream(o.mid as string);
+    if (!src || src.disabled) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${o.mid}' in feed (${p.id})`);
+    const ss = sub.streamByMid(o.sub_mid as string);
+    if (!ss) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${o.sub_mid}' in subscription`);
+    if (ss.type !== src.type || ss.type === 'data') {
+      throw new VrError(VrErrorCode.INVALID_ELEMENT, `Can't switch subscription mid '${ss.mid}' (${ss.type}) to a ${src.type} stream`);
+    }
+    if (ss.codec && src.codec && ss.codec !== src.codec.name) {
+      throw new VrError(VrErrorCode.INVALID_ELEMENT, `Can't switch subscription mid '${ss.mid}': codec mismatch (${ss.codec} vs ${src.codec.name})`);
+    }
+    plan.push({ ss, p, src });
+  }
+  for (const { ss, p, src } of plan) {
+    if (ss.source === src) continue;
+    ss.attach(p, src);
+    if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
+    changes++;
+  }
+  vr.event(sub.session.handle, { event: 'switched', room: room.id, changes });
+  return { data: { videoroom: 'event', switched: 'ok', room: room.id, changes, streams: sub.describeStreams() } };
+}
+
+/** `subscribe` / `unsubscribe` / `update`: change the m-lines and renegotiate (reply sent by `renegotiate`). */
+export function updateSubscription(vr: VideoRoomState, sub: Subscriber, request: string, body: JsonObject, transaction: string): void {
+  let subscribe: unknown[] | undefined;
+  let unsubscribe: unknown[] | undefined;
+  if (request === 'update') {
+    checkParams(body, [{ name: 'subscribe', type: 'array' }, { name: 'unsubscribe', type: 'array' }]);
+    subscribe = body.subscribe as unknown[] | undefined;
+    unsubscribe = body.unsubscribe as unknown[] | undefined;
+    if (!subscribe && !unsubscribe) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (subscribe|unsubscribe)');
+  } else {
+    checkParams(body, [{ name: 'streams', type: 'array', required: true }]);
+    if (request === 'subscribe') subscribe = body.streams as unknown[];
+    else unsubscribe = body.streams as unknown[];
+  }
+  // validate everything before changing anything
+  const adds = subscribe && subscribe.length > 0 ? resolveStreams(vr, sub.room, subscribe) : [];
+  const removes: Array<{ feed?: VrId; mid?: string; subMid?: string }> = [];
+  for (const e of unsubscribe ?? []) {
+    const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
+    checkParams(o, [vr.ids.spec('feed'), { name: 'mid', type: 'string' }, { name: 'sub_mid', type: 'string' }]);
+    if (o.feed === undefined && o.sub_mid === undefined) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (feed|sub_mid)');
+    removes.push({ feed: o.feed as VrId | undefined, mid: o.mid as string | undefined, subMid: o.sub_mid as string | undefined });
+  }
+  let changes = 0;
+  for (const r of removes) {
+    for (const ss of sub.streams) {
+      if (r.subMid !== undefined && ss.mid !== r.subMid) continue;
+      if (ss.type === 'data') {
+        for (const p of [...ss.dataSources]) {
+          if (r.feed !== undefined && p.id !== r.feed) continue;
+          if (r.mid !== undefined && p.stream(r.mid)?.type !== 'data') continue;
+          ss.removeDataSource(p);
+          changes++;
+        }
+        continue;
+      }
+      if (!ss.source) continue;
+      if (r.feed !== undefined && ss.publisher?.id !== r.feed) continue;
+      if (r.mid !== undefined && ss.source.mid !== r.mid) continue;
+      ss.detach();
+      changes++;
+    }
+  }
+  changes += addStreams(sub, adds);
+  if (changes === 0) {
+    void sub.session.handle.pushEvent(transaction, { videoroom: 'updated', room: sub.room.id }).catch(() => undefined);
+    return;
+  }
+  renegotiate(vr, sub, transaction);
+}
+
+export function leaveSubscriber(vr: VideoRoomState, session: VrSession, sub: Subscriber): AsyncReply {
+  removeSubscriber(vr, sub);
+  session.subscriber = undefined;
+  session.handle.closePc();
+  return { data: { videoroom: 'event', room: sub.room.id, left: 'ok' } };
+}

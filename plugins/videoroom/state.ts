@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import type { JsonObject, ModuleLogger, PluginContext, PluginHandle } from '../../core/plugin-api';
+import { parseJcfgFile, serializeJcfg, type JcfgGroup } from '../../core/config/jcfg';
+import { checkParams, unauthorized, VrError, VrErrorCode } from './errors';
+import { IdMode, type VrId } from './ids';
+import type { Room } from './room';
+import { roomConfigToJcfg } from './room-config';
+
+/** The plugin's `general` settings. */
+export interface VrSettings {
+  adminKey?: string;
+  lockRtpForward: boolean;
+  events: boolean;
+  stringIds: boolean;
+}
+
+/** What every request handler shares: the rooms, the ID mode, persistence and event emission. */
+export class VideoRoomState {
+  readonly rooms = new Map<VrId, Room>();
+  readonly ids: IdMode;
+
+  constructor(
+    readonly ctx: PluginContext,
+    readonly settings: VrSettings,
+    readonly log: ModuleLogger,
+  ) {
+    this.ids = new IdMode(settings.stringIds);
+  }
+
+  /** Read the mandatory `room` field and find the room (429/430/426). */
+  room(body: JsonObject): Room {
+    const id = this.ids.read(body, 'room', true) as VrId;
+    const room = this.rooms.get(id);
+    if (!room || room.destroyed) throw new VrError(VrErrorCode.NO_SUCH_ROOM, `No such room (${id})`);
+    return room;
+  }
+
+  /** Janus's secret check: only when the room has one; missing 429, wrong 433. */
+  checkSecret(room: Room, body: JsonObject): void {
+    const secret = room.config.secret;
+    if (secret === undefined) return;
+    checkParams(body, [{ name: 'secret', type: 'string', required: true }]);
+    if (body.secret !== secret) throw unauthorized('wrong secret');
+  }
+
+  checkPin(room: Room, body: JsonObject): void {
+    const pin = room.config.pin;
+    if (pin === undefined) return;
+    checkParams(body, [{ name: 'pin', type: 'string', required: true }]);
+    if (body.pin !== pin) throw unauthorized('wrong pin');
+  }
+
+  /** `admin_key` as a required field (create, and rtp_forward with lock_rtp_forward). */
+  checkAdminKey(body: JsonObject): void {
+    if (this.settings.adminKey === undefined) return;
+    checkParams(body, [{ name: 'admin_key', type: 'string', required: true }]);
+    if (body.admin_key !== this.settings.adminKey) throw unauthorized('wrong admin_key');
+  }
+
+  /** Write the room back into the config file (create/edit with `permanent`). False when it could not. */
+  saveRoom(room: Room): boolean {
+    return this.rewrite((root) => {
+      root[`room-${room.id}`] = roomConfigToJcfg(room.id, room.config);
+    });
+  }
+
+  removeRoom(id: VrId): boolean {
+    return this.rewrite((root) => {
+      for (const k of Object.keys(root)) if (k.toLowerCase() === `room-${id}`.toLowerCase()) delete root[k];
+    });
+  }
+
+  private rewrite(change: (root: JcfgGroup) => void): boolean {
+    const file = this.ctx.config.file;
+    try {
+      const root = fs.existsSync(file) ? parseJcfgFile(file) : { general: {} };
+      change(root);
+      const header = `#\n# File automatically generated on ${new Date().toUTCString()}\n#\n\n`;
+      fs.writeFileSync(file + '.tmp', header + serializeJcfg(root));
+      fs.renameSync(file + '.tmp', file);
+      return true;
+    } catch (err) {
+      this.log.error({ err, file }, "Couldn't save the rooms to the configuration file");
+      return false;
+    }
+  }
+
+  /** Plugin event to event handlers (type 64), when the plugin's `events` and the core want them. */
+  event(handle: PluginHandle | undefined, data: JsonObject): void {
+    if (!this.settings.events || !this.ctx.eventsEnabled()) return;
+    if (handle) handle.notifyEvent(data);
+    else this.ctx.notifyEvent(data);
+  }
+}
