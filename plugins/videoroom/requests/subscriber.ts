@@ -71,8 +71,11 @@ function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
   if (typeof o.temporal === 'number') ss.temporal = o.temporal;
   if (typeof o.spatial_layer === 'number') ss.spatialLayer = o.spatial_layer;
   if (typeof o.temporal_layer === 'number') ss.temporalLayer = o.temporal_layer;
+  if (typeof o.fallback === 'number') ss.fallback = o.fallback;
   if (typeof o.min_delay === 'number') ss.minDelay = o.min_delay;
   if (typeof o.max_delay === 'number') ss.maxDelay = o.max_delay;
+  // a new substream/spatial layer only starts on a keyframe: ask the publisher for one
+  if (ss.applyLayers() && ss.source && ss.publisher?.active) ss.publisher.session.handle.sendPli(ss.source.mindex);
 }
 
 /** Add m-lines for the requested sources (the one data m-line is shared). Returns how many changed. */
