@@ -46,6 +46,7 @@ function resolveStreams(vr: VideoRoomState, room: Room, list: unknown[], legacy?
   for (const e of list) {
     const entry = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
     checkParams(entry, [vr.ids.spec('feed', true), ...streamOptParams]);
+    checkLayers(entry);
     const publisher = activeFeed(vr, room, entry.feed as VrId);
     let sources: PublisherStream[];
     if (typeof entry.mid === 'string') {
@@ -62,6 +63,13 @@ function resolveStreams(vr: VideoRoomState, room: Room, list: unknown[], legacy?
     out.push({ publisher, sources, opts: entry });
   }
   return out;
+}
+
+/** Simulcast/SVC layers are 0, 1 or 2: anything else is refused before a stream is touched. */
+function checkLayers(o: JsonObject): void {
+  for (const k of ['substream', 'temporal', 'spatial_layer', 'temporal_layer']) {
+    if (typeof o[k] === 'number' && (o[k] as number) > 2) throw new VrError(VrErrorCode.INVALID_ELEMENT, `Invalid element (${k} should be 0, 1 or 2)`);
+  }
 }
 
 function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
@@ -208,6 +216,7 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
   for (const e of entries) {
     const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
     checkParams(o, body.streams ? [{ name: 'mid', type: 'string', required: true }, ...streamOptParams] : streamOptParams);
+    checkLayers(o);
     let targets = sub.streams;
     if (typeof o.mid === 'string') {
       const s = sub.streamByMid(o.mid);
