@@ -62,6 +62,8 @@ export class Vp8Encoding {
   frame = 0;
   /** Set to make the next frame a keyframe. */
   keyframeNext = true;
+  /** Payload bytes per packet (after the descriptor). */
+  payloadSize = 20;
   constructor(
     readonly ssrc: number,
     readonly substream: number,
@@ -90,6 +92,7 @@ export class Vp8Encoding {
         vp8Packet({
           ssrc: this.ssrc, seq: this.seq, ts: this.ts, pictureId: this.pictureId, tl0: this.tl0, tid, layerSync: tid > 0 && this.frame <= 4,
           keyframe, start: i === 0, marker: i === this.packetsPerFrame - 1, pt: this.pt, tag: (this.substream << 24) | (tag & 0xffffff),
+          payloadSize: this.payloadSize,
         }),
       );
       this.seq = (this.seq + 1) & 0xffff;
