@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Full echo through our server with a werift client playing the browser. */
 describe('EchoTest over WebRTC (werift client on loopback)', function () {
@@ -49,12 +49,13 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     await janus.waitFor((m) => m.janus === 'media' && m.type === 'video' && m.receiving === true, 5000, 'media video');
     const media = janus.events.find((m) => m.janus === 'media' && m.type === 'video')!;
     assert.equal(media.mid, '1');
-    await sleep(2500);
+    await sleep(2000);
+    await until(() => vp.sent >= 150);
     ap.stop();
     vp.stop();
     if (dc.readyState !== 'open') await new Promise<void>((r) => dc.stateChanged.subscribe((s) => s === 'open' && r()));
     dc.send('hello');
-    await sleep(500);
+    await until(() => texts.length > 0 && got.video.size >= vp.sent * 0.95 && got.audio.size >= ap.sent * 0.95, 4000);
     // nearly everything comes back (loopback: allow a little loss at start-up)
     assert.ok(got.audio.size >= ap.sent * 0.95, `audio ${got.audio.size}/${ap.sent}`);
     assert.ok(got.video.size >= vp.sent * 0.95, `video ${got.video.size}/${vp.sent}`);
@@ -105,17 +106,18 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     onTracks(video, () => count++);
     const vp = new RtpPump(video, video.codecs[0].payloadType!, 500, 3000);
     vp.start(50);
-    await sleep(600);
+    await until(() => count > 10);
     assert.ok(count > 10, `echoed ${count}`);
     const off = await janus.message(handle, { video: false });
     await janus.waitFor((m) => m.transaction === off.transaction && m.janus === 'event');
-    await sleep(200);
+    await sleep(300);
     const frozen = count;
-    await sleep(600);
-    assert.ok(count - frozen <= 1, `still echoing: ${count - frozen}`);
+    const sentAtFreeze = vp.sent;
+    await until(() => vp.sent - sentAtFreeze > 30);
+    assert.ok(count - frozen <= 2, `still echoing: ${count - frozen}`);
     const on = await janus.message(handle, { video: true });
     await janus.waitFor((m) => m.transaction === on.transaction && m.janus === 'event');
-    await sleep(600);
+    await until(() => count - frozen > 10);
     assert.ok(count - frozen > 10);
     vp.stop();
     await pc.close();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
 import { EventBus } from '../core/events/event-bus';
 import type { EventHandler, JanusEvent } from '../core/plugin-api';
-import { clientPeer, JanusWs, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+import { clientPeer, JanusWs, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Full trickle both ways, and what event handlers get (types 16 and 32). */
 describe('Media stack: trickle both ways and event-handler events', function () {
@@ -58,6 +58,8 @@ describe('Media stack: trickle both ways and event-handler events', function () 
     pump.start(50);
     await janus.waitFor((m) => m.janus === 'media' && m.receiving === true, 5000, 'media');
     await sleep(2300);
+    await until(() => pump.sent > 100);
+    await until(() => seen.filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3 && (e.event as any)['packets-received'] > 50).length > 0, 3000);
     pump.stop();
     await janus.request({ janus: 'hangup', handle_id: handle });
     await sleep(100);
