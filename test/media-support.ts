@@ -66,7 +66,10 @@ export async function startMediaServer(janusExtra: Record<string, string | numbe
     folder,
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
     adminUrl: `http://127.0.0.1:${ports.admin}/admin`,
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
   };
 }
 
@@ -142,7 +145,7 @@ export class JanusWs {
     const found = this.events.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events.map((e) => e.janus + (e.plugindata ? ':' + JSON.stringify(e.plugindata.data) : '')))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events.map((e) => e.janus + (e.reason ? `(${e.reason})` : '') + (e.plugindata ? ':' + JSON.stringify(e.plugindata.data) : '')))}`)), timeoutMs);
       this.waiters.push({
         pred,
         resolve: (m) => {
