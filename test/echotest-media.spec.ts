@@ -32,8 +32,12 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     assert.match(ev.jsep.sdp, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
     assert.doesNotMatch(ev.jsep.sdp, /transport-cc/);
     await pc.setRemoteDescription(ev.jsep);
+    // half-trickle (full_trickle off): our candidates are in the SDP, and on the rtp_port_range
+    const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(ev.jsep.sdp)![1]);
+    assert.ok(port >= 42000 && port <= 42499, `port ${port}`);
 
     await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'webrtcup');
+    assert.equal(janus.events.some((m) => m.janus === 'trickle'), false);
 
     const got = { audio: new Set<number>(), video: new Set<number>() };
     onTracks(audio, (rtp) => got.audio.add(rtp.payload.readUInt32BE(4)));
@@ -120,6 +124,9 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     await until(() => count - frozen > 10);
     assert.ok(count - frozen > 10);
     vp.stop();
+    const hw = await adminPost(`${srv.adminUrl}/${janus.session}/${handle}`, { janus: 'hangup_webrtc' });
+    assert.equal(hw.janus, 'success');
+    await janus.waitFor((m) => m.janus === 'hangup' && m.reason === 'Admin API', 3000, 'hangup Admin API');
     await pc.close();
     janus.close();
   });
