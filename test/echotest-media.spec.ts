@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Full echo through our server with a werift client playing the browser. */
 describe('EchoTest over WebRTC (werift client on loopback)', function () {
@@ -32,8 +32,12 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     assert.match(ev.jsep.sdp, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
     assert.doesNotMatch(ev.jsep.sdp, /transport-cc/);
     await pc.setRemoteDescription(ev.jsep);
+    // half-trickle (full_trickle off): our candidates are in the SDP, and on the rtp_port_range
+    const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(ev.jsep.sdp)![1]);
+    assert.ok(port >= 42000 && port <= 42499, `port ${port}`);
 
     await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'webrtcup');
+    assert.equal(janus.events.some((m) => m.janus === 'trickle'), false);
 
     const got = { audio: new Set<number>(), video: new Set<number>() };
     onTracks(audio, (rtp) => got.audio.add(rtp.payload.readUInt32BE(4)));
@@ -49,12 +53,13 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     await janus.waitFor((m) => m.janus === 'media' && m.type === 'video' && m.receiving === true, 5000, 'media video');
     const media = janus.events.find((m) => m.janus === 'media' && m.type === 'video')!;
     assert.equal(media.mid, '1');
-    await sleep(2500);
+    await sleep(2000);
+    await until(() => vp.sent >= 150);
     ap.stop();
     vp.stop();
     if (dc.readyState !== 'open') await new Promise<void>((r) => dc.stateChanged.subscribe((s) => s === 'open' && r()));
     dc.send('hello');
-    await sleep(500);
+    await until(() => texts.length > 0 && got.video.size >= vp.sent * 0.95 && got.audio.size >= ap.sent * 0.95, 4000);
     // nearly everything comes back (loopback: allow a little loss at start-up)
     assert.ok(got.audio.size >= ap.sent * 0.95, `audio ${got.audio.size}/${ap.sent}`);
     assert.ok(got.video.size >= vp.sent * 0.95, `video ${got.video.size}/${vp.sent}`);
@@ -105,19 +110,23 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     onTracks(video, () => count++);
     const vp = new RtpPump(video, video.codecs[0].payloadType!, 500, 3000);
     vp.start(50);
-    await sleep(600);
+    await until(() => count > 10);
     assert.ok(count > 10, `echoed ${count}`);
     const off = await janus.message(handle, { video: false });
     await janus.waitFor((m) => m.transaction === off.transaction && m.janus === 'event');
-    await sleep(200);
+    await sleep(300);
     const frozen = count;
-    await sleep(600);
-    assert.ok(count - frozen <= 1, `still echoing: ${count - frozen}`);
+    const sentAtFreeze = vp.sent;
+    await until(() => vp.sent - sentAtFreeze > 30);
+    assert.ok(count - frozen <= 2, `still echoing: ${count - frozen}`);
     const on = await janus.message(handle, { video: true });
     await janus.waitFor((m) => m.transaction === on.transaction && m.janus === 'event');
-    await sleep(600);
+    await until(() => count - frozen > 10);
     assert.ok(count - frozen > 10);
     vp.stop();
+    const hw = await adminPost(`${srv.adminUrl}/${janus.session}/${handle}`, { janus: 'hangup_webrtc' });
+    assert.equal(hw.janus, 'success');
+    await janus.waitFor((m) => m.janus === 'hangup' && m.reason === 'Admin API', 3000, 'hangup Admin API');
     await pc.close();
     janus.close();
   });

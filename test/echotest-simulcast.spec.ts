@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, usePLI, useSdesMid, useSdesRTPStreamId } from 'werift';
-import { gathered, JanusWs, onTracks, sleep, startMediaServer, type MediaServer } from './media-support';
+import { gathered, JanusWs, onTracks, until, startMediaServer, type MediaServer } from './media-support';
 
 /**
  * A simulcasting sender (rids h/m/l): the core tags packets with their substream, EchoTest
@@ -65,7 +65,7 @@ describe('EchoTest simulcast', function () {
       }
       n++;
     }, 20);
-    await sleep(1200);
+    await until(() => got.length > 30 && new Set(janus.events.filter((m) => m.janus === 'media' && m.receiving).map((m) => m.substream)).size === 3);
     const subs = new Set(janus.events.filter((m) => m.janus === 'media' && m.receiving).map((m) => m.substream));
     assert.deepEqual([...subs].sort(), [0, 1, 2]);
     const first = got.slice(5);
@@ -76,7 +76,7 @@ describe('EchoTest simulcast', function () {
     await janus.waitFor((m) => m.janus === 'event' && m.transaction === sw.transaction);
     await janus.waitFor((m) => m.janus === 'event' && m.plugindata?.data?.substream === 0, 3000, 'substream switched');
     const mark = got.length;
-    await sleep(1000);
+    await until(() => got.length - mark > 25);
     clearInterval(timer);
     const after = got.slice(mark + 2);
     assert.ok(after.length > 20);

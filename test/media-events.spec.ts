@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
 import { EventBus } from '../core/events/event-bus';
 import type { EventHandler, JanusEvent } from '../core/plugin-api';
-import { clientPeer, JanusWs, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+import { clientPeer, JanusWs, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Full trickle both ways, and what event handlers get (types 16 and 32). */
 describe('Media stack: trickle both ways and event-handler events', function () {
@@ -58,7 +58,15 @@ describe('Media stack: trickle both ways and event-handler events', function () 
     pump.start(50);
     await janus.waitFor((m) => m.janus === 'media' && m.receiving === true, 5000, 'media');
     await sleep(2300);
+    await until(() => pump.sent > 100);
+    await until(() => seen.filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3 && (e.event as any)['packets-received'] > 50).length > 0, 3000);
     pump.stop();
+    // an array of candidates with an end marker, after the PeerConnection is up: acked, harmless
+    const arr = await janus.request({
+      janus: 'trickle', handle_id: handle,
+      candidates: [{ sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:9 1 udp 1 127.0.0.1 9 typ host' }, { sdpMid: 'x' }, { completed: true }],
+    });
+    assert.equal(arr.janus, 'ack');
     await janus.request({ janus: 'hangup', handle_id: handle });
     await sleep(100);
 

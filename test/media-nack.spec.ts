@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, startMediaServer, type MediaServer } from './media-support';
+import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Loss both ways on the client: the core NACKs what it misses and answers the client's NACKs. */
 describe('Media stack: NACKs and retransmissions', function () {
@@ -30,7 +30,7 @@ describe('Media stack: NACKs and retransmissions', function () {
     pump.start(100);
     await sleep(3000);
     pump.stop();
-    await sleep(1500);
+    await until(() => got.size >= pump.sent * 0.98, 5000);
     // without retransmissions ~10 % would be missing (5 % each way)
     assert.ok(got.size >= pump.sent * 0.98, `echoed ${got.size}/${pump.sent}`);
     const info = await adminPost(`${srv.adminUrl}/${janus.session}/${handle}`, { janus: 'handle_info' });

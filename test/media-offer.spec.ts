@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { RTCPeerConnection } from 'werift';
-import { clientPeer, gathered, JanusWs, sleep, startMediaServer, type MediaServer } from './media-support';
+import { clientPeer, gathered, JanusWs, until, startMediaServer, type MediaServer } from './media-support';
 
 /**
  * The plugin-offers path (VideoRoom subscribers): the core writes the offer from the plugin's
@@ -61,7 +61,7 @@ describe('Media stack: plugin offers, renegotiation and ICE restart', function (
     assert.equal(answered.plugindata.data.result, 'answered');
     assert.deepEqual(answered.plugindata.data.media.map((m: { direction: string }) => m.direction), ['recvonly', 'recvonly']);
     await janus.waitFor((m) => m.janus === 'webrtcup', 8000, 'webrtcup');
-    await sleep(1000);
+    await until(() => (got.get('video')?.n.size ?? 0) > 30 && (got.get('audio')?.n.size ?? 0) > 30);
     const v = got.get('video')!;
     const a = got.get('audio')!;
     assert.ok(v.n.size > 30 && a.n.size > 30, `video ${v?.n.size} audio ${a?.n.size}`);
@@ -78,7 +78,7 @@ describe('Media stack: plugin offers, renegotiation and ICE restart', function (
     const before = v.n.size;
     const answered2 = await answer(janus, handle, pc, offer2);
     assert.equal(answered2.plugindata.data.result, 'answered');
-    await sleep(800);
+    await until(() => v.n.size > before + 20);
     assert.ok(v.n.size > before + 20, 'video still flowing after renegotiation');
     assert.equal(janus.events.filter((m) => m.janus === 'webrtcup').length, 1);
 
@@ -89,7 +89,7 @@ describe('Media stack: plugin offers, renegotiation and ICE restart', function (
     assert.notEqual(/a=ice-ufrag:(\S+)/.exec(ev3.jsep.sdp)![1], ufrag);
     await answer(janus, handle, pc, ev3.jsep.sdp);
     const before3 = a.n.size;
-    for (let i = 0; i < 20 && a.n.size < before3 + 20; i++) await sleep(250);
+    await until(() => a.n.size > before3 + 20, 8000);
     assert.ok(a.n.size > before3 + 20, `audio after ICE restart: ${a.n.size - before3}`);
     assert.equal(janus.events.some((m) => m.janus === 'hangup'), false);
     await pc.close();

@@ -66,7 +66,10 @@ export async function startMediaServer(janusExtra: Record<string, string | numbe
     folder,
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
     adminUrl: `http://127.0.0.1:${ports.admin}/admin`,
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
   };
 }
 
@@ -142,7 +145,7 @@ export class JanusWs {
     const found = this.events.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events.map((e) => e.janus + (e.plugindata ? ':' + JSON.stringify(e.plugindata.data) : '')))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events.map((e) => e.janus + (e.reason ? `(${e.reason})` : '') + (e.plugindata ? ':' + JSON.stringify(e.plugindata.data) : '')))}`)), timeoutMs);
       this.waiters.push({
         pred,
         resolve: (m) => {
@@ -240,8 +243,26 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export async function adminPost(url: string, body: Msg): Promise<Msg> {
-  const res = await fetch(url, { method: 'POST', body: JSON.stringify({ admin_secret: 'janusoverlord', transaction: 'a' + Math.random(), ...body }) });
-  return (await res.json()) as Msg;
+  const payload = JSON.stringify({ admin_secret: 'janusoverlord', transaction: 'a' + Math.random(), ...body });
+  try {
+    return (await (await fetch(url, { method: 'POST', body: payload })).json()) as Msg;
+  } catch {
+    // a reused keep-alive socket may have been closed under us: one fresh try
+    return (await (await fetch(url, { method: 'POST', body: payload, headers: { connection: 'close' } })).json()) as Msg;
+  }
+}
+
+/**
+ * Wait until `pred` holds (polling), at most `ms`: rates on a loaded 2-core machine vary, so
+ * tests wait for an amount of traffic rather than sleeping a fixed time.
+ */
+export async function until(pred: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+  return true;
 }
 
 /** Every RTP packet the client receives on this transceiver (its receiver track, and any later ones). */

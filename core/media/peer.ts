@@ -671,10 +671,11 @@ export class MediaPeer {
     if (dtls && !(dtls as unknown as { __janusDtls?: boolean }).__janusDtls) {
       (dtls as unknown as { __janusDtls?: boolean }).__janusDtls = true;
       dtls.onStateChange.subscribe((st) => {
+        const wasConnected = this.dtlsState === 'connected';
         this.dtlsState = dtlsStateName[st] ?? st;
         this.listener.webrtcEvent(5, { dtls: this.dtlsState, stream_id: 1, component_id: 1, retransmissions: 0 });
         // the peer closed DTLS (close_notify alert, what browsers send on pc.close()) or it broke
-        if ((st === 'failed' || st === 'closed') && !this.closed) {
+        if ((st === 'failed' || (st === 'closed' && wasConnected)) && !this.closed) {
           this.alert = true;
           this.listener.failed('DTLS alert');
         }

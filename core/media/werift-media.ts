@@ -174,6 +174,7 @@ export class WeriftMedia implements MediaPort {
 
   hangup(handle: Handle, reason: string): boolean {
     const hm = this.state.get(handle);
+    if (hm) hm.queued = []; // as Janus: pending trickles belong to the PeerConnection being closed
     if (!hm?.peer) return false;
     this.dropPeer(hm);
     this.webrtcEvent(handle, 6, { connection: 'hangup', reason });
