@@ -92,7 +92,7 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   // a few at a time: connection set-up is CPU-heavy for werift
   const queue = [...Array(c.count).keys()];
   await Promise.all(
-    [...Array(Math.min(8, c.count))].map(async () => {
+    [...Array(Math.min(4, c.count))].map(async () => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         await one(i).catch((e) => {
           failed++;
