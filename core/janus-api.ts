@@ -69,11 +69,11 @@ export class JanusApi {
 
   /** Process one request and send its reply; events it causes follow the reply. */
   handle(req: IncomingRequest): Promise<void> {
-    const gated: Handle[] = [];
-    return answer(req, () => this.process(req, gated), this.log, () => gated.forEach((h) => h.closeGate()));
+    const gated: Array<Handle | Session> = [];
+    return answer(req, () => this.process(req, gated), this.log, () => gated.forEach((g) => g.closeGate()));
   }
 
-  private async process(req: IncomingRequest, gated: Handle[]): Promise<JanusMessage> {
+  private async process(req: IncomingRequest, gated: Array<Handle | Session>): Promise<JanusMessage> {
     if (req.parseError !== undefined) return errorReply(0, undefined, 454, req.parseError);
     // a non-object has no fields: it fails on `transaction` (the HTTP transport rejects it earlier with 455)
     const root = isJsonObject(req.message) ? req.message : {};
@@ -120,6 +120,11 @@ export class JanusApi {
     }
     if (handleVerbs.has(verb)) {
       if (!handle) return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
+      // `detached`/`hangup` caused by this request follow its reply, as in Janus
+      if (verb !== 'message') {
+        session.openGate();
+        gated.push(session);
+      }
       switch (verb) {
         case 'detach':
           if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin to detach from');
@@ -153,7 +158,7 @@ export class JanusApi {
     return { ...reply('success', session.id, tx), data: { id: handle.id } };
   }
 
-  private async message(root: JsonObject, session: Session, handle: Handle, tx: string, gated: Handle[]): Promise<JanusMessage> {
+  private async message(root: JsonObject, session: Session, handle: Handle, tx: string, gated: Array<Handle | Session>): Promise<JanusMessage> {
     if (!handle.attached || handle.detached) return errorReply(session.id, tx, 462, 'No plugin to handle this message');
     const bad = validateParams(root, bodyParams);
     if (bad) return errorReply(session.id, tx, bad.code, bad.reason);

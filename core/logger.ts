@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import pino from 'pino';
 import type { ModuleLogger } from './plugin-api';
 
@@ -25,7 +27,14 @@ export class Logger {
     this.janusLevel = clampLevel(opts.level);
     const streams: pino.StreamEntry[] = [];
     if (opts.stdout || !opts.file) streams.push({ level: 'trace', stream: pino.destination({ fd: 1, sync: false }) });
-    if (opts.file) streams.push({ level: 'trace', stream: pino.destination({ dest: opts.file, mkdir: true, sync: false }) });
+    if (opts.file) {
+      // opened here, synchronously: an async open is "not ready" if the process exits first,
+      // and a missing folder is better reported at start-up than lost
+      fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+      const dest = pino.destination({ fd: fs.openSync(opts.file, 'a'), sync: false });
+      dest.on('error', (err) => process.stderr.write(`log file ${opts.file}: ${err.message}\n`));
+      streams.push({ level: 'trace', stream: dest });
+    }
     this.root = pino<'verb'>(
       {
         level: janusToPino[this.janusLevel],

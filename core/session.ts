@@ -19,6 +19,9 @@ export class Session {
   /** Events held while no client owns the session; dropped (and counted) beyond the cap. */
   private unowned: JanusMessage[] = [];
   droppedEvents = 0;
+  /** While > 0, events wait so the reply of the request being processed goes out first. */
+  private gateDepth = 0;
+  private held: JanusMessage[] = [];
 
   constructor(
     readonly id: number,
@@ -29,8 +32,27 @@ export class Session {
     this.lastActivity = monotonicMs();
   }
 
-  /** Deliver an async event to the owner; hold it while there is none. */
+  /** Hold events until `closeGate` (called once the reply has gone out). */
+  openGate(): void {
+    this.gateDepth++;
+  }
+
+  closeGate(): void {
+    if (this.gateDepth > 0) this.gateDepth--;
+    if (this.gateDepth > 0 || this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const m of held) this.deliver(m);
+  }
+
+  /** Deliver an async event to the owner (after the reply being processed, if any). */
   send(message: JanusMessage): void {
+    if (this.gateDepth > 0) this.held.push(message);
+    else this.deliver(message);
+  }
+
+  /** Hand an event to the owner now; hold it while there is none. */
+  private deliver(message: JanusMessage): void {
     if (this.destroyed) return;
     if (this.owner) {
       this.owner.sendEvent(message);

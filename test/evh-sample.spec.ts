@@ -4,11 +4,12 @@
  */
 import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import type { JanusServer } from '../core/server';
 import { EventType } from '../core/plugin-api';
 import { ANSWER_SDP } from './support/evh-test-plugin';
-import { api, HttpSink, makeConfigs, startServer, waitUntil } from './support/evh-harness';
+import { api, removeConfigs, HttpSink, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const SINK = 21900;
 const PORTS = { http: 21088, admin: 21788 };
@@ -50,6 +51,7 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     await server?.stop();
     server = undefined;
     await sink.stop();
+    removeConfigs();
   });
 
   it('sends exact envelopes in Janus order for create, attach, message, detach, destroy and timeout', async function () {
@@ -141,8 +143,44 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     assert.deepEqual(after[0].event, { status: 'shutdown', signum: 0 });
   });
 
+  async function wsSessionThenClose(port: number): Promise<{ sid: number; hid: number }> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'janus-protocol');
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const ask = (m: Record<string, unknown>) =>
+      new Promise<Ev>((r) => {
+        ws.once('message', (d) => r(JSON.parse(d.toString())));
+        ws.send(JSON.stringify(m));
+      });
+    const sid = (await ask({ janus: 'create', transaction: 'w1' })).data.id as number;
+    const hid = (await ask({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.evhtest', transaction: 'w2' })).data.id as number;
+    ws.close();
+    return { sid, hid };
+  }
+  const wsOn = (port: number) => ({ 'janus.transport.websockets': { 'general.ws': true, 'general.ws_port': port, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false } });
+
+  it('transport gone: only the handles are "detached" (no session event), as Janus', async () => {
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') });
+    server = await startServer(conf, PORTS, wsOn(21188));
+    const { sid, hid } = await wsSessionThenClose(21188);
+    await sink.waitFor(() => sink.events().length >= 3, 5000, 'detached');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
+      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [2, sid, hid, 'detached'],
+    ]);
+  });
+
+  it('reclaim window over: session "timeout" then the handles "detached", as Janus', async () => {
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') }, 'reclaim_session_timeout = 1');
+    server = await startServer(conf, PORTS, wsOn(21188));
+    const { sid, hid } = await wsSessionThenClose(21188);
+    await sink.waitFor(() => sink.events().length >= 4, 8000, 'timeout and detached');
+    assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
+      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [1, sid, undefined, 'timeout'], [2, sid, hid, 'detached'],
+    ]);
+  });
+
   it('sends transport events with the transport, an id and the request origin', async () => {
-    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "transports"\n\tjson = "plain"') });
+    const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "transports,sessions"\n\tjson = "plain"') });
     server = await startServer(conf, PORTS);
     await api(BASE, { janus: 'info', transaction: 'x' });
     await sink.waitFor(() => sink.events().length >= 1, 5000, 'transport event');
@@ -155,6 +193,13 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     assert.equal(e.event.data.event, 'request');
     assert.equal(e.event.data.admin_api, false);
     assert.ok(typeof e.event.data.port === 'number');
+    // the id is the one a session created by such a request carries
+    const sid = (await api(BASE, { janus: 'create', transaction: 'c' })).data.id;
+    await sink.waitFor(() => sink.events().length >= 3, 5000, 'second transport event and session event');
+    const [, req2, created] = sink.events() as Ev[];
+    assert.equal(req2.type, 128);
+    assert.deepEqual([created.type, created.session_id, created.event.name], [1, sid, 'created']);
+    assert.equal(created.event.transport.id, req2.event.id);
     // json = "plain": one line with ": " and ", "
     assert.ok(sink.posts[0].raw.startsWith('[{"emitter": "MyJanusInstance", "type": 128'));
   });

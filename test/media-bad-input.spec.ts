@@ -71,12 +71,36 @@ describe('Media stack: bad input', function () {
     assert.match(noFp.error.reason, /fingerprint/);
   });
 
-  it('only unknown codecs → 465, and the handle still works afterwards', async () => {
-    const r = await offer(base(`m=audio 9 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:120 nosuchcodec/8000\r\n${ice}${fp}`));
-    assert.equal(r.janus, 'error');
-    assert.equal(r.error.code, 465);
-    const ok = await janus.message(handle, { audio: true });
-    assert.equal(ok.reply.janus, 'ack');
+  it('an m-line with only unknown codecs is rejected (port 0), the others negotiated and working', async () => {
+    const j2 = await JanusWs.connect(srv.wsUrl);
+    await j2.createSession();
+    const h2 = await j2.attach();
+    const pc = clientPeer();
+    const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
+    pc.addTransceiver('video', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const [head, a, v] = pc.localDescription!.sdp.split(/\r\n(?=m=)/);
+    const badVideo = v
+      .replace(/^(m=video \d+ \S+) .*$/m, '$1 120')
+      .replace(/\r\na=(rtpmap|rtcp-fb|fmtp):[^\r\n]*/g, '')
+      .replace(/\r\na=mid:1/, '\r\na=mid:1\r\na=rtpmap:120 nosuchcodec/90000');
+    const { reply, transaction } = await j2.message(h2, { audio: true, video: true }, { type: 'offer', sdp: [head, a, badVideo].join('\r\n') });
+    assert.equal(reply.janus, 'ack');
+    const ev = await j2.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+    assert.match(ev.jsep.sdp, /m=audio [1-9]\d* /);
+    assert.match(ev.jsep.sdp, /m=video 0 /);
+    await pc.setRemoteDescription(ev.jsep);
+    await j2.waitFor((m) => m.janus === 'webrtcup', 8000, 'webrtcup');
+    let n = 0;
+    onTracks(audio, () => n++);
+    const pump = new RtpPump(audio, audio.codecs[0].payloadType!, 100, 960);
+    pump.start(50);
+    await sleep(800);
+    pump.stop();
+    assert.ok(n > 20, `audio echoed ${n}`);
+    await pc.close();
+    j2.close();
   });
 
   it('an answer when nothing was offered → 469', async () => {
@@ -141,5 +165,38 @@ describe('Media stack: bad input', function () {
     assert.equal(r.janus, 'success');
     await echo.janus.waitFor((m) => m.janus === 'detached' && m.sender === echo.handle, 3000, 'detached');
     await echo.close();
+  });
+});
+
+describe('Media stack: DTLS failure', function () {
+  this.timeout(40000);
+  let srv: MediaServer;
+  before(async () => {
+    srv = await startMediaServer();
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('a peer whose certificate does not match its fingerprint gets a hangup, and the plugin hears it', async () => {
+    const janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    const handle = await janus.attach();
+    const pc = clientPeer();
+    pc.addTransceiver('audio', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const sdp = pc.localDescription!.sdp.replace(/a=fingerprint:sha-256 \S+/g, 'a=fingerprint:sha-256 ' + Array(32).fill('00').join(':'));
+    const { transaction } = await janus.message(handle, { audio: true }, { type: 'offer', sdp });
+    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+    await pc.setRemoteDescription(ev.jsep);
+    const hangup = await janus.waitFor((m) => m.janus === 'hangup' && m.sender === handle, 30000, 'hangup');
+    assert.match(hangup.reason, /^(DTLS alert|ICE failed)$/);
+    await janus.waitFor((m) => m.janus === 'event' && m.plugindata?.data?.result === 'done', 3000, 'done');
+    assert.equal(janus.events.some((m) => m.janus === 'webrtcup'), false);
+    const ok = await janus.request({ janus: 'keepalive' });
+    assert.equal(ok.janus, 'ack');
+    await pc.close();
+    janus.close();
   });
 });

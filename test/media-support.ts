@@ -168,8 +168,10 @@ function clientPortRange(): [number, number] {
 }
 
 /** werift settings of the test client: loopback-only candidates, no STUN. */
-export function clientPeer(opts: { video?: boolean; audio?: boolean; data?: boolean; vp8Only?: boolean } = {}): RTCPeerConnection {
+export function clientPeer(opts: { lossPct?: number } = {}): RTCPeerConnection {
   return new RTCPeerConnection({
+    // werift drops a packet when pct/100 < random: 95 means 5 % loss
+    ...(opts.lossPct ? { debug: { inboundPacketLoss: 100 - opts.lossPct, outboundPacketLoss: 100 - opts.lossPct } } : {}),
     iceServers: [],
     iceUseIpv4: false,
     iceUseIpv6: false,

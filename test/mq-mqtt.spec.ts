@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
-import { startMosquitto, type RunningBroker } from './support/brokers';
+import * as fs from 'node:fs';
+import { freePort, startMosquitto, type RunningBroker } from './support/brokers';
 import { MqttBackend, tx, type Received } from './support/mq-clients';
-import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
+import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
-const PORT = 20883;
+// picked free in our range at start: several worktrees may run this suite at once
+let PORT = 0;
 
 function data(r: Received): Record<string, unknown> {
   return (r.json.data ?? {}) as Record<string, unknown>;
@@ -47,10 +49,12 @@ describe('mq: MQTT transport (real mosquitto)', function () {
   let broker: RunningBroker;
 
   before(async () => {
-    broker = await startMosquitto({ port: PORT, dir: '/tmp/mq-mosquitto', persistence: true });
+    PORT = await freePort(20800, 20899);
+    broker = await startMosquitto({ port: PORT, dir: `/tmp/mq-mosquitto-${process.pid}`, persistence: true });
   });
   after(async () => {
     await broker?.stop();
+    fs.rmSync(`/tmp/mq-mosquitto-${process.pid}`, { recursive: true, force: true });
   });
 
   for (const [version, num] of [['3.1', 3], ['3.1.1', 4], ['5', 5]] as const) {
@@ -190,6 +194,35 @@ describe('mq: MQTT transport (real mosquitto)', function () {
     });
   });
 
+  it('drives a VideoRoom from examples/mq-backend over MQTT', async () => {
+    const { server } = await startServer({ 'janus.transport.mqtt': `general: {\n enabled = true\n url = "tcp://127.0.0.1:${PORT}"\n client_id = "janus-example"\n}\n` });
+    try {
+      const out = await runExample('mqtt', `mqtt://127.0.0.1:${PORT}`);
+      assert.match(out, /^created: \{"videoroom":"created","room":\d+/m);
+      assert.match(out, /^room \d+: Created over the broker \(0 participants\)$/m);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('starts while the broker is down and serves once it comes up', async () => {
+    const port = await freePort(20800, 20899, [PORT]);
+    const conf = mqttConf('late', '3.1.1').replace(`tcp://127.0.0.1:${PORT}`, `tcp://127.0.0.1:${port}`);
+    const { server } = await startServer({ 'janus.transport.mqtt': conf });
+    const late = await startMosquitto({ port, dir: `/tmp/mq-mosquitto-late-${process.pid}` });
+    try {
+      const b = await MqttBackend.connect({ port, toJanus: 'late/to-janus', subscribe: ['late/from-janus'] });
+      const t = server.modules.transports.get('janus.transport.mqtt') as Transport;
+      await until('the transport to connect', () => (t.queryTransport!({ request: 'status' }) as { status: { connected: boolean } }).status.connected, 10_000);
+      assert.equal((await b.request({ janus: 'ping' })).json.janus, 'pong');
+      await b.close();
+    } finally {
+      await server.stop();
+      await late.stop();
+      fs.rmSync(`/tmp/mq-mosquitto-late-${process.pid}`, { recursive: true, force: true });
+    }
+  });
+
   describe('reliability', () => {
     let server: JanusServer;
     let b: MqttBackend;
@@ -203,12 +236,15 @@ describe('mq: MQTT transport (real mosquitto)', function () {
     });
 
     it('answers malformed messages with Janus errors and keeps consuming', async () => {
-      const cases: Array<[string, number]> = [['{"janus":"ping",', 454], ['hello', 454], ['[1,2]', 455], ['{"janus":"ping"}', 456]];
+      const cases: Array<[string, number]> = [['{"janus":"ping",', 454], ['hello', 454], ['[1,2]', 456], ['{"janus":"ping"}', 456]];
       for (const [payload, code] of cases) {
         await b.sendRaw(payload);
         const r = await b.waitFor((m) => m.json.janus === 'error' && (m.json.error as { code: number }).code === code, `error ${code} for ${payload}`);
         assert.ok(r);
       }
+      await b.sendRaw('{bad', { admin: true }); // Janus answers 456 on the admin topic
+      const adm = await b.waitFor((m) => m.topic === 'rel/from-janus-admin' && m.json.janus === 'error', 'admin error');
+      assert.deepEqual(adm.json.error, { code: 456, reason: 'Missing mandatory element (transaction)' });
       await b.sendRaw(''); // empty payloads are ignored, as in Janus
       await b.sendRaw(Buffer.from([0xff, 0xfe, 0x00]));
       await b.waitFor((m) => m.json.janus === 'error', 'error for binary garbage');

@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
+import * as amqp from 'amqplib';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
-import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import * as fs from 'node:fs';
+import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
 import { RabbitBackend, tx, type Received } from './support/mq-clients';
-import { ADMIN_SECRET, startServer, until } from './support/mq-harness';
+import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
-// our range: AMQP 20672, Erlang distribution 20673, epmd 20369
-const RMQ = { port: 20672, nodeName: 'rabbit-mq@localhost', dir: '/tmp/mq-rmq', epmdPort: 20369, distPort: 20673 };
+// ports in our range (20600-20699), picked free at start: several worktrees may run this suite at once
+const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 20369, distPort: 0 };
 
 const rabbitConf = (extra = '', admin = true) => `general: {
   enabled = true
@@ -32,6 +34,8 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   let backend: RabbitBackend;
 
   before(async () => {
+    RMQ.port = await freePort(20600, 20699);
+    RMQ.distPort = await freePort(20600, 20699, [RMQ.port]);
     broker = await startRabbitmq(RMQ);
     ({ server } = await startServer({ 'janus.transport.rabbitmq': rabbitConf() }));
     backend = await RabbitBackend.connect({ port: RMQ.port });
@@ -42,6 +46,7 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
     await server?.stop();
     await broker?.stop();
     stopEpmd(RMQ.epmdPort);
+    fs.rmSync(RMQ.dir, { recursive: true, force: true });
   });
 
   const transport = () => server.modules.transports.get('janus.transport.rabbitmq') as Transport;
@@ -97,21 +102,22 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   });
 
   it('answers malformed messages with Janus errors and keeps consuming', async () => {
-    const cases: Array<[string, number, RegExp]> = [
-      ['{"janus":"ping",', 454, /^JSON error: on line 1: /],
-      ['not json at all', 454, /^JSON error: on line 1: /],
-      ['[{"janus":"ping","transaction":"a"}]', 455, /^JSON error: not an object$/],
-      ['{"janus":"ping"}', 456, /transaction/],
-      ['', 454, /JSON error/],
+    // the replies real Janus 1.1.2 gives over RabbitMQ (measured)
+    const cases: Array<[string, boolean, number, string]> = [
+      ['{"janus":"ping",', false, 454, "Invalid Janus API request - <buffer>(1,16): string or '}' expected near end of file"],
+      ['hello', false, 454, "Invalid Janus API request - <buffer>(1,5): '[' or '{' expected near 'hello'"],
+      ['{\n"janus":"ping",\n"transaction": x\n}', false, 454, "Invalid Janus API request - <buffer>(3,16): invalid token near 'x'"],
+      ['', false, 454, "Invalid Janus API request - <buffer>(1,1): '[' or '{' expected near end of file"],
+      ['[{"janus":"ping","transaction":"a"}]', false, 456, 'Missing mandatory element (transaction)'],
+      ['{"janus":"ping"}', false, 456, 'Missing mandatory element (transaction)'],
+      ['{bad', true, 456, 'Missing mandatory element (transaction)'],
     ];
-    for (const [payload, code, reason] of cases) {
+    for (const [payload, admin, code, reason] of cases) {
       const correlationId = tx();
-      backend.sendRaw(payload, { correlationId });
+      backend.sendRaw(payload, { correlationId, admin });
       const r = await backend.waitFor((m) => m.correlation === correlationId, `error for ${payload}`);
-      assert.equal(r.json.janus, 'error', payload);
-      const err = r.json.error as { code: number; reason: string };
-      assert.equal(err.code, code, payload);
-      assert.match(err.reason, reason);
+      assert.equal(r.routingKey, admin ? 'from-janus-admin' : 'from-janus');
+      assert.deepEqual(r.json, { janus: 'error', error: { code, reason } }, payload);
     }
     // binary garbage, then a good request: consumption goes on
     backend.sendRaw(Buffer.from([0xff, 0x00, 0xfe]));
@@ -183,6 +189,118 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
       await small.stop();
     }
     backend = await RabbitBackend.connect({ port: RMQ.port });
+  });
+
+  it('drives a VideoRoom from examples/mq-backend over RabbitMQ', async () => {
+    await backend.close(); // the example consumes from-janus itself: no competing consumer
+    try {
+      const out = await runExample('rabbitmq', `amqp://guest:guest@127.0.0.1:${RMQ.port}`);
+      assert.match(out, /^created: \{"videoroom":"created","room":\d+/m);
+      assert.match(out, /^room \d+: Created over the broker \(0 participants\)$/m);
+    } finally {
+      backend = await RabbitBackend.connect({ port: RMQ.port });
+    }
+  });
+
+  describe('exchanges, queue flags and reply_to', () => {
+    let conn: amqp.ChannelModel;
+    let ch: amqp.Channel;
+    const got: Array<{ queue: string; json: Record<string, unknown>; corr?: string; routingKey: string }> = [];
+    before(async () => {
+      conn = await amqp.connect({ hostname: '127.0.0.1', port: RMQ.port });
+      ch = await conn.createChannel();
+    });
+    after(async () => {
+      await conn?.close().catch(() => undefined);
+    });
+    async function listen(queue: string): Promise<void> {
+      await ch.consume(queue, (m) => m && got.push({ queue, json: JSON.parse(m.content.toString()), corr: m.properties.correlationId, routingKey: m.fields.routingKey }), { noAck: true });
+    }
+    async function waitGot(pred: (g: (typeof got)[number]) => boolean, what: string) {
+      await until(what, () => got.some(pred), 5000);
+      return got.find(pred)!;
+    }
+    async function withServer(conf: string, fn: () => Promise<void>) {
+      const { server: s } = await startServer({ 'janus.transport.rabbitmq': conf });
+      try {
+        await fn();
+      } finally {
+        await s.stop();
+      }
+    }
+
+    it('direct exchange: queue_name bound with to_janus, replies routed with from_janus; durable queue flag applied', async () => {
+      await withServer(rabbitConf('janus_exchange = "mq-ex-direct"\njanus_exchange_type = "direct"\nqueue_name = "mq-gw-direct"\nto_janus = "rk-in"\nfrom_janus = "rk-out"\nqueue_durable = true', false), async () => {
+        // as in Janus, the declared from_janus queue is not bound to the exchange: the backend binds its own
+        const mine = (await ch.assertQueue('', { exclusive: true })).queue;
+        await ch.bindQueue(mine, 'mq-ex-direct', 'rk-out');
+        await listen(mine);
+        await listen('rk-out');
+        ch.publish('mq-ex-direct', 'rk-in', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 'd1' })), { correlationId: 'corr-d1' });
+        const r = await waitGot((g) => g.corr === 'corr-d1', 'direct reply');
+        assert.equal(r.json.janus, 'pong');
+        assert.equal(r.routingKey, 'rk-out');
+        assert.equal(r.queue, mine);
+        await new Promise((res) => setTimeout(res, 100));
+        assert.ok(!got.some((g) => g.queue === 'rk-out'), 'nothing reaches the unbound from_janus queue');
+        // the request queue was declared durable: re-declaring it non-durable is refused by the broker
+        const probe = await conn.createChannel();
+        probe.on('error', () => undefined);
+        await assert.rejects(probe.assertQueue('mq-gw-direct', { durable: false }), /PRECONDITION_FAILED/);
+      });
+    });
+
+    it('topic exchange: a backend queue bound with a pattern gets the replies', async () => {
+      await withServer(rabbitConf('janus_exchange = "mq-ex-topic"\njanus_exchange_type = "topic"\nto_janus = "janus.in"\nfrom_janus = "janus.out"\ndeclare_outgoing_queue = false', false), async () => {
+        const mine = (await ch.assertQueue('', { exclusive: true })).queue;
+        await ch.bindQueue(mine, 'mq-ex-topic', 'janus.*');
+        await listen(mine);
+        ch.publish('mq-ex-topic', 'janus.in', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 't1' })), { correlationId: 'corr-t1' });
+        const r = await waitGot((g) => g.corr === 'corr-t1' && g.json.janus === 'pong', 'topic reply');
+        assert.equal(r.queue, mine);
+        assert.equal(r.routingKey, 'janus.out');
+      });
+    });
+
+    it('fanout exchange: requests on the to_janus queue, replies fanned out to every bound queue', async () => {
+      await withServer(rabbitConf('janus_exchange = "mq-ex-fanout"\njanus_exchange_type = "fanout"\nto_janus = "fan-to"\nfrom_janus = "fan-from"\ndeclare_outgoing_queue = false', false), async () => {
+        const q1 = (await ch.assertQueue('', { exclusive: true })).queue;
+        const q2 = (await ch.assertQueue('', { exclusive: true })).queue;
+        for (const q of [q1, q2]) {
+          await ch.bindQueue(q, 'mq-ex-fanout', '');
+          await listen(q);
+        }
+        ch.sendToQueue('fan-to', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 'f1' })), { correlationId: 'corr-f1' });
+        await waitGot((g) => g.corr === 'corr-f1' && g.queue === q1, 'fanout reply 1');
+        await waitGot((g) => g.corr === 'corr-f1' && g.queue === q2, 'fanout reply 2');
+      });
+    });
+
+    it('reply_to: logged and ignored by default; with reply_to_routing the direct reply goes there, events still to from_janus', async () => {
+      await ch.assertQueue('my-replies', { durable: false });
+      await listen('my-replies');
+      await withServer(rabbitConf('to_janus = "rt-to"\nfrom_janus = "rt-from"', false), async () => {
+        await listen('rt-from');
+        ch.sendToQueue('rt-to', Buffer.from(JSON.stringify({ janus: 'ping', transaction: 'r0' })), { correlationId: 'corr-r0', replyTo: 'my-replies' });
+        const r = await waitGot((g) => g.corr === 'corr-r0', 'reply ignoring reply_to');
+        assert.equal(r.queue, 'rt-from');
+      });
+      await withServer(rabbitConf('to_janus = "rt2-to"\nfrom_janus = "rt2-from"\nreply_to_routing = true', false), async () => {
+        await listen('rt2-from');
+        const send = (body: Record<string, unknown>, corr: string) =>
+          ch.sendToQueue('rt2-to', Buffer.from(JSON.stringify(body)), { correlationId: corr, replyTo: 'my-replies' });
+        send({ janus: 'create', transaction: 'r1' }, 'corr-r1');
+        const created = await waitGot((g) => g.corr === 'corr-r1', 'create reply');
+        assert.equal(created.queue, 'my-replies');
+        const sid = (created.json.data as { id: number }).id;
+        send({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.mqtest', transaction: 'r2' }, 'corr-r2');
+        const hid = ((await waitGot((g) => g.corr === 'corr-r2', 'attach reply')).json.data as { id: number }).id;
+        send({ janus: 'message', session_id: sid, handle_id: hid, transaction: 'r3', body: { request: 'later', delay: 10 } }, 'corr-r3');
+        assert.equal((await waitGot((g) => g.corr === 'corr-r3', 'ack')).queue, 'my-replies');
+        const ev = await waitGot((g) => g.json.janus === 'event' && g.json.transaction === 'r3', 'event');
+        assert.equal(ev.queue, 'rt2-from');
+      });
+    });
   });
 
   it('times sessions out like any other transport (timeout event over the broker)', async () => {

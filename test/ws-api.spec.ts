@@ -59,6 +59,11 @@ describe('Janus API over WebSocket', function () {
 
   it('an async plugin event follows its ack on the same socket; detach pushes detached', async () => {
     const c = await WsClient.connect(t.ports.ws);
+    const order: Array<{ janus: string }> = [];
+    c.ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.janus === 'success' || m.janus === 'detached') order.push(m);
+    });
     const S = (await c.request({ janus: 'create' })).data.id;
     const H = (await c.request({ janus: 'attach', session_id: S, plugin: 'janus.plugin.hello', opaque_id: 'o' })).data.id;
     // delay 0: the plugin pushes its event at once, yet the ack must come first
@@ -66,8 +71,11 @@ describe('Janus API over WebSocket', function () {
     assert.deepEqual(ack, { janus: 'ack', session_id: S, transaction: 'wm1', hint: 'Greeting you shortly' });
     const ev = await c.next((m) => m.janus === 'event' && m.transaction === 'wm1');
     assert.equal(ev.plugindata.data.hello, 'greeting');
+    order.length = 0;
     assert.deepEqual(await c.request({ janus: 'detach', session_id: S, handle_id: H, transaction: 'wd1' }), { janus: 'success', session_id: S, transaction: 'wd1' });
     assert.deepEqual(await c.next((m) => m.janus === 'detached'), { janus: 'detached', session_id: S, sender: H });
+    // the reply comes first, then the event (as Janus)
+    assert.deepEqual(order.map((m) => m.janus), ['success', 'detached']);
     await c.close();
   });
 

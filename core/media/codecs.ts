@@ -9,6 +9,8 @@ import {
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
+  useTransportWideCC,
+  useTWCC,
   useVideoOrientation,
   type RTCRtpHeaderExtensionParameters,
 } from 'werift';
@@ -26,17 +28,17 @@ export const EXT = {
   playoutDelay: 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
 } as const;
 
-const fb = () => [useNACK(), usePLI(), useFIR(), useREMB()];
+const fb = (twcc: boolean) => (twcc ? [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()] : [useNACK(), usePLI(), useFIR(), useREMB()]);
 
 /**
  * Codecs werift may negotiate. werift keeps the offerer's payload types and parameters for a
  * matching MIME type, so one entry per MIME type is enough; the plugin then picks which to keep.
  */
-export function supportedCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
+export function supportedCodecs(twcc = true): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
   const a = (mimeType: string, clockRate: number, channels?: number, payloadType?: number) =>
-    new RTCRtpCodecParameters({ mimeType, clockRate, channels, payloadType, rtcpFeedback: [] });
+    new RTCRtpCodecParameters({ mimeType, clockRate, channels, payloadType, rtcpFeedback: twcc ? [useTWCC()] : [] });
   const v = (mimeType: string, parameters?: string) =>
-    new RTCRtpCodecParameters({ mimeType, clockRate: 90000, rtcpFeedback: fb(), parameters });
+    new RTCRtpCodecParameters({ mimeType, clockRate: 90000, rtcpFeedback: fb(twcc), parameters });
   return {
     audio: [a('audio/opus', 48000, 2), a('audio/PCMU', 8000, 1, 0), a('audio/PCMA', 8000, 1, 8), a('audio/G722', 8000, 1, 9), a('audio/red', 48000, 2)],
     video: [
@@ -51,14 +53,15 @@ export function supportedCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCR
 }
 
 /**
- * Header extensions we negotiate. transport-cc is left out on purpose: with werift's feedback
- * generator Chrome's estimate collapsed (~115 kbps), while REMB/loss-based estimation ramps up.
+ * Header extensions we negotiate. transport-cc only with our own feedback generator (twcc.ts,
+ * `twcc_period` > 0): werift's made Chrome's estimate collapse (~115 kbps).
  */
-export function supportedExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
+export function supportedExtensions(twcc = true): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
   const playout = new ExtParams({ id: 0, uri: EXT.playoutDelay });
+  const t = twcc ? [useTransportWideCC()] : [];
   return {
-    audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime()],
-    video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime(), useVideoOrientation(), playout],
+    audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime(), ...t],
+    video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime(), useVideoOrientation(), playout, ...t],
   };
 }
 

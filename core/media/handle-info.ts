@@ -86,6 +86,7 @@ export function handleInfo(peer: MediaPeer | undefined, trickle: boolean, pendin
     };
     media[s.mid] = m;
   }
+  const twccExt = extensions['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01'] as number | undefined;
   const fingerprint = (p.localSdp && /a=fingerprint:\S+ (\S+)/.exec(p.localSdp)?.[1]) ?? '';
   const remoteFp = p.remoteSdp ? /a=fingerprint:(\S+) (\S+)/.exec(p.remoteSdp) : null;
   const setup = p.localSdp ? /a=setup:(\S+)/.exec(p.localSdp)?.[1] : undefined;
@@ -118,7 +119,7 @@ export function handleInfo(peer: MediaPeer | undefined, trickle: boolean, pendin
       },
     },
     extensions,
-    bwe: { twcc: false },
+    bwe: twccExt !== undefined ? { twcc: true, 'twcc-ext-id': twccExt } : { twcc: false },
     media,
   };
   return info;

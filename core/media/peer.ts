@@ -5,7 +5,9 @@ import { codecName, EXT, supportedCodecs, supportedExtensions } from './codecs';
 import type { NatMapping } from './ice-config';
 import { buildFir, buildPli, buildRemb } from './rtcp-build';
 import type { ParsedSdp } from './sdp-parse';
+import { guardSimulcastRouting, registerSsrcSimulcast } from './simulcast-routing';
 import { MediaStream } from './stream';
+import { TwccGenerator } from './twcc';
 
 type PeerConfig = NonNullable<ConstructorParameters<typeof RTCPeerConnection>[0]>;
 
@@ -70,6 +72,9 @@ export class MediaPeer {
   private readonly hooked = new WeakSet<MediaStreamTrack>();
   private closed = false;
   private firSeq = 0;
+  private twcc?: TwccGenerator;
+  /** m-lines of the last offer without any codec we support: answered with port 0. */
+  private unsupported = new Set<number>();
   private ridOrderLowFirst = false;
   /** Reused for every packet handed to the plugin (plugins copy what they keep). */
   private readonly ext: RtpExtensions = {
@@ -82,9 +87,13 @@ export class MediaPeer {
     private readonly listener: PeerListener,
     private readonly nat: NatMapping,
     private readonly fullTrickle: boolean,
+    /** Janus `twcc_period` (ms); 0 disables transport-wide congestion control. */
+    private readonly twccPeriod = 200,
   ) {
-    this.pc = new RTCPeerConnection({ ...config, codecs: supportedCodecs(), headerExtensions: supportedExtensions() });
+    const twcc = twccPeriod > 0;
+    this.pc = new RTCPeerConnection({ ...config, codecs: supportedCodecs(twcc), headerExtensions: supportedExtensions(twcc) });
     const pc = this.pc;
+    guardSimulcastRouting(pc);
     pc.iceConnectionStateChange.subscribe((s) => {
       this.iceState = iceStateName[s] ?? s;
       listener.webrtcEvent(1, { ice: this.iceState, stream_id: 1, component_id: 1 });
@@ -95,6 +104,7 @@ export class MediaPeer {
       if (s === 'connected' && !this.ready) {
         this.ready = true;
         this.connectedAt = Date.now();
+        this.startTwcc();
         listener.webrtcUp();
       } else if (s === 'failed' && !this.closed) {
         listener.failed(this.dtlsState === 'failed' ? 'DTLS alert' : 'ICE failed');
@@ -131,8 +141,11 @@ export class MediaPeer {
       const old = /a=ice-ufrag:(\S+)/.exec(this.pc.remoteDescription.sdp)?.[1];
       this.iceRestart = old !== undefined && old !== parsed.iceUfrag;
     }
+    const patched = patchUnsupported(sdp, parsed);
+    this.unsupported = patched.unsupported;
     try {
-      await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      // werift reads "a=rid:<id> <direction>" only: parameters would end up in the direction
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: patched.sdp.replace(/^a=rid:(\S+) (send|recv) [^\r\n]*/gm, 'a=rid:$1 $2') });
     } catch (err) {
       throw new JanusError(465, `Error processing SDP: ${(err as Error).message}`);
     }
@@ -154,6 +167,22 @@ export class MediaPeer {
     this.negotiated = true;
     this.remoteSdp = sdp;
     this.syncStreams(parsed);
+    if (this.iceRestart) this.restartChecks();
+  }
+
+  /**
+   * werift skips ICE checks when DTLS is already up, so after an ICE restart nothing would
+   * nominate a new pair: start the checks ourselves (DTLS and SRTP carry on over the new pair).
+   */
+  private restartChecks(): void {
+    this.iceRestart = false;
+    for (const d of this.pc.dtlsTransports) {
+      const ice = d.iceTransport;
+      const conn = (ice as unknown as { connection: { nominated?: unknown } }).connection;
+      if (d.state === 'connected' && !conn.nominated) {
+        ice.start().catch((err) => this.listener.failed('ICE failed'));
+      }
+    }
   }
 
   /** Our answer to the client's last offer, m-line by m-line as the plugin decided. */
@@ -163,7 +192,13 @@ export class MediaPeer {
     for (const s of this.streams) {
       const choice = choices?.find((c) => c.mindex === s.mindex);
       const t = s.transceiver;
-      if (choice && !choice.accept) rejected.add(s.mindex);
+      if ((choice && !choice.accept) || this.unsupported.has(s.mindex)) {
+        rejected.add(s.mindex);
+        s.disabled = true;
+        s.direction = 'inactive';
+        t?.setDirection('inactive');
+        continue;
+      }
       if (!t) continue;
       if (choice && !choice.accept) {
         t.setDirection('inactive');
@@ -187,6 +222,7 @@ export class MediaPeer {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.negotiated = true;
+    if (this.iceRestart) this.restartChecks();
     await this.gathered();
     const sdp = this.finishSdp(this.pc.localDescription!.sdp, rejected, undefined);
     this.localSdp = sdp;
@@ -215,7 +251,7 @@ export class MediaPeer {
       t.codecs = this.offerCodecs(m);
       if (m.extensions) {
         const wanted = new Set(m.extensions);
-        const all = supportedExtensions()[m.kind];
+        const all = supportedExtensions(this.twccPeriod > 0)[m.kind];
         t.headerExtensions = all.filter((e) => e.uri === EXT.mid || wanted.has(e.uri));
       }
       const idx = this.pc.getTransceivers().indexOf(t);
@@ -253,6 +289,7 @@ export class MediaPeer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.twcc?.stop();
     for (const dc of this.channels.values()) dc.close();
     this.channels.clear();
     this.pc.close().catch(() => undefined);
@@ -274,10 +311,33 @@ export class MediaPeer {
     }
     // werift keeps the packet for NACK retransmissions: the plugin's buffer must not be shared
     rtp.payload = Buffer.from(rtp.payload);
+    // as Janus: extensions are the core's, never the source's (ids differ between PeerConnections).
+    // werift adds mid, abs-send-time and transport-cc; we add what the plugin set in `extensions`.
+    rtp.header.extensions = this.outExtensions(t, packet.extensions);
+    rtp.header.extensionProfile = 0xbede;
+    rtp.header.extension = rtp.header.extensions.length > 0;
     s.out.packets++;
     s.out.bytes += packet.length;
     s.out.bytesSec += packet.length;
     t.sender.sendRtp(rtp).catch(() => undefined);
+  }
+
+  private outExtensions(t: RTCRtpTransceiver, e: RtpExtensions): Array<{ id: number; payload: Buffer }> {
+    const out: Array<{ id: number; payload: Buffer }> = [];
+    if (e.audioLevel < 0 && e.videoRotation < 0 && e.minDelay < 0 && e.maxDelay < 0) return out;
+    for (const h of t.headerExtensions) {
+      if (h.uri === EXT.audioLevel && e.audioLevel >= 0) {
+        out.push({ id: h.id, payload: Buffer.from([(e.audioLevelVad ? 0x80 : 0) | (e.audioLevel & 0x7f)]) });
+      } else if (h.uri === EXT.videoOrientation && e.videoRotation >= 0) {
+        const r = Math.round(e.videoRotation / 90) & 0x03;
+        out.push({ id: h.id, payload: Buffer.from([(e.videoBackCamera ? 0x08 : 0) | (e.videoFlipped ? 0x04 : 0) | r]) });
+      } else if (h.uri === EXT.playoutDelay && (e.minDelay >= 0 || e.maxDelay >= 0)) {
+        const min = Math.max(0, Math.min(4095, e.minDelay));
+        const max = Math.max(0, Math.min(4095, e.maxDelay < 0 ? min : e.maxDelay));
+        out.push({ id: h.id, payload: Buffer.from([(min >> 4) & 0xff, ((min & 0x0f) << 4) | ((max >> 8) & 0x0f), max & 0xff]) });
+      }
+    }
+    return out;
   }
 
   relayRtcp(packet: RtcpPacket): void {
@@ -344,6 +404,15 @@ export class MediaPeer {
     this.sendRtcpRaw(buildRemb(sender, bitrate, ssrcs));
   }
 
+  /** TWCC feedback when the peer negotiated the transport-cc extension on any m-line. */
+  private startTwcc(): void {
+    if (this.twccPeriod <= 0 || this.twcc) return;
+    const ts = this.pc.getTransceivers();
+    if (!ts.some((t) => t.headerExtensions.some((e) => e.uri === EXT.twcc))) return;
+    this.twcc = new TwccGenerator((b) => this.sendRtcpRaw(b), ts[0].sender.ssrc);
+    this.twcc.start(this.twccPeriod);
+  }
+
   private sendRtcpRaw(buf: Buffer): void {
     const dtls = this.pc.dtlsTransports[0];
     if (!dtls || dtls.state !== 'connected') return;
@@ -368,8 +437,8 @@ export class MediaPeer {
       return;
     }
     const rtx = t.codecs.find((c) => codecName(c.mimeType) === 'rtx' && (c.parameters ?? '').includes(`apt=${chosen.payloadType}`));
-    // transport-cc stays out (see codecs.ts); the rest of the feedback is what both sides do
-    chosen.rtcpFeedback = chosen.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
+    // transport-cc only when we generate the feedback (see twcc.ts)
+    if (this.twccPeriod <= 0) chosen.rtcpFeedback = chosen.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
     t.codecs = rtx ? [chosen, rtx] : [chosen];
     // werift prepared the sender with every codec on setRemoteDescription: redo it with ours
     const tm = (this.pc as unknown as { transceiverManager: { getLocalRtpParams(t: RTCRtpTransceiver): unknown } }).transceiverManager;
@@ -382,7 +451,7 @@ export class MediaPeer {
   }
 
   private offerCodecs(m: OfferMedia) {
-    const all = supportedCodecs()[m.kind as 'audio' | 'video'];
+    const all = supportedCodecs(this.twccPeriod > 0)[m.kind as 'audio' | 'video'];
     const out = [];
     let nextPt = 96;
     const used = new Set<number>();
@@ -419,6 +488,7 @@ export class MediaPeer {
       s.remoteMsid = m.msid;
       s.rids = m.simulcast?.rids ?? [];
       s.simSsrcs = m.simulcast?.ssrcs ?? [];
+      s.rtxSsrcs = parsed.rtx.get(m.mindex) ?? new Map();
       s.ridLowFirst = this.ridOrderLowFirst;
       if (m.kind === 'application') {
         this.hasData = true;
@@ -433,6 +503,7 @@ export class MediaPeer {
         const c = s.transceiver.codecs.find((x) => !['rtx', 'red'].includes(codecName(x.mimeType)));
         if (c) s.codec = { pt: c.payloadType!, name: codecName(c.mimeType), clockRate: c.clockRate, channels: c.channels, fmtp: c.parameters };
       }
+      if (s.simSsrcs.length > 1) registerSsrcSimulcast(this.pc, s);
     }
   }
 
@@ -462,6 +533,8 @@ export class MediaPeer {
   private hookTransceiver(t: RTCRtpTransceiver): void {
     if ((t as unknown as { __janusHooked?: boolean }).__janusHooked) return;
     (t as unknown as { __janusHooked?: boolean }).__janusHooked = true;
+    // werift's own TWCC feedback must never run: ours replaces it (twcc.ts)
+    (t.receiver as unknown as { receiverTWCC: unknown }).receiverTWCC = { handleTWCC: () => undefined };
     t.onTrack.subscribe((track) => this.hookTrack(t, track));
     for (const track of t.receiver.tracks) this.hookTrack(t, track);
     this.hookTrack(t, t.receiver.track);
@@ -503,6 +576,10 @@ export class MediaPeer {
     s.in.bytes += buf.length;
     s.in.bytesSec += buf.length;
     s.lastRecv[sub] = Date.now();
+    if (this.twcc && ext) {
+      const tsn = ext[EXT.twcc];
+      if (typeof tsn === 'number') this.twcc.record(tsn, performance.now() * 1000, ssrc);
+    }
     if (!s.receiving[sub]) {
       s.receiving[sub] = true;
       this.listener.mediaReceiving(s, sub);
@@ -596,7 +673,8 @@ export class MediaPeer {
       dtls.onStateChange.subscribe((st) => {
         this.dtlsState = dtlsStateName[st] ?? st;
         this.listener.webrtcEvent(5, { dtls: this.dtlsState, stream_id: 1, component_id: 1, retransmissions: 0 });
-        if (st === 'failed' && !this.closed) {
+        // the peer closed DTLS (close_notify alert, what browsers send on pc.close()) or it broke
+        if ((st === 'failed' || st === 'closed') && !this.closed) {
           this.alert = true;
           this.listener.failed('DTLS alert');
         }
@@ -663,6 +741,33 @@ interface Cand {
   port: number;
   type: string;
   transport: string;
+}
+
+const known = { audio: new Set(['opus', 'pcmu', 'pcma', 'g722']), video: new Set(['vp8', 'vp9', 'h264', 'av1', 'h265']) };
+
+/**
+ * werift refuses a whole offer when one m-line has no codec it knows; Janus rejects just that
+ * m-line. So werift gets a placeholder codec there (inactive), and the answer says port 0.
+ */
+export function patchUnsupported(sdp: string, parsed: ParsedSdp): { sdp: string; unsupported: Set<number> } {
+  const unsupported = new Set<number>();
+  for (const m of parsed.media) {
+    if (m.kind === 'application') continue;
+    if (!m.codecs.some((c) => known[m.kind as 'audio' | 'video'].has(c.name))) unsupported.add(m.mindex);
+  }
+  if (unsupported.size === 0) return { sdp, unsupported };
+  const parts = sdp.split(/\r?\n(?=m=)/);
+  for (let i = 1; i < parts.length; i++) {
+    if (!unsupported.has(i - 1)) continue;
+    const video = parts[i].startsWith('m=video');
+    const pt = video ? 96 : 0;
+    let sec = parts[i].replace(/^(m=\S+ \d+(?:\/\d+)? \S+).*$/m, `$1 ${pt}`);
+    sec = sec.replace(/\r?\na=(rtpmap|fmtp|rtcp-fb|sendrecv|sendonly|recvonly|inactive|rid|simulcast|ssrc-group)[^\r\n]*/g, '');
+    sec = sec.replace(/\r?\n*$/, '');
+    sec += `\r\na=rtpmap:${pt} ${video ? 'VP8/90000' : 'PCMU/8000'}\r\na=inactive${i === parts.length - 1 ? '\r\n' : ''}`;
+    parts[i] = sec;
+  }
+  return { sdp: parts.join('\r\n'), unsupported };
 }
 
 function reverse(d: MediaDirection): MediaDirection {

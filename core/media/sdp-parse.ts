@@ -10,6 +10,8 @@ export interface ParsedSdp {
   iceUfrag?: string;
   /** `a=setup` of the first m-line. */
   setup?: string;
+  /** Per m-line index: RTX SSRC → repaired SSRC (`a=ssrc-group:FID`). */
+  rtx: Map<number, Map<number, number>>;
 }
 
 const directions = new Set<MediaDirection>(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
@@ -30,17 +32,22 @@ export function parseSdp(sdp: string): ParsedSdp {
   let hasFingerprint = false;
   let iceUfrag: string | undefined;
   let setup: string | undefined;
-  let cur: (SdpMediaInfo & { rids: string[]; simSsrcs?: number[]; dirSet: boolean }) | undefined;
+  const rtx = new Map<number, Map<number, number>>();
+  let cur: (SdpMediaInfo & { rids: string[]; simOrder?: string[]; simSsrcs?: number[]; dirSet: boolean }) | undefined;
   const finish = () => {
     if (!cur) return;
     if (!cur.dirSet) cur.direction = sessionDir;
     const ridExt = cur.extensions.find((e) => e.uri === RID_EXT)?.id;
+    // a=simulcast gives the order (and leaves out rids it does not send); else the a=rid order
+    const order = cur.simOrder?.filter((r) => cur!.rids.includes(r));
+    if (order && order.length > 0) cur.rids = order;
+    if (cur.rids.length > 3) cur.rids = cur.rids.slice(0, 3);
     if (cur.rids.length > 0) cur.simulcast = { rids: cur.rids };
     else if (cur.simSsrcs && cur.simSsrcs.length > 1) cur.simulcast = { ssrcs: cur.simSsrcs };
     if (cur.simulcast) {
       simulcast.push({ mindex: cur.mindex, mid: cur.mid, ...cur.simulcast, ...(ridExt !== undefined && cur.rids.length ? { ridExt } : {}) });
     }
-    const { rids: _r, simSsrcs: _s, dirSet: _d, ...info } = cur;
+    const { rids: _r, simSsrcs: _s, dirSet: _d, simOrder: _o, ...info } = cur;
     media.push(info);
   };
   for (const raw of lines) {
@@ -106,9 +113,19 @@ export function parseSdp(sdp: string): ParsedSdp {
     } else if (name === 'rid') {
       const r = /^(\S+) send/.exec(value);
       if (r) cur.rids.push(r[1]);
+    } else if (name === 'simulcast') {
+      // "send h;m;l" (also "send rid=h;m;l" of the old draft); "~h" is paused, "h,h2" alternatives
+      const r = /(?:^|\s)send\s+(?:rid=)?(\S+)/.exec(value);
+      if (r) cur.simOrder = r[1].split(';').map((x) => x.split(',')[0].replace(/^~/, '')).filter((x) => x !== '');
     } else if (name === 'ssrc-group') {
-      const r = /^SIM (.*)$/.exec(value);
-      if (r) cur.simSsrcs = r[1].split(' ').map(Number).filter((n) => Number.isFinite(n));
+      const r = /^(SIM|FID) (.*)$/.exec(value);
+      const ssrcs = r ? r[2].split(' ').map(Number).filter((n) => Number.isInteger(n) && n > 0 && n <= 0xffffffff) : [];
+      if (r?.[1] === 'SIM') cur.simSsrcs = ssrcs.slice(0, 3);
+      else if (r?.[1] === 'FID' && ssrcs.length === 2) {
+        let m = rtx.get(cur.mindex);
+        if (!m) rtx.set(cur.mindex, (m = new Map()));
+        m.set(ssrcs[1], ssrcs[0]);
+      }
     } else if (name === 'msid') {
       const [stream, track] = value.split(' ');
       if (stream) cur.msid = { stream, track: track ?? '' };
@@ -124,7 +141,7 @@ export function parseSdp(sdp: string): ParsedSdp {
     }
     m.codecs = m.codecs.filter((c) => c.name !== '');
   }
-  return { media, simulcast, hasIce: hasUfrag && hasPwd, hasFingerprint, iceUfrag, setup };
+  return { media, simulcast, hasIce: hasUfrag && hasPwd, hasFingerprint, iceUfrag, setup, rtx };
 }
 
 function codecByPt(codecs: SdpCodec[], pt: number): SdpCodec | undefined {

@@ -29,6 +29,8 @@ export class MediaStream {
   rids: string[] = [];
   ridLowFirst = false;
   simSsrcs: number[] = [];
+  /** RTX SSRC → the SSRC it repairs (`a=ssrc-group:FID`), for SSRC-based simulcast. */
+  rtxSsrcs = new Map<number, number>();
   /** Remote SSRC per substream (0 = lowest), learnt from packets. */
   readonly peerSsrc = [0, 0, 0];
   readonly lastRecv = [0, 0, 0];

@@ -74,7 +74,7 @@ export class WeriftMedia implements MediaPort {
   }
 
   private newPeer(handle: Handle, hm: HandleMedia): MediaPeer {
-    const peer = new MediaPeer(this.config(), this.listener(handle, hm), this.nat, this.settings.fullTrickle);
+    const peer = new MediaPeer(this.config(), this.listener(handle, hm), this.nat, this.settings.fullTrickle, this.settings.twccPeriod);
     hm.peer = peer;
     hm.monitor = new MediaMonitor(peer, this.settings, {
       noMedia: (s, sub, seconds) => this.mediaEvent(handle, s, sub, false, seconds),

@@ -16,3 +16,7 @@ export * from './validate';
 export * from './json-format';
 export * from './json-parse';
 export * from './rtp';
+export * from './vp8';
+export * from './vp9';
+export * from './simulcast';
+export * from './svc';

@@ -95,9 +95,24 @@ export class RtpSwitchingContext {
   private lastTsOut = 0;
   private lastTsIn = 0;
   private lastTime = 0;
+  private lastSeqIn = -1;
 
   reset(): void {
     this.lastSsrc = -1;
+  }
+
+  /**
+   * A packet of the source being relayed is left out on purpose (a temporal or spatial layer the
+   * receiver does not get): shift the sequence numbers so the receiver sees no gap, or it would
+   * ask for (and wait on) packets that never come. Old, reordered packets change nothing.
+   */
+  skip(buf: Buffer): void {
+    if (rtpSsrc(buf) !== this.lastSsrc || this.lastSeqIn < 0) return;
+    const seq = rtpSeq(buf);
+    const ahead = (seq - this.lastSeqIn) & 0xffff;
+    if (ahead === 0 || ahead >= 0x8000) return;
+    this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    this.lastSeqIn = seq;
   }
 
   /** Rewrite `buf` in place. `clockRate` turns wall time into timestamp steps across a switch. */
@@ -121,6 +136,7 @@ export class RtpSwitchingContext {
     setRtpSeq(buf, seqOut);
     setRtpTimestamp(buf, tsOut);
     this.lastSeqOut = seqOut;
+    this.lastSeqIn = seq;
     if (ts !== this.lastTsIn) this.lastTime = now;
     this.lastTsIn = ts;
     this.lastTsOut = tsOut;

@@ -22,7 +22,7 @@ export const GROUP_MAX = 100;
 /** Default queue cap (janus-ts `events_cap`): about 10-20 MB of typical events. */
 export const DEFAULT_CAP = 10_000;
 /** Hard ceiling for `events_cap`, so no setting can make the queue unbounded. */
-export const MAX_CAP = 1_000_000;
+export const MAX_CAP = 100_000;
 /** How long `destroy` keeps trying to deliver what is queued. */
 export const FLUSH_ON_DESTROY_MS = 2000;
 
@@ -70,6 +70,10 @@ export abstract class QueuedEventHandler implements EventHandler {
     return undefined;
   }
   protected applyTweak(_req: JsonObject): void {}
+  /** Most events handed to one `sendBatch` (one message when grouping). */
+  protected batchMax(): number {
+    return this.grouping ? GROUP_MAX : 1;
+  }
   /** Config key holding the queue cap (the WebSocket handler also takes Janus's own name for it). */
   protected eventsCapKey(): string {
     return 'events_cap';
@@ -91,7 +95,7 @@ export abstract class QueuedEventHandler implements EventHandler {
       cap = MAX_CAP;
     }
     this.delivery = new Delivery(
-      { cap, batchMax: this.grouping ? GROUP_MAX : 1, ...this.retryPolicy(c) },
+      { cap, batchMax: this.batchMax(), ...this.retryPolicy(c) },
       (batch) => this.sendBatch(batch),
       this.log,
     );
@@ -137,7 +141,7 @@ export abstract class QueuedEventHandler implements EventHandler {
     if (typeof request.events === 'string') this.eventsMask = parseEventMask(request.events);
     if (typeof request.grouping === 'boolean' && this.canGroup) {
       this.grouping = request.grouping;
-      this.delivery.tune({ batchMax: this.grouping ? GROUP_MAX : 1 });
+      this.delivery.tune({ batchMax: this.batchMax() });
     }
     this.applyTweak(request);
     this.log.info({ tweak: Object.keys(request).filter((k) => k !== 'request') }, 'Settings changed by Admin API');

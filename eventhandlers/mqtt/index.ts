@@ -128,6 +128,9 @@ export default class MqttEventHandler extends QueuedEventHandler {
       if (failures > 0) this.log.info({ attempts: failures }, 'Connected to the MQTT broker again');
       else this.log.info({ url: this.url }, 'Connected to the MQTT broker');
       failures = 0;
+      // several publishes are in flight at once: without this, Nagle holds each next one back
+      // until the broker's delayed ACK (~40 ms)
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       client.publish(`${this.topic}/status`, this.connectStatus, { qos: this.qos, retain: false }, () => {});
       this.delivery.wake();
     });
@@ -141,10 +144,27 @@ export default class MqttEventHandler extends QueuedEventHandler {
     });
   }
 
-  protected sendBatch(batch: JanusEvent[]): Promise<void> {
+  /**
+   * One publish at a time, each awaited: with several in flight, a broker that leaves Nagle on
+   * (mosquitto's default, `set_tcp_nodelay false`) holds back every PUBACK after the first until
+   * our delayed ACK, ~40 ms per round (measured: 220 events/s with 10 in flight against ~7000
+   * one by one).
+   */
+  protected override batchMax(): number {
+    return 1;
+  }
+
+  /**
+   * Publish every event of the batch (in order) and wait for all acks; if any fails the whole
+   * batch is retried, so a subscriber may see a duplicate after a broker failure (at-least-once).
+   */
+  protected async sendBatch(batch: JanusEvent[]): Promise<void> {
     const client = this.client;
-    if (!client || !client.connected) return Promise.reject(new Error('not connected'));
-    const ev = batch[0];
+    if (!client || !client.connected) throw new Error('not connected');
+    await Promise.all(batch.map((ev) => this.publish(client, ev)));
+  }
+
+  private publish(client: mqtt.MqttClient, ev: JanusEvent): Promise<void> {
     let topic = this.topic;
     let body: object = ev;
     if (this.addEvent) {

@@ -1,9 +1,10 @@
 import {
-  isKeyframe,
   isJsonObject,
   JanusError,
   PluginResult,
+  SimulcastContext,
   summarizeRtcp,
+  SvcContext,
   validateParams,
   type AnswerMedia,
   type DataPacket,
@@ -17,7 +18,7 @@ import {
   type RtcpSummary,
   type RtpPacket,
 } from '../../core/plugin-api';
-import { EchoSession, SimulcastState } from './session';
+import { EchoSession } from './session';
 
 /** EchoTest error codes (janus_echotest.c). */
 const ERR = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, UNKNOWN: 499 } as const;
@@ -95,9 +96,13 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     out.bitrate = s.bitrate;
     out['peer-bitrate'] = s.peerBitrate;
     out.slowlink_count = s.slowlinkCount;
-    if (s.simulcast.size > 0) {
-      const sim = [...s.simulcast.values()][0];
-      out.simulcast = { substream: sim.substream, 'substream-target': sim.targetSubstream, 'temporal-layer-target': sim.targetTemporal };
+    for (const sim of s.simulcast.values()) {
+      out.simulcast = sim.describe();
+      break;
+    }
+    for (const svc of s.svc.values()) {
+      out.svc = svc.describe();
+      break;
     }
     out.hangingup = s.hangingUp ? 1 : 0;
     out.destroyed = s.destroyed ? 1 : 0;
@@ -139,21 +144,11 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
       if (s.bitrate > 0) h.sendRemb(s.bitrate);
     }
     if (body.keyframe === true) h.sendPli();
-    if (typeof body.fallback === 'number') s.fallbackUs = body.fallback;
     if (typeof body.audiocodec === 'string') s.wantAudioCodec = body.audiocodec.toLowerCase();
     if (typeof body.videocodec === 'string') s.wantVideoCodec = body.videocodec.toLowerCase();
     if (typeof body.min_delay === 'number') s.minDelay = body.min_delay;
     if (typeof body.max_delay === 'number') s.maxDelay = body.max_delay;
-    const layerEvents: JsonObject[] = [];
-    if (typeof body.substream === 'number' || typeof body.temporal === 'number') {
-      for (const sim of s.simulcast.values()) {
-        if (typeof body.substream === 'number' && body.substream !== sim.targetSubstream) {
-          sim.targetSubstream = Math.min(body.substream, sim.substreams - 1);
-          h.sendPli();
-        }
-        if (typeof body.temporal === 'number') sim.targetTemporal = body.temporal;
-      }
-    }
+    this.configureLayers(s, body);
 
     if (this.notify && this.ctx.eventsEnabled()) {
       h.notifyEvent({ audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate });
@@ -162,7 +157,6 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     const result: JsonObject = { echotest: 'event', result: 'ok' };
     if (!msg.jsep) {
       await h.pushEvent(msg.transaction, result).catch(() => undefined);
-      for (const e of layerEvents) await h.pushEvent(undefined, e).catch(() => undefined);
       return;
     }
     if (msg.jsep.type !== 'offer') {
@@ -182,10 +176,32 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     s.hasPc = true;
   }
 
+  /**
+   * Simulcast/SVC targets. A sender without simulcast (or SVC) simply has no context to apply
+   * them to, as in Janus: the request still succeeds. Going up asks the sender for a keyframe.
+   */
+  private configureLayers(s: EchoSession, body: JsonObject): void {
+    const w = s.simulcastWanted;
+    if (typeof body.substream === 'number') w.substream = body.substream;
+    if (typeof body.temporal === 'number') w.temporal = body.temporal;
+    if (typeof body.fallback === 'number') w.fallback = body.fallback;
+    const v = s.svcWanted;
+    if (typeof body.spatial_layer === 'number') v.spatial_layer = body.spatial_layer;
+    if (typeof body.temporal_layer === 'number') v.temporal_layer = body.temporal_layer;
+    if (typeof body.fallback === 'number') v.fallback = body.fallback;
+    for (const [mindex, sim] of s.simulcast) {
+      if (sim.configure(w)) s.handle.sendPli(mindex);
+    }
+    for (const [mindex, svc] of s.svc) {
+      if (svc.configure(v)) s.handle.sendPli(mindex);
+    }
+  }
+
   /** Accept every m-line, echoing with the same direction; codecs as forced or the offer's first. */
   private answerFor(s: EchoSession, media: NonNullable<PluginMessage['jsep']>['media']): AnswerMedia[] {
     const out: AnswerMedia[] = [];
     s.simulcast.clear();
+    s.svc.clear();
     for (const m of media) {
       if (m.disabled) {
         out.push({ mindex: m.mindex, accept: false });
@@ -204,7 +220,11 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
         } else if (m.kind === 'audio') s.audioCodec = codec.name;
       }
       const n = m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0;
-      if (m.kind === 'video' && n > 1) s.simulcast.set(m.mindex, new SimulcastState(n));
+      if (m.kind === 'video' && codec && n > 1) {
+        s.simulcast.set(m.mindex, new SimulcastContext({ codec: codec.name, substreams: n, clockRate: codec.clockRate, ...s.simulcastWanted }));
+      } else if (m.kind === 'video' && codec?.name === 'vp9') {
+        s.svc.set(m.mindex, new SvcContext({ clockRate: codec.clockRate, ...s.svcWanted }));
+      }
       out.push(a);
     }
     return out;
@@ -221,38 +241,34 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     if (p.video ? !s.videoActive : !s.audioActive) return;
     if (p.video) {
       const sim = s.simulcast.get(p.mindex);
-      if (sim && !this.simulcastPass(s, sim, p)) return;
+      if (sim) {
+        const pass = sim.relay(p.buffer, p.length, p.substream);
+        if (sim.needPli) s.handle.sendPli(p.mindex);
+        if (sim.changedSubstream) this.layerEvent(s, sim.codec, 'substream', sim.substream);
+        if (sim.changedTemporal) this.layerEvent(s, sim.codec, 'temporal', sim.temporal);
+        if (!pass) return;
+      } else {
+        const svc = s.svc.get(p.mindex);
+        if (svc) {
+          const pass = svc.relay(p.buffer, p.length);
+          if (svc.needPli) s.handle.sendPli(p.mindex);
+          if (svc.changedSpatial) this.layerEvent(s, 'vp9', 'spatial_layer', svc.spatial);
+          if (svc.changedTemporal) this.layerEvent(s, 'vp9', 'temporal_layer', svc.temporal);
+          if (!pass) return;
+        }
+      }
+    }
+    if (p.video && (s.minDelay >= 0 || s.maxDelay >= 0)) {
+      // playout-delay asked by the user: the core writes it on the way out
+      p.extensions.minDelay = s.minDelay;
+      p.extensions.maxDelay = s.maxDelay;
     }
     s.handle.relayRtp(p);
   }
 
-  /** Echo only the chosen substream, switching on keyframes, falling back when it stops. */
-  private simulcastPass(s: EchoSession, sim: SimulcastState, p: RtpPacket): boolean {
-    const now = Date.now();
-    sim.lastSeen[p.substream] = now;
-    if (p.substream !== sim.substream) {
-      const fallback = s.fallbackUs / 1000;
-      const currentAlive = sim.substream >= 0 && now - sim.lastSeen[sim.substream] <= fallback;
-      // the target, or the best one below it that still flows
-      let target = sim.targetSubstream;
-      while (target > 0 && now - sim.lastSeen[target] > fallback) target--;
-      const wanted = p.substream === target || (!currentAlive && p.substream <= target);
-      if (!wanted) return false;
-      const codec = s.codecOf.get(p.mindex) ?? 'vp8';
-      if (!isKeyframe(codec, p.buffer, p.length)) {
-        if ((sim.substream < 0 || !currentAlive || p.substream === target) && now - sim.lastPli > 500) {
-          sim.lastPli = now;
-          s.handle.sendPli(p.mindex);
-        }
-        return false;
-      }
-      sim.substream = p.substream;
-      s.handle
-        .pushEvent(undefined, { echotest: 'event', videocodec: codec, substream: sim.substream })
-        .catch(() => undefined);
-    }
-    sim.context.update(p.buffer, s.clockRate.get(p.mindex) ?? 90000, now);
-    return true;
+  /** Janus's layer-change notification: `{"echotest":"event","videocodec":C,<what>:n}` (rare: not per packet). */
+  private layerEvent(s: EchoSession, codec: string, what: 'substream' | 'temporal' | 'spatial_layer' | 'temporal_layer', value: number): void {
+    s.handle.pushEvent(undefined, { echotest: 'event', videocodec: codec, [what]: value }).catch(() => undefined);
   }
 
   incomingRtcp(s: EchoSession, p: RtcpPacket): void {

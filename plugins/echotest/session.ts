@@ -1,21 +1,4 @@
-import { RtpSwitchingContext, type PluginHandle, type PluginJsep } from '../../core/plugin-api';
-
-/** Simulcast state of one video m-line the peer simulcasts on. */
-export class SimulcastState {
-  /** Substream and temporal layer the peer asked for (Janus defaults to the highest). */
-  targetSubstream = 2;
-  targetTemporal = 2;
-  /** Substream currently echoed, -1 before the first keyframe. */
-  substream = -1;
-  /** When each substream last delivered a packet (ms), to fall back when one goes silent. */
-  readonly lastSeen = [0, 0, 0];
-  readonly context = new RtpSwitchingContext();
-  /** Last keyframe request we made while waiting to switch (rate limit). */
-  lastPli = 0;
-  constructor(readonly substreams: number) {
-    this.targetSubstream = Math.min(2, substreams - 1);
-  }
-}
+import { SimulcastContext, SvcContext, type PluginHandle, type PluginJsep, type SimulcastSettings, type SvcSettings } from '../../core/plugin-api';
 
 /** One EchoTest handle (Janus's `janus_echotest_session`). */
 export class EchoSession {
@@ -34,12 +17,16 @@ export class EchoSession {
   wantVideoCodec?: string;
   minDelay = -1;
   maxDelay = -1;
-  fallbackUs = 250000;
   hasPc = false;
   hangingUp = false;
   destroyed = false;
-  /** Simulcast per m-line index (only for m-lines the peer simulcasts). */
-  readonly simulcast = new Map<number, SimulcastState>();
+  /** Simulcast layer selection per m-line index (only for m-lines the peer simulcasts). */
+  readonly simulcast = new Map<number, SimulcastContext>();
+  /** VP9 SVC layer selection per m-line index (VP9 m-lines that are not simulcast). */
+  readonly svc = new Map<number, SvcContext>();
+  /** Layers the user asked for, kept for contexts made at the next offer. */
+  readonly simulcastWanted: SimulcastSettings = {};
+  readonly svcWanted: SvcSettings = {};
   /** Clock rate per m-line, for switching contexts. */
   readonly clockRate = new Map<number, number>();
   /** Per m-line video codec (for keyframe detection). */
@@ -51,6 +38,7 @@ export class EchoSession {
   resetMedia(): void {
     this.hasPc = false;
     this.simulcast.clear();
+    this.svc.clear();
     this.clockRate.clear();
     this.codecOf.clear();
     this.slowlinkCount = 0;

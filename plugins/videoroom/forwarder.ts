@@ -8,6 +8,7 @@ import type { DataPacket, RtcpPacket, RtpPacket } from '../../core/plugin-api';
 import type { Publisher } from './participant/publisher';
 import type { PublisherStream } from './participant/publisher-stream';
 import type { Subscriber } from './subscriber';
+import type { SubscriberStream } from './subscriber-stream';
 import type { VideoRoomState } from './state';
 
 export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket): void {
@@ -29,10 +30,22 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
     const ss = subs[i];
     const sub = ss.subscriber;
     if (!sub.started || sub.paused || !ss.send || ss.source !== stream) continue;
-    // simulcast: a subscriber m-line takes one substream (the lowest unless it asked for another);
-    // layer switching with keyframe waits is issue 5. A substream change is a new SSRC: the context rebases.
-    if (stream.simulcast && packet.substream !== (ss.substream < 0 ? 0 : ss.substream)) continue;
+    // simulcast/SVC: the subscriber's layer contexts pick what it gets, rewriting the shared buffer
+    // in place (continuous seq/timestamps/VP8 picture IDs); it is restored once copied out
+    const sim = ss.sim;
+    const svc = ss.svcCtx;
+    if (sim !== undefined) {
+      const pass = sim.relay(packet.buffer, packet.length, packet.substream, now);
+      if (sim.needPli || sim.changedSubstream || sim.changedTemporal) simulcastNotes(pub, ss);
+      if (!pass) continue;
+    } else if (svc !== undefined) {
+      const pass = svc.relay(packet.buffer, packet.length, now);
+      if (svc.needPli || svc.changedSpatial || svc.changedTemporal) svcNotes(pub, ss);
+      if (!pass) continue;
+    }
     const len = ss.ctx.rewrite(packet.buffer, packet.length, now);
+    sim?.restore(packet.buffer);
+    svc?.restore(packet.buffer);
     if (len < 0) continue;
     const out = ss.out;
     out.length = len;
@@ -40,6 +53,25 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
     out.extensions = packet.extensions;
     sub.session.handle.relayRtp(out);
   }
+}
+
+/** Keyframe request and Janus's layer-change events of a simulcast subscriber m-line (rare). */
+function simulcastNotes(pub: Publisher, ss: SubscriberStream): void {
+  const sim = ss.sim!;
+  if (sim.needPli && ss.source) pub.session.handle.sendPli(ss.source.mindex);
+  const h = ss.subscriber.session.handle;
+  const room = ss.subscriber.room.id;
+  if (sim.changedSubstream) h.pushEvent(undefined, { videoroom: 'event', room, mid: ss.mid, substream: sim.substream }).catch(() => undefined);
+  if (sim.changedTemporal) h.pushEvent(undefined, { videoroom: 'event', room, mid: ss.mid, temporal: sim.temporal }).catch(() => undefined);
+}
+
+function svcNotes(pub: Publisher, ss: SubscriberStream): void {
+  const svc = ss.svcCtx!;
+  if (svc.needPli && ss.source) pub.session.handle.sendPli(ss.source.mindex);
+  const h = ss.subscriber.session.handle;
+  const room = ss.subscriber.room.id;
+  if (svc.changedSpatial) h.pushEvent(undefined, { videoroom: 'event', room, mid: ss.mid, spatial_layer: svc.spatial }).catch(() => undefined);
+  if (svc.changedTemporal) h.pushEvent(undefined, { videoroom: 'event', room, mid: ss.mid, temporal_layer: svc.temporal }).catch(() => undefined);
 }
 
 export function forwardData(pub: Publisher, packet: DataPacket): void {

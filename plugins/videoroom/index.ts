@@ -309,7 +309,11 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
       sub.ready = false;
       sub.offerPending = false;
       sub.updateQueued = false;
-      for (const s of sub.streams) s.ctx.restart();
+      for (const s of sub.streams) {
+        s.ctx.restart();
+        s.sim?.reset();
+        s.svcCtx?.reset();
+      }
     }
   }
 

@@ -102,6 +102,9 @@ export function answerPublisher(
     s.disabled = false;
     s.codec = { ...picked.codec };
     s.simulcast = !!m.simulcast && type === 'video';
+    s.substreams = s.simulcast ? Math.min(3, m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0) : 0;
+    // video_svc rooms: a VP9 publisher's layers are picked per subscriber (Janus: VP9 SVC)
+    s.svc = room.videoSvc && type === 'video' && !s.simulcast && picked.codec.name === 'vp9';
     if (picked.codec.name === 'opus') {
       s.fec = room.opusFec && fmtpParam(picked.codec.fmtp, 'useinbandfec') === '1';
       s.stereo = fmtpParam(picked.codec.fmtp, 'stereo') === '1';

@@ -1,4 +1,4 @@
-import type { JsonObject, RtpPacket } from '../../core/plugin-api';
+import { SimulcastContext, SvcContext, type JsonObject, type RtpPacket } from '../../core/plugin-api';
 import type { Publisher } from './participant/publisher';
 import type { PublisherStream, StreamType } from './participant/publisher-stream';
 import { RtpSwitchingContext } from './rtp/switching-context';
@@ -25,6 +25,11 @@ export class SubscriberStream {
   temporal = -1;
   spatialLayer = -1;
   temporalLayer = -1;
+  /** Simulcast drop-down timer (µs), -1 = Janus's default. */
+  fallback = -1;
+  /** Layer selection for a simulcast source, or for a VP9 SVC source (video_svc rooms). */
+  sim?: SimulcastContext;
+  svcCtx?: SvcContext;
   minDelay = -1;
   maxDelay = -1;
   /** Sequence/timestamp continuity across source changes, and the output buffer. */
@@ -58,7 +63,37 @@ export class SubscriberStream {
     this.codec = source.codec?.name;
     this.ctx.clockRate = source.clockRate;
     this.ctx.reset();
+    this.sim = undefined;
+    this.svcCtx = undefined;
+    if (this.type === 'video' && source.simulcast && source.codec) {
+      this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate });
+    } else if (this.type === 'video' && source.svc) {
+      this.svcCtx = new SvcContext({ clockRate: source.clockRate });
+    }
+    this.applyLayers();
     source.addSubscriber(this);
+  }
+
+  /**
+   * Give the layer contexts the targets the subscriber asked for. True when the publisher must
+   * send a keyframe (a new substream/spatial layer only starts on one).
+   */
+  applyLayers(): boolean {
+    let pli = false;
+    if (this.sim) {
+      pli = this.sim.configure({
+        substream: this.substream >= 0 ? this.substream : undefined,
+        temporal: this.temporal >= 0 ? this.temporal : undefined,
+        fallback: this.fallback >= 0 ? this.fallback : undefined,
+      });
+    }
+    if (this.svcCtx) {
+      pli = this.svcCtx.configure({
+        spatial_layer: this.spatialLayer >= 0 ? this.spatialLayer : undefined,
+        temporal_layer: this.temporalLayer >= 0 ? this.temporalLayer : undefined,
+      });
+    }
+    return pli;
   }
 
   detach(): void {
@@ -104,12 +139,8 @@ export class SubscriberStream {
       if (s.h264Profile) j['h264-profile'] = s.h264Profile;
       if (s.vp9Profile) j['vp9-profile'] = s.vp9Profile;
       if (this.minDelay >= 0 || this.maxDelay >= 0) j['playout-delay'] = { 'min-delay': this.minDelay, 'max-delay': this.maxDelay };
-      if (s.simulcast) {
-        j.simulcast = { substream: -1, 'substream-target': this.substream < 0 ? 2 : this.substream, 'temporal-layer': -1, 'temporal-layer-target': this.temporal < 0 ? 2 : this.temporal };
-      }
-      if (s.svc) {
-        j.svc = { 'spatial-layer': -1, 'target-spatial-layer': this.spatialLayer < 0 ? 2 : this.spatialLayer, 'temporal-layer': -1, 'target-temporal-layer': this.temporalLayer < 0 ? 2 : this.temporalLayer };
-      }
+      if (this.sim) j.simulcast = this.sim.describe();
+      if (this.svcCtx) j.svc = this.svcCtx.describe();
     }
     return j;
   }

@@ -3,9 +3,9 @@
  * shared/tooling.md §3). Each test suite passes its own ports and directories so that several
  * suites (transports, event handlers) can run brokers side by side.
  *
- *   const mq = await startMosquitto({ port: 20883 });       // mq.stop(), mq.restart()
- *   const rmq = await startRabbitmq({ port: 20672, nodeName: 'rabbit-mq@localhost', dir: '/tmp/mq-rmq',
- *                                     epmdPort: 20369, distPort: 20673 });
+ *   const mq = await startMosquitto({ port: await freePort(20800, 20899) });   // mq.stop(), mq.restart()
+ *   const rmq = await startRabbitmq({ port, nodeName: `rabbit-x-${process.pid}@localhost`, dir: `/tmp/x-${process.pid}`,
+ *                                     epmdPort: 20369, distPort });
  *
  * A missing broker is a hard failure with the install command, never a silent skip: CI installs them.
  */
@@ -40,7 +40,10 @@ function requireBinary(file: string, pkg: string): void {
   }
 }
 
+const debug = process.env.MQ_BROKER_DEBUG ? (...a: unknown[]) => console.error(new Date().toISOString(), ...a) : () => undefined;
+
 function killGroup(c: ChildProcess, sig: NodeJS.Signals): void {
+  debug('kill', sig, c.pid);
   try {
     process.kill(-c.pid!, sig); // detached child: its own process group (wrapper script + beam)
   } catch {
@@ -177,14 +180,16 @@ export async function startRabbitmq(opts: RabbitOptions): Promise<RunningBroker>
     RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
     RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    ERL_CRASH_DUMP: path.join(dir, 'erl_crash.dump'), // not in the caller's working directory
   };
   let child: ChildProcess | undefined;
   let output = '';
   const wrapperPid = path.join(dir, 'wrapper.pid');
-  // a broker of ours left by an aborted run on this dir: stop it by its recorded PID
+  // a broker left by an aborted run on this dir: stop it by its recorded PID, but only when it is
+  // an orphaned rabbitmq-server (parent gone): PIDs are reused, and another live run may own it
   if (fs.existsSync(wrapperPid)) {
     const old = parseInt(fs.readFileSync(wrapperPid, 'utf8'), 10);
-    if (old > 0) {
+    if (old > 0 && isOrphanedRabbit(old)) {
       try {
         process.kill(-old, 'SIGKILL');
       } catch {
@@ -201,7 +206,9 @@ export async function startRabbitmq(opts: RabbitOptions): Promise<RunningBroker>
     async start() {
       await ensurePortFree(opts.port, 'rabbitmq-server');
       output = '';
-      child = spawn(RABBITMQ_SERVER, [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(RABBITMQ_SERVER, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      debug('rabbitmq-server started', child.pid);
+      child.once('exit', (code, sig) => debug('rabbitmq-server exited', code, sig));
       started.add(child);
       fs.writeFileSync(wrapperPid, String(child.pid));
       child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
@@ -222,9 +229,45 @@ export async function startRabbitmq(opts: RabbitOptions): Promise<RunningBroker>
   return broker;
 }
 
-/** Stop the epmd daemon our RabbitMQ registered with (it outlives the broker). Only the one on `epmdPort`. */
+/**
+ * Stop the epmd daemon our RabbitMQ registered with (it outlives the broker): only the one on
+ * `epmdPort`, and only when no node is registered with it any more (another run may share it).
+ */
 export function stopEpmd(epmdPort: number): void {
-  spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { stdio: 'ignore', env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) } });
+  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
+  const names = spawnSync('epmd', ['-port', String(epmdPort), '-names'], { env, encoding: 'utf8' });
+  if (names.status !== 0 || /^name /m.test(names.stdout ?? '')) return;
+  spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { stdio: 'ignore', env });
+}
+
+function isOrphanedRabbit(pid: number): boolean {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const ppid = /^\S+ \(.*\) \S+ (\d+)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    return cmd.includes('rabbitmq-server') && ppid === '1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A TCP port of `[from, to]` nobody listens on (127.0.0.1), starting at a random point: lets
+ * concurrent runs of the same suite (several worktrees) pick different broker ports.
+ */
+export async function freePort(from: number, to: number, exclude: number[] = []): Promise<number> {
+  const span = to - from + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = from + ((start + i) % span);
+    if (exclude.includes(port)) continue;
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free TCP port in ${from}-${to}`);
 }
 
 /** True once an AMQP login succeeds (the port opens a little before the broker accepts logins). */

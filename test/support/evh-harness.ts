@@ -88,9 +88,17 @@ export async function waitUntil(pred: () => boolean, timeoutMs: number, what: st
   }
 }
 
+const made: string[] = [];
+
+/** Remove the folders made by {@link makeConfigs} (call in afterEach/after). */
+export function removeConfigs(): void {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
 /** A configs folder with janus.jcfg (events on, the test plugin loaded) and the given handler files. */
 export function makeConfigs(files: Record<string, string>, janusExtra = ''): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evh-conf-'));
+  made.push(dir);
   const plugin = path.resolve(__dirname, 'evh-test-plugin.js');
   fs.writeFileSync(path.join(dir, 'janus.jcfg'), `general: {
 \tadmin_secret = "janusoverlord"

@@ -202,7 +202,8 @@ export default class HttpTransport implements Transport {
       }
     }
     if (this.events && this.gateway.eventsEnabled()) {
-      this.gateway.notifyEvent(this, undefined, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 });
+      // the request's client, so the event's `id` matches the `transport.id` of a session it creates (as in Janus)
+      this.gateway.notifyEvent(this, admin ? this.adminClient : this.client, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 });
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);

@@ -13,6 +13,7 @@ import {
   type TransportGateway,
 } from '../../core/plugin-api';
 import { Backoff, Outbox } from '../common/outbox';
+import { parseErrorReply } from '../common/parse-error';
 import { readMqttConfig, type MqttApiTopics, type MqttConfig } from './config';
 import { V5Routes, type V5Route } from './v5-routes';
 
@@ -121,7 +122,7 @@ export default class MqttTransport implements Transport {
       const t = setTimeout(() => {
         if (!this.up) this.log.error({ url: cfg.url }, 'MQTT broker not reachable yet: retrying in the background, buffering outgoing messages');
         resolve();
-      }, 5000);
+      }, 2000);
       const ready = () => {
         clearTimeout(t);
         resolve();
@@ -182,7 +183,8 @@ export default class MqttTransport implements Transport {
       if (payload.length === 0) return;
       this.stats.received++;
       const admin = !!this.cfg.admin && topic.toLowerCase() === this.cfg.admin.subscribe.toLowerCase();
-      const parsed = parseRequestJson(payload.toString('utf8'));
+      const text = payload.toString('utf8');
+      const parsed = parseRequestJson(text);
       const message = parsed.ok ? parsed.value : undefined;
       let route: V5Route | undefined;
       if (this.routes && !admin) {
@@ -191,13 +193,9 @@ export default class MqttTransport implements Transport {
         if (typeof tx === 'string') this.routes.remember(tx, route);
       }
       const reply = (m: JanusMessage) => this.publish(admin, m, route);
-      if (!parsed.ok) {
-        reply({ janus: 'error', error: { code: 454, reason: `JSON error: on line ${parsed.line}: ${parsed.text}` } });
-      } else if (!isJsonObject(message)) {
-        reply({ janus: 'error', error: { code: 455, reason: 'JSON error: not an object' } });
-      } else {
-        this.gateway.incomingRequest({ client: this.owner, admin, message, reply });
-      }
+      // a JSON array is handed over as is: the core answers 456 (no transaction), as Janus does here
+      if (!parsed.ok) reply(parseErrorReply(admin, parsed, text));
+      else this.gateway.incomingRequest({ client: this.owner, admin, message, reply });
     } catch (err) {
       // whatever the message was, consumption goes on
       this.log.error({ err }, 'Failed to handle an MQTT message');

@@ -12,6 +12,7 @@ import {
   type TransportContext,
   type TransportGateway,
 } from '../../core/plugin-api';
+import { parseErrorReply } from '../common/parse-error';
 import { readRabbitConfig, type RabbitApiConfig, type RabbitConfig } from './config';
 import { RabbitLink } from './link';
 
@@ -80,15 +81,13 @@ export default class RabbitMqTransport implements Transport {
     const admin = api.admin || (!!this.cfg.admin && msg.fields.routingKey === this.cfg.admin.toJanus);
     if (replyTo) this.log.debug({ replyTo, correlationId }, 'Request carries reply_to');
     const reply = (m: JanusMessage) => this.publish(admin, m, correlationId, this.cfg.replyToRouting ? replyTo : undefined);
-    const parsed = parseRequestJson(msg.content.toString('utf8'));
+    const text = msg.content.toString('utf8');
+    const parsed = parseRequestJson(text);
     if (!parsed.ok) {
-      reply({ janus: 'error', error: { code: 454, reason: `JSON error: on line ${parsed.line}: ${parsed.text}` } });
+      reply(parseErrorReply(admin, parsed, text));
       return;
     }
-    if (!isJsonObject(parsed.value)) {
-      reply({ janus: 'error', error: { code: 455, reason: 'JSON error: not an object' } });
-      return;
-    }
+    // a JSON array is handed over as is: the core answers 456 (no transaction), as Janus does here
     this.gateway.incomingRequest({ client: this.client, admin, message: parsed.value, reply });
   }
 

@@ -158,10 +158,8 @@ export class RabbitLink {
       if (!api) continue;
       await ch.assertQueue(api.queue, { durable: api.durable, autoDelete: api.autoDelete, exclusive: api.exclusive });
       if (routed) await ch.bindQueue(api.queue, c.exchange, api.toJanus);
-      if (api.declareOutgoing) {
-        await ch.assertQueue(api.fromJanus, { durable: false, autoDelete: false, exclusive: false });
-        if (routed) await ch.bindQueue(api.fromJanus, c.exchange, api.fromJanus);
-      }
+      // declared, never bound (as Janus): with an exchange the backend binds its own queues
+      if (api.declareOutgoing) await ch.assertQueue(api.fromJanus, { durable: false, autoDelete: false, exclusive: false });
       await ch.consume(api.queue, (msg) => {
         if (msg === null) {
           // consumer cancelled by the broker (queue deleted): reconnect, which re-declares it

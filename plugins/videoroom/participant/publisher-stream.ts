@@ -16,6 +16,8 @@ export class PublisherStream {
   h264Profile?: string;
   vp9Profile?: string;
   simulcast = false;
+  /** How many simulcast encodings the publisher sends (rids or SIM SSRCs). */
+  substreams = 0;
   svc = false;
   /** `moderate`: muted by the room's moderator (not forwarded). */
   muted = false;

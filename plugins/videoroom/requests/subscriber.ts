@@ -46,6 +46,7 @@ function resolveStreams(vr: VideoRoomState, room: Room, list: unknown[], legacy?
   for (const e of list) {
     const entry = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
     checkParams(entry, [vr.ids.spec('feed', true), ...streamOptParams]);
+    checkLayers(entry);
     const publisher = activeFeed(vr, room, entry.feed as VrId);
     let sources: PublisherStream[];
     if (typeof entry.mid === 'string') {
@@ -64,6 +65,13 @@ function resolveStreams(vr: VideoRoomState, room: Room, list: unknown[], legacy?
   return out;
 }
 
+/** Simulcast/SVC layers are 0, 1 or 2: anything else is refused before a stream is touched. */
+function checkLayers(o: JsonObject): void {
+  for (const k of ['substream', 'temporal', 'spatial_layer', 'temporal_layer']) {
+    if (typeof o[k] === 'number' && (o[k] as number) > 2) throw new VrError(VrErrorCode.INVALID_ELEMENT, `Invalid element (${k} should be 0, 1 or 2)`);
+  }
+}
+
 function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
   if (typeof o.send === 'boolean') ss.send = o.send;
   if (typeof o.crossrefid === 'string') ss.crossrefid = o.crossrefid;
@@ -71,8 +79,11 @@ function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
   if (typeof o.temporal === 'number') ss.temporal = o.temporal;
   if (typeof o.spatial_layer === 'number') ss.spatialLayer = o.spatial_layer;
   if (typeof o.temporal_layer === 'number') ss.temporalLayer = o.temporal_layer;
+  if (typeof o.fallback === 'number') ss.fallback = o.fallback;
   if (typeof o.min_delay === 'number') ss.minDelay = o.min_delay;
   if (typeof o.max_delay === 'number') ss.maxDelay = o.max_delay;
+  // a new substream/spatial layer only starts on a keyframe: ask the publisher for one
+  if (ss.applyLayers() && ss.source && ss.publisher?.active) ss.publisher.session.handle.sendPli(ss.source.mindex);
 }
 
 /** Add m-lines for the requested sources (the one data m-line is shared). Returns how many changed. */
@@ -206,6 +217,7 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
     const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
     // an entry without mid applies to every stream (Janus 1.1.2 does the same)
     checkParams(o, streamOptParams);
+    checkLayers(o);
     let targets = sub.streams;
     if (typeof o.mid === 'string') {
       const s = sub.streamByMid(o.mid);
