@@ -61,11 +61,17 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   let failed = 0;
   const pcs: RTCPeerConnection[] = [];
   const clients: JanusClient[] = [];
-  const onRtp = (p: RtpPacket) => {
+  // retransmissions (NACK) carry the same payload: count each packet once per subscriber
+  const seen: Array<Set<number>> = [];
+  const onRtp = (sub: number, p: RtpPacket) => {
     const pl = p.payload;
-    if (pl.length < 16) return;
+    if (pl.length < 20) return;
     const sent = pl.readDoubleBE(8);
     if (sent < win.t0 || sent > win.t1) return;
+    const key = pl.readUInt32BE(4) * 0x1000000 + pl.readUInt32BE(16);
+    const s = (seen[sub] ??= new Set());
+    if (s.has(key)) return;
+    s.add(key);
     received++;
     const d = Math.max(0, now() - sent);
     hist[Math.min(BUCKETS - 1, Math.floor(d * 10))]++;
@@ -80,9 +86,15 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     const lo = c.ports[0] + i * span;
     const pc = peer(c.ip, [lo, lo + span - 1]);
     pcs.push(pc);
-    pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((tr) => tr.onReceiveRtp.subscribe(onRtp)));
+    const hooked = new Set<unknown>();
+    const hook = (tr: { onReceiveRtp: { subscribe(f: (p: RtpPacket) => void): unknown } }) => {
+      if (hooked.has(tr)) return;
+      hooked.add(tr);
+      tr.onReceiveRtp.subscribe((p) => onRtp(i, p));
+    };
+    pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe(hook));
     await pc.setRemoteDescription(ev.jsep);
-    for (const t of pc.getTransceivers()) t.onTrack.subscribe((tr) => tr.onReceiveRtp.subscribe(onRtp));
+    for (const t of pc.getTransceivers()) t.onTrack.subscribe(hook);
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
     const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
@@ -92,7 +104,7 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   // a few at a time: connection set-up is CPU-heavy for werift
   const queue = [...Array(c.count).keys()];
   await Promise.all(
-    [...Array(Math.min(8, c.count))].map(async () => {
+    [...Array(Math.min(4, c.count))].map(async () => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         await one(i).catch((e) => {
           failed++;
@@ -103,7 +115,10 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   );
   send({ ready: true, failed });
   process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
-    if (m.cmd === 'window') win = { t0: m.t0!, t1: m.t1! };
+    if (m.cmd === 'window') {
+      win = { t0: m.t0!, t1: m.t1! };
+      seen.length = 0;
+    }
     if (m.cmd === 'report') {
       const sparse: Array<[number, number]> = [];
       for (let i = 0; i < BUCKETS; i++) if (hist[i]) sparse.push([i, hist[i]]);

@@ -57,7 +57,7 @@ export class JanusClient {
   /** An async plugin request: resolves with the event carrying the same transaction. */
   message(handle: number, body: Msg, jsep?: Msg, timeoutMs = 20000): Promise<Msg> {
     const transaction = `m${++this.tx}`;
-    const p = this.waitFor((m) => m.janus === 'event' && m.transaction === transaction, timeoutMs);
+    const p = this.waitFor((m) => (m.janus === 'event' || m.janus === 'error') && m.transaction === transaction, timeoutMs);
     this.ws.send(JSON.stringify({ janus: 'message', session_id: this.session, handle_id: handle, transaction, body, ...(jsep ? { jsep } : {}) }));
     return p;
   }

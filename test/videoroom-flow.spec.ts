@@ -28,6 +28,9 @@ describe('videoroom: publishers and subscribers', function () {
     const j = await c.async({ request: 'joinandconfigure', ptype: 'publisher', room, id, display, ...extra }, { type: 'offer', sdp: offerSdp(id) });
     assert.equal(j.data.videoroom, 'joined', JSON.stringify(j.data));
     assert.equal(j.jsep?.type, 'answer');
+    // as Janus 1.1.2: joinandconfigure's "joined" carries the publisher's own negotiated streams
+    assert.equal(j.data.audio_codec, 'opus');
+    assert.deepEqual((j.data.streams as JsonObject[]).map((x) => x.type), ['audio', 'video', 'data']);
     up(c);
     return j;
   };
@@ -191,7 +194,10 @@ describe('videoroom: publishers and subscribers', function () {
     // switch m-line 0 from alice's video to bob's: same codec, sequence continues
     assert.deepEqual((await s.async({ request: 'switch', streams: [{ feed: 2 }] })).data, err(429, 'Missing mandatory element (mid)'));
     assert.deepEqual((await s.async({ request: 'switch', streams: [{ feed: 7, mid: '1', sub_mid: '0' }] })).data, err(428, 'No such feed (7)'));
-    assert.deepEqual((await s.async({ request: 'switch', streams: [{ feed: 2, mid: '0', sub_mid: '0' }] })).data.error_code, 430);
+    // as Janus 1.1.2: another media kind or an unknown sub_mid is skipped, not an error
+    const skipped = await s.async({ request: 'switch', streams: [{ feed: 2, mid: '0', sub_mid: '0' }, { feed: 2, mid: '1', sub_mid: '9' }] });
+    assert.equal(skipped.data.switched, 'ok');
+    assert.equal(skipped.data.changes, 0);
     media.plis.delete(b.handle);
     const sw = await s.async({ request: 'switch', streams: [{ feed: 2, mid: '1', sub_mid: '0' }] });
     assert.equal(sw.data.switched, 'ok');
@@ -215,6 +221,10 @@ describe('videoroom: publishers and subscribers', function () {
     assert.deepEqual(media.plis.get(b.handle), [1]);
     // configure: stop one m-line
     assert.deepEqual((await s.async({ request: 'configure', streams: [{ mid: '9', send: false }] })).data, err(428, "No such mid '9' in subscription"));
+    // an entry without mid applies to every m-line (as Janus 1.1.2)
+    assert.deepEqual((await s.async({ request: 'configure', streams: [{ send: false }] })).data, { videoroom: 'event', room: 50, configured: 'ok' });
+    assert.deepEqual(state(s).subscriber!.streams.map((x) => x.send), [false, false, false, false]);
+    await s.async({ request: 'configure', streams: [{ send: true }] });
     assert.deepEqual((await s.async({ request: 'configure', streams: [{ mid: '0', send: false }] })).data, { videoroom: 'event', room: 50, configured: 'ok' });
     const n = got.length;
     ts.plugin.incomingRtp(sb, rtpPacket(1, 60002, 129456, 0xbbbc, true));
@@ -255,7 +265,7 @@ describe('videoroom: publishers and subscribers', function () {
     const uns = await s.async({ request: 'unsubscribe', streams: [{ feed: 1 }] });
     assert.equal(uns.data.videoroom, 'updated');
     assert.equal(uns.jsep?.type, 'offer');
-    assert.deepEqual((await s.async({ request: 'update' })).data, err(429, 'Missing mandatory element (subscribe|unsubscribe)'));
+    assert.deepEqual((await s.async({ request: 'update' })).data, err(429, "At least one of either 'subscribe' or 'unsubscribe' must be present"));
     assert.deepEqual((await s.async({ request: 'leave' })).data, { videoroom: 'event', room: 50, left: 'ok' });
   });
 

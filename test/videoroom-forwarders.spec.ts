@@ -31,15 +31,16 @@ describe('videoroom: RTP forwarders', function () {
       const base = { request: 'rtp_forward', room: 10, publisher_id: 7, host: '127.0.0.1', secret: 's' };
       assert.deepEqual(await c.sync({ ...base, streams: [{ mid: '1', port: 43950 }] }), err(429, 'Missing mandatory element (admin_key)'));
       assert.deepEqual(await c.sync({ ...base, admin_key: 'k', secret: 'x', streams: [{ mid: '1', port: 43950 }] }), err(433, 'Unauthorized (wrong secret)'));
-      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', publisher_id: 8, streams: [{ mid: '1', port: 43950 }] }), err(428, 'No such publisher (8)'));
-      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '5', port: 43950 }] }), err(428, 'No such stream (5)'));
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', publisher_id: 8, streams: [{ mid: '1', port: 43950 }] }), err(428, 'No such feed (8)'));
+      // as Janus 1.1.2: an unknown mid forwards nothing
+      assert.deepEqual(await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '5', port: 43950 }] }), { videoroom: 'rtp_forward', room: 10, publisher_id: 7, forwarders: [] });
       assert.deepEqual(await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '1' }] }), err(429, 'Missing mandatory element (port)'));
       const r = await c.sync({ ...base, admin_key: 'k', streams: [{ mid: '1', port: 43950, ssrc: 1234, pt: 100 }] });
       assert.equal(r.videoroom, 'rtp_forward');
       const fw = (r.forwarders as JsonObject[])[0];
       assert.deepEqual({ ...fw, stream_id: 0 }, { stream_id: 0, type: 'video', host: '127.0.0.1', port: 43950, ssrc: 1234, pt: 100 });
       const legacy = await c.sync({ ...base, admin_key: 'k', audio_port: 43950 });
-      assert.equal(legacy.warning, 'deprecated_api');
+      assert.equal((legacy.rtp_stream as JsonObject).warning, 'deprecated_api');
       assert.equal((legacy.rtp_stream as JsonObject).audio, 43950);
       assert.equal(typeof (legacy.rtp_stream as JsonObject).audio_stream_id, 'number');
       const list = await c.sync({ request: 'listforwarders', room: 10, secret: 's' });

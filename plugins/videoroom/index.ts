@@ -152,6 +152,10 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
             session.participant = undefined;
             throw err;
           }
+          // Janus 1.1.2 adds the publisher's own negotiated streams to this "joined"
+          joined.audio_codec = r.data.audio_codec;
+          joined.video_codec = r.data.video_codec;
+          joined.streams = r.data.streams;
           await this.send(session, tx, joined, r.jsep, () => unpublish(vr, pub));
           return;
         }

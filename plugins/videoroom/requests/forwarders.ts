@@ -13,7 +13,7 @@ import type { VideoRoomState } from '../state';
 function publisherOf(vr: VideoRoomState, room: Room, body: JsonObject): Publisher {
   const id = vr.ids.read(body, 'publisher_id', true) as VrId;
   const p = room.participants.get(id);
-  if (!p || !p.active) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such publisher (${id})`);
+  if (!p || !p.active) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such feed (${id})`);
   return p;
 }
 
@@ -65,8 +65,9 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
         { name: 'ssrc', type: 'positiveInteger' }, { name: 'pt', type: 'positiveInteger' }, { name: 'simulcast', type: 'boolean' },
         { name: 'substream', type: 'positiveInteger' },
       ]);
+      // as Janus 1.1.2: a mid the publisher doesn't have forwards nothing (no error)
       const stream = pub.stream(o.mid as string);
-      if (!stream || stream.disabled) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such stream (${o.mid as string})`);
+      if (!stream || stream.disabled) continue;
       const h = typeof o.host === 'string' ? o.host : host;
       plans.push({ stream, host: h, family: family(h, o.host_family ?? body.host_family), port: o.port as number, ssrc: o.ssrc as number | undefined, pt: o.pt as number | undefined, substream: (o.substream as number | undefined) ?? 0 });
     }
@@ -83,7 +84,6 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
       plans.push({ stream, host, family: family(host, body.host_family), port, ssrc: body[`${k}_ssrc`] as number | undefined, pt: body[`${k}_pt`] as number | undefined, substream });
     }
   }
-  if (plans.length === 0) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (streams)');
   const made: RtpForwarder[] = [];
   for (const p of plans) {
     const fw = new RtpForwarder(newStreamId(room), p.stream.type, p.host, p.port, p.family, p.ssrc, p.pt, p.substream);
@@ -99,7 +99,8 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
     rtpStream[`${fw.type}_stream_id${suffix}`] = fw.streamId;
     rtpStream[`${fw.type}${suffix}`] = fw.port;
   }
-  return { videoroom: 'rtp_forward', room: room.id, publisher_id: pub.id, rtp_stream: rtpStream, warning: 'deprecated_api' };
+  rtpStream.warning = 'deprecated_api';
+  return { videoroom: 'rtp_forward', room: room.id, publisher_id: pub.id, rtp_stream: rtpStream };
 }
 
 export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
@@ -118,7 +119,6 @@ export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject
 
 export function listForwarders(vr: VideoRoomState, body: JsonObject): JsonObject {
   const room = vr.room(body);
-  checkParams(body, [{ name: 'secret', type: 'string', required: true }]);
   vr.checkSecret(room, body);
   const publishers: JsonObject[] = [];
   for (const p of room.participants.values()) {

@@ -215,7 +215,8 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
   const plan: Array<{ targets: SubscriberStream[]; o: JsonObject }> = [];
   for (const e of entries) {
     const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
-    checkParams(o, body.streams ? [{ name: 'mid', type: 'string', required: true }, ...streamOptParams] : streamOptParams);
+    // an entry without mid applies to every stream (Janus 1.1.2 does the same)
+    checkParams(o, streamOptParams);
     checkLayers(o);
     let targets = sub.streams;
     if (typeof o.mid === 'string') {
@@ -284,19 +285,16 @@ export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: Json
     const p = activeFeed(vr, room, o.feed as VrId);
     const src = p.stream(o.mid as string);
     if (!src || src.disabled) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${o.mid}' in feed (${p.id})`);
+    // as Janus 1.1.2: an unknown sub_mid, another media kind or another codec is skipped, not an error
     const ss = sub.streamByMid(o.sub_mid as string);
-    if (!ss) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such mid '${o.sub_mid}' in subscription`);
-    if (ss.type !== src.type || ss.type === 'data') {
-      throw new VrError(VrErrorCode.INVALID_ELEMENT, `Can't switch subscription mid '${ss.mid}' (${ss.type}) to a ${src.type} stream`);
-    }
-    if (ss.codec && src.codec && ss.codec !== src.codec.name) {
-      throw new VrError(VrErrorCode.INVALID_ELEMENT, `Can't switch subscription mid '${ss.mid}': codec mismatch (${ss.codec} vs ${src.codec.name})`);
-    }
+    if (!ss || ss.type !== src.type || ss.type === 'data') continue;
+    if (ss.codec && src.codec && ss.codec !== src.codec.name) continue;
     plan.push({ ss, p, src });
   }
   for (const { ss, p, src } of plan) {
     if (ss.source === src) continue;
     ss.attach(p, src);
+    ss.send = true;
     if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
     changes++;
   }
@@ -312,7 +310,7 @@ export function updateSubscription(vr: VideoRoomState, sub: Subscriber, request:
     checkParams(body, [{ name: 'subscribe', type: 'array' }, { name: 'unsubscribe', type: 'array' }]);
     subscribe = body.subscribe as unknown[] | undefined;
     unsubscribe = body.unsubscribe as unknown[] | undefined;
-    if (!subscribe && !unsubscribe) throw new VrError(VrErrorCode.MISSING_ELEMENT, 'Missing mandatory element (subscribe|unsubscribe)');
+    if (!subscribe && !unsubscribe) throw new VrError(VrErrorCode.MISSING_ELEMENT, "At least one of either 'subscribe' or 'unsubscribe' must be present");
   } else {
     checkParams(body, [{ name: 'streams', type: 'array', required: true }]);
     if (request === 'subscribe') subscribe = body.streams as unknown[];
