@@ -19,12 +19,16 @@ interface Sub {
   height: number;
   framesDecoded: number;
   bytes: number;
+  fps: number;
+  freezes: number;
+  nacks: number;
 }
 
 /**
  * Headless Chromium publishes into a VideoRoom with janus.js `simulcast: true` (three rid
  * encodings); two subscriptions ask for substream 0 and 2 and decode different resolutions at
- * different bitrates (measured with getStats); then the low one asks for 2 and follows.
+ * different bitrates (measured with getStats); then the low one asks for 2 and follows, and the
+ * high one drops to temporal layer 0 (frame rate falls, no NACKs: sequence numbers stay continuous).
  * Runs in a private network namespace so Chrome uses loopback only.
  */
 describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
@@ -46,7 +50,7 @@ describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
     await new Promise<void>((r) => child.on('exit', () => r()));
     clearTimeout(killer);
     const line = out.trim().split('\n').pop() ?? '';
-    let res: { last?: { subs: Record<string, Sub>; rids: Record<string, { width: number; bytes: number }> }; switched?: Sub; rates?: Record<string, number>; events?: Record<string, string[]>; errors?: string[]; error?: string };
+    let res: { last?: { subs: Record<string, Sub>; rids: Record<string, { width: number; bytes: number }> }; switched?: Sub; temporal?: { before: Sub; after: Sub }; rates?: Record<string, number>; events?: Record<string, string[]>; errors?: string[]; error?: string };
     try {
       res = JSON.parse(line);
     } catch {
@@ -58,7 +62,8 @@ describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
     console.log(
       `      rids sent: ${Object.entries(res.last!.rids).map(([r, s]) => `${r} ${s.width}px`).join(', ')}; ` +
         `substream 0: ${low.width}x${low.height} ${Math.round(res.rates!.low / 1000)} kbit/s; substream 2: ${high.width}x${high.height} ${Math.round(res.rates!.high / 1000)} kbit/s; ` +
-        `after configure substream 2: ${res.switched?.width}x${res.switched?.height}`,
+        `after configure substream 2: ${res.switched?.width}x${res.switched?.height}; ` +
+        `temporal 2 -> 0: ${res.temporal?.before.fps} -> ${res.temporal?.after.fps} fps, NACKs ${res.temporal?.after.nacks}`,
     );
     assert.ok(low.framesDecoded > 20 && high.framesDecoded > 20, JSON.stringify(res.last));
     assert.ok(high.width > low.width, `resolutions ${low.width} vs ${high.width}`);
@@ -66,5 +71,13 @@ describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
     assert.deepEqual(res.events!.low.filter((e) => e.startsWith('substream')), ['substream:0', 'substream:2']);
     assert.deepEqual(res.events!.high.filter((e) => e.startsWith('substream')), ['substream:2']);
     assert.equal(res.switched!.width, high.width, 'the low subscriber now decodes the top substream');
+    assert.equal(res.switched!.nacks, 0, 'no NACKs across the substream switch');
+    // temporal layer 0 only: a quarter of the frame rate, still decoding, and no sequence gaps
+    // (Chrome would NACK them)
+    const { before, after } = res.temporal!;
+    assert.ok(after.fps > 0 && after.fps <= before.fps / 2, `fps ${before.fps} -> ${after.fps}`);
+    assert.ok(after.framesDecoded > before.framesDecoded + 5);
+    assert.equal(after.nacks, 0, 'no NACKs: sequence numbers stayed continuous');
+    assert.deepEqual(res.events!.high, ['substream:2', 'temporal:2', 'temporal:0']);
   });
 });

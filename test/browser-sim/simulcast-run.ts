@@ -74,6 +74,7 @@ window.subscribe = (name, substream) => {
   });
 };
 window.configure = (name, substream) => subs[name].send({ message: { request: 'configure', substream } });
+window.configureTemporal = (name, temporal) => subs[name].send({ message: { request: 'configure', temporal } });
 window.stats = async () => {
   const out = { subs: {}, rids: {} };
   for (const [name, h] of Object.entries(subs)) {
@@ -81,7 +82,7 @@ window.stats = async () => {
     if (!pc) continue;
     for (const r of (await pc.getStats()).values()) {
       if (r.type === 'inbound-rtp' && r.kind === 'video') {
-        out.subs[name] = { width: r.frameWidth || 0, height: r.frameHeight || 0, framesDecoded: r.framesDecoded || 0, bytes: r.bytesReceived || 0 };
+        out.subs[name] = { width: r.frameWidth || 0, height: r.frameHeight || 0, framesDecoded: r.framesDecoded || 0, bytes: r.bytesReceived || 0, fps: r.framesPerSecond || 0, freezes: r.freezeCount || 0, nacks: r.nackCount || 0 };
       }
     }
   }
@@ -100,6 +101,9 @@ interface SubStats {
   height: number;
   framesDecoded: number;
   bytes: number;
+  fps: number;
+  freezes: number;
+  nacks: number;
 }
 interface Stats {
   subs: Record<string, SubStats>;
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     headless: true,
     args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection'],
   });
-  const out: { first?: Stats; last?: Stats; switched?: SubStats; rates?: Record<string, number>; events?: unknown; errors?: string[]; ms?: number; error?: string } = {};
+  const out: { first?: Stats; last?: Stats; switched?: SubStats; temporal?: { before: SubStats; after: SubStats }; rates?: Record<string, number>; events?: unknown; errors?: string[]; ms?: number; error?: string } = {};
   const t0 = Date.now();
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -173,6 +177,12 @@ async function main(): Promise<void> {
       c = (await page.evaluate('stats()')) as Stats;
     }
     out.switched = c.subs.low;
+    // the high one drops to temporal layer 0: fewer frames per second, decoding goes on
+    const d0 = (await page.evaluate('stats()')) as Stats;
+    await page.evaluate('configureTemporal("high", 0)');
+    await page.waitForTimeout(3000);
+    const d1 = (await page.evaluate('stats()')) as Stats;
+    out.temporal = { before: d0.subs.high, after: d1.subs.high };
     const r = (await page.evaluate('window.result')) as { errors: string[]; events: unknown };
     out.errors = r.errors;
     out.events = r.events;
