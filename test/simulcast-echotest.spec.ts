@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { PictureLossIndication, RtpHeader } from 'werift';
+import { parseVp9, Vp9Descriptor } from '../core/plugin-api';
 import { JanusWs, sleep } from './media-support';
+import { Vp9SvcSender } from './simulcast-support';
 import { gatheredPc, simulcastClient, SimulcastPublisher, startSimulcastServer, type Echoed } from './simulcast-peer';
 
 type Server = Awaited<ReturnType<typeof startSimulcastServer>>;
@@ -243,6 +246,74 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     assert.ok(!janus.events.some((m) => m.janus === 'event' && (m.plugindata?.data?.substream !== undefined || m.plugindata?.data?.temporal !== undefined)));
     assert.ok(!janus.events.some((m) => m.janus === 'media' && m.substream !== undefined));
     pub.stop();
+    await pc.close();
+    janus.close();
+  });
+});
+
+describe('VP9 SVC through EchoTest (werift publisher, 3 spatial x 3 temporal layers)', function () {
+  this.timeout(30000);
+  let srv: Server;
+  before(async () => {
+    srv = await startSimulcastServer();
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('spatial_layer/temporal_layer pick the layers echoed back, with events, marker on the last layer and gapless sequence numbers', async () => {
+    const janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    const handle = await janus.attach('janus.plugin.echotest');
+    const pc = simulcastClient(false, 'VP9');
+    const t = pc.addTransceiver('video', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheredPc(pc);
+    const { transaction } = await janus.message(handle, { video: true, spatial_layer: 2, temporal_layer: 2 }, { type: 'offer', sdp: pc.localDescription!.sdp });
+    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+    await pc.setRemoteDescription(ev.jsep);
+    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'webrtcup');
+    const pt = t.codecs[0].payloadType!;
+    const dtls = pc.dtlsTransports[0];
+    const sender = new Vp9SvcSender(t.sender.ssrc);
+    const got: Array<{ seq: number; sid: number; tid: number; marker: boolean; end: boolean }> = [];
+    const d = new Vp9Descriptor();
+    dtls.onRtp.subscribe((rtp) => {
+      if (rtp.header.payloadType !== pt || !parseVp9(rtp.payload, 0, rtp.payload.length, d)) return;
+      got.push({ seq: rtp.header.sequenceNumber, sid: d.sid, tid: d.tid, marker: rtp.header.marker, end: d.endOfFrame });
+    });
+    dtls.onRtcp.subscribe((rtcp: unknown) => {
+      if ((rtcp as { feedback?: unknown }).feedback instanceof PictureLossIndication) sender.keyframeNext = true;
+    });
+    const timer = setInterval(() => {
+      for (const p of sender.nextPicture().packets) {
+        p[1] = (p[1] & 0x80) | pt;
+        void dtls.sendRtp(p.subarray(12), new RtpHeader({ payloadType: pt, marker: (p[1] & 0x80) !== 0, sequenceNumber: p.readUInt16BE(2), timestamp: p.readUInt32BE(4), ssrc: t.sender.ssrc }));
+      }
+    }, 33);
+    const event = (pred: (d: Record<string, any>) => boolean, what: string) =>
+      janus.waitFor((m) => m.janus === 'event' && m.sender === handle && m.plugindata && pred(m.plugindata.data), 5000, what);
+    await event((x) => x.spatial_layer === 2 && x.videocodec === 'vp9', 'spatial 2');
+    await sleep(500);
+    assert.ok(got.some((g) => g.sid === 2) && got.some((g) => g.tid === 2), 'all layers');
+    let r = await janus.message(handle, { spatial_layer: 0, temporal_layer: 0 });
+    await janus.waitFor((m) => m.transaction === r.transaction && m.janus === 'event');
+    await event((x) => x.spatial_layer === 0, 'spatial 0');
+    await event((x) => x.temporal_layer === 0, 'temporal 0');
+    let mark = got.length;
+    await sleep(600);
+    let after = got.slice(mark + 2);
+    assert.ok(after.length >= 4 && after.every((g) => g.sid === 0 && g.tid === 0), 'only S0 T0 ' + JSON.stringify(after.slice(0, 12)));
+    assert.ok(after.filter((g) => g.end).every((g) => g.marker), 'marker where layer 0 ends');
+    r = await janus.message(handle, { spatial_layer: 1 });
+    await janus.waitFor((m) => m.transaction === r.transaction && m.janus === 'event');
+    await event((x) => x.spatial_layer === 1, 'spatial 1 (at a keyframe)');
+    mark = got.length;
+    await sleep(500);
+    after = got.slice(mark + 4);
+    assert.ok(after.some((g) => g.sid === 1) && after.every((g) => g.sid <= 1 && g.tid === 0));
+    for (let i = 1; i < got.length; i++) assert.equal(got[i].seq, (got[i - 1].seq + 1) & 0xffff, `seq at ${i}`);
+    clearInterval(timer);
     await pc.close();
     janus.close();
   });

@@ -57,8 +57,8 @@ function clientPorts(): [number, number] {
 }
 
 /** A werift peer with the header extensions simulcast needs (tooling.md §2). */
-export function simulcastClient(rtx = false): RTCPeerConnection {
-  const video = [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })];
+export function simulcastClient(rtx = false, codec = 'VP8'): RTCPeerConnection {
+  const video = [new RTCRtpCodecParameters({ mimeType: `video/${codec}`, clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })];
   if (rtx) video.push(new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }));
   return new RTCPeerConnection({
     iceServers: [],

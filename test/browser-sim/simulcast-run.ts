@@ -1,0 +1,206 @@
+/**
+ * Browser simulcast runner, meant to run inside a private network namespace
+ * (`unshare -n sh -c 'ip link set lo up; exec node simulcast-run.js'`): our server on loopback
+ * serves a small page; headless Chromium (fake camera) publishes into a VideoRoom with janus.js
+ * `simulcast: true`, then the same page subscribes twice, asking for substream 0 and substream 2.
+ * Prints one JSON line with what each subscriber decoded (resolution, bitrate), then exits.
+ */
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { JanusServer } from '../../core/server';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PORT = 24500;
+const ROOM = 4321;
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>simulcast</title>
+<script>
+  if (!window.adapter) {
+    const m = navigator.userAgent.match(/(Chrom(e|ium))\\/(\\d+)/);
+    window.adapter = { browserDetails: { browser: 'chrome', version: m ? Number(m[3]) : 0 } };
+  }
+</script>
+<script src="janus.js"></script>
+<script src="sim.js"></script></head><body></body></html>`;
+
+const SCRIPT = `
+const ROOM = ${ROOM};
+window.result = { errors: [], pubId: 0, published: false, events: {} };
+const subs = {};
+let janus;
+Janus.init({ debug: false, callback: () => {
+  janus = new Janus({ server: 'http://' + location.host + '/janus', success: publish, error: (e) => result.errors.push('session ' + e) });
+}});
+function publish() {
+  janus.attach({ plugin: 'janus.plugin.videoroom',
+    success: (h) => { window.pub = h; h.send({ message: { request: 'join', ptype: 'publisher', room: ROOM, display: 'chromium' } }); },
+    error: (e) => result.errors.push('attach ' + e),
+    onmessage: (msg, jsep) => {
+      if (msg.error) result.errors.push('publisher ' + msg.error);
+      if (msg.videoroom === 'joined') {
+        result.pubId = msg.id;
+        pub.createOffer({
+          // three encodings whose minimum bitrates fit Chrome's initial estimate, so all flow at once
+          tracks: [{ type: 'video', capture: { width: 1280, height: 720 }, recv: false, simulcast: true, sendEncodings: [
+            { rid: 'h', active: true, maxBitrate: 400000, scaleResolutionDownBy: 2 },
+            { rid: 'm', active: true, maxBitrate: 150000, scaleResolutionDownBy: 4 },
+            { rid: 'l', active: true, maxBitrate: 60000, scaleResolutionDownBy: 8 } ] }],
+          success: (j) => pub.send({ message: { request: 'configure', audio: false, video: true }, jsep: j }),
+          error: (e) => result.errors.push('offer ' + e),
+        });
+      }
+      if (jsep) pub.handleRemoteJsep({ jsep });
+    },
+    webrtcState: (on) => { result.published = on; },
+  });
+}
+window.subscribe = (name, substream) => {
+  result.events[name] = [];
+  janus.attach({ plugin: 'janus.plugin.videoroom',
+    success: (h) => { subs[name] = h; h.send({ message: { request: 'join', ptype: 'subscriber', room: ROOM, streams: [{ feed: result.pubId, substream }] } }); },
+    error: (e) => result.errors.push('attach ' + name + ' ' + e),
+    onmessage: (msg, jsep) => {
+      if (msg.error) result.errors.push(name + ' ' + msg.error);
+      if (msg.substream !== undefined) result.events[name].push('substream:' + msg.substream);
+      if (msg.temporal !== undefined) result.events[name].push('temporal:' + msg.temporal);
+      if (jsep && jsep.type === 'offer') {
+        subs[name].createAnswer({ jsep, tracks: [{ type: 'data' }],
+          success: (a) => subs[name].send({ message: { request: 'start' }, jsep: a }),
+          error: (e) => result.errors.push('answer ' + name + ' ' + e) });
+      }
+    },
+  });
+};
+window.configure = (name, substream) => subs[name].send({ message: { request: 'configure', substream } });
+window.configureTemporal = (name, temporal) => subs[name].send({ message: { request: 'configure', temporal } });
+window.stats = async () => {
+  const out = { subs: {}, rids: {} };
+  for (const [name, h] of Object.entries(subs)) {
+    const pc = h.webrtcStuff && h.webrtcStuff.pc;
+    if (!pc) continue;
+    for (const r of (await pc.getStats()).values()) {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') {
+        out.subs[name] = { width: r.frameWidth || 0, height: r.frameHeight || 0, framesDecoded: r.framesDecoded || 0, bytes: r.bytesReceived || 0, fps: r.framesPerSecond || 0, freezes: r.freezeCount || 0, nacks: r.nackCount || 0 };
+      }
+    }
+  }
+  const ppc = window.pub && pub.webrtcStuff && pub.webrtcStuff.pc;
+  if (ppc) {
+    for (const r of (await ppc.getStats()).values()) {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') out.rids[r.rid || '?'] = { width: r.frameWidth || 0, bytes: r.bytesSent || 0, active: r.active };
+    }
+  }
+  return out;
+};
+`;
+
+interface SubStats {
+  width: number;
+  height: number;
+  framesDecoded: number;
+  bytes: number;
+  fps: number;
+  freezes: number;
+  nacks: number;
+}
+interface Stats {
+  subs: Record<string, SubStats>;
+  rids: Record<string, { width: number; bytes: number; active?: boolean }>;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-sim-chromium-'));
+  const demos = path.join(dir, 'demos');
+  const conf = path.join(dir, 'conf');
+  fs.mkdirSync(demos);
+  fs.mkdirSync(conf);
+  fs.writeFileSync(path.join(demos, 'sim.html'), PAGE);
+  fs.writeFileSync(path.join(demos, 'sim.js'), SCRIPT);
+  const confSrc = path.resolve(__dirname, '..', '..', '..', 'conf');
+  for (const f of fs.readdirSync(confSrc)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(confSrc, f), path.join(conf, f));
+  // a room that lets the publisher send all three encodings
+  fs.appendFileSync(path.join(conf, 'janus.plugin.videoroom.jcfg'), `\nroom-${ROOM}: {\n\tdescription = "simulcast"\n\tpublishers = 3\n\tbitrate = 3000000\n}\n`);
+  const server = await JanusServer.start({
+    configsFolder: conf,
+    settings: (s) => {
+      s.logToStdout = false;
+      s.logToFile = path.join(dir, 'janus.log');
+    },
+    overrides: {
+      janus: { 'media.rtp_port_range': '44000-44499', 'nat.ice_enforce_list': '127.0.0.1' },
+      'janus.transport.http': { 'general.port': PORT, 'general.ip': '127.0.0.1', 'general.demos_folder': demos, 'admin.admin_http': false },
+      'janus.transport.websockets': { 'general.ws': false, 'admin.admin_ws': false },
+    },
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  const ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection'],
+  });
+  const out: { first?: Stats; last?: Stats; switched?: SubStats; temporal?: { before: SubStats; after: SubStats }; rates?: Record<string, number>; events?: unknown; errors?: string[]; ms?: number; error?: string } = {};
+  const t0 = Date.now();
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    if (process.env.SIM_DEBUG) page.on('console', (m) => process.stderr.write(`page: ${m.text()}\n`));
+    await page.goto(`http://127.0.0.1:${PORT}/sim.html`);
+    await page.waitForFunction('window.result && window.result.published', undefined, { timeout: 15000 });
+    // let the publisher's bandwidth estimate grow so more than one encoding flows
+    await page.waitForTimeout(Number(process.env.RAMP_MS ?? 3000));
+    await page.evaluate('subscribe("low", 0)');
+    await page.evaluate('subscribe("high", 2)');
+    const decoding = async (n: number) => {
+      for (let i = 0; i < 40; i++) {
+        const s = (await page.evaluate('stats()')) as Stats;
+        if (s.subs.low?.framesDecoded > n && s.subs.high?.framesDecoded > n) return s;
+        await page.waitForTimeout(250);
+      }
+      return (await page.evaluate('stats()')) as Stats;
+    };
+    const a = await decoding(20);
+    const ta = Date.now();
+    await page.waitForTimeout(3000);
+    const b = (await page.evaluate('stats()')) as Stats;
+    const dt = (Date.now() - ta) / 1000;
+    out.first = a;
+    out.last = b;
+    out.rates = {};
+    for (const k of Object.keys(b.subs)) out.rates[k] = Math.round(((b.subs[k].bytes - (a.subs[k]?.bytes ?? 0)) * 8) / dt);
+    // the low one asks for the top substream: its decoded resolution follows
+    await page.evaluate('configure("low", 2)');
+    let c = b;
+    for (let i = 0; i < 40 && !(c.subs.low?.width > b.subs.low?.width); i++) {
+      await page.waitForTimeout(250);
+      c = (await page.evaluate('stats()')) as Stats;
+    }
+    out.switched = c.subs.low;
+    // the high one drops to temporal layer 0: fewer frames per second, decoding goes on
+    const d0 = (await page.evaluate('stats()')) as Stats;
+    await page.evaluate('configureTemporal("high", 0)');
+    await page.waitForTimeout(3000);
+    const d1 = (await page.evaluate('stats()')) as Stats;
+    out.temporal = { before: d0.subs.high, after: d1.subs.high };
+    const r = (await page.evaluate('window.result')) as { errors: string[]; events: unknown };
+    out.errors = r.errors;
+    out.events = r.events;
+    out.ms = Date.now() - t0;
+  } catch (err) {
+    out.error = String((err as Error)?.stack ?? err);
+  } finally {
+    await ctx.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stdout.write(JSON.stringify({ error: String(err?.stack ?? err) }) + '\n');
+    process.exit(1);
+  },
+);
