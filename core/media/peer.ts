@@ -35,6 +35,8 @@ const iceStateName: Record<string, string> = {
 };
 const dtlsStateName: Record<string, string> = { new: 'created', connecting: 'trying', connected: 'connected', failed: 'failed', closed: 'failed' };
 
+const NO_EXTENSIONS: Array<{ id: number; payload: Buffer }> = [];
+
 /** Time to wait for host candidates before sending an SDP without them (half-trickle). */
 const GATHER_TIMEOUT_MS = 5000;
 
@@ -323,8 +325,9 @@ export class MediaPeer {
   }
 
   private outExtensions(t: RTCRtpTransceiver, e: RtpExtensions): Array<{ id: number; payload: Buffer }> {
+    // the common case allocates nothing (werift replaces the array, never mutates it)
+    if (e.audioLevel < 0 && e.videoRotation < 0 && e.minDelay < 0 && e.maxDelay < 0) return NO_EXTENSIONS;
     const out: Array<{ id: number; payload: Buffer }> = [];
-    if (e.audioLevel < 0 && e.videoRotation < 0 && e.minDelay < 0 && e.maxDelay < 0) return out;
     for (const h of t.headerExtensions) {
       if (h.uri === EXT.audioLevel && e.audioLevel >= 0) {
         out.push({ id: h.id, payload: Buffer.from([(e.audioLevelVad ? 0x80 : 0) | (e.audioLevel & 0x7f)]) });
