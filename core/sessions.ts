@@ -183,13 +183,14 @@ export class Sessions implements HandleHost {
    */
   hangupMedia(handle: Handle, reason: string, always = false): boolean {
     const hadPc = this.media.hangup(handle, reason);
-    if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
     if (!hadPc && !always) return false;
+    // as Janus: the plugin hears first (its own events go out), then the client gets `hangup`
     try {
       handle.plugin.hangupMedia?.(handle.pluginState);
     } catch (err) {
       this.log.error({ err, handle: handle.id }, 'Plugin failed in hangupMedia');
     }
+    if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
     return hadPc;
   }
 

@@ -88,6 +88,9 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
     assert.equal(h.janus, 'success');
     await janus.waitFor((m) => m.janus === 'hangup' && m.reason === 'Janus API', 3000, 'hangup');
     await janus.waitFor((m) => m.janus === 'event' && m.plugindata?.data?.result === 'done', 3000, 'done');
+    // Janus's order: the plugin's "done" before the core's hangup
+    const at = (p: (m: { janus?: string; reason?: string; plugindata?: { data?: { result?: string } } }) => boolean) => janus.events.findIndex(p);
+    assert.ok(at((m) => m.plugindata?.data?.result === 'done') < at((m) => m.janus === 'hangup' && m.reason === 'Janus API'));
     const after = await adminPost(`${srv.adminUrl}/${janus.session}/${handle}`, { janus: 'handle_info' });
     assert.equal(after.info.webrtc, undefined);
     await pc.close();
