@@ -259,10 +259,11 @@ describe('mq: MQTT transport (real mosquitto)', function () {
       const N = 30;
       const txs = Array.from({ length: N }, () => tx());
       const acks = await Promise.all(txs.map((transaction, n) =>
-        b.request({ janus: 'message', session_id: sid, handle_id: hid, transaction, body: { request: 'later', delay: 700, n } })));
+        b.request({ janus: 'message', session_id: sid, handle_id: hid, transaction, body: { request: 'later', delay: 2000, n } })));
       assert.ok(acks.every((a) => a.json.janus === 'ack'));
+      // events fire 2 s later, once the broker is surely down, even on a loaded machine
       const slowTx = tx();
-      await b.sendRaw(JSON.stringify({ janus: 'message', session_id: sid, handle_id: hid, transaction: slowTx, body: { request: 'slow', delay: 700, n: 99 } }));
+      await b.sendRaw(JSON.stringify({ janus: 'message', session_id: sid, handle_id: hid, transaction: slowTx, body: { request: 'slow', delay: 2000, n: 99 } }));
       await new Promise((r) => setTimeout(r, 100));
       await broker.stop();
       await until('the transport to buffer the events', () => status().connected === false && (status().buffered as number) >= N + 1, 10_000);
