@@ -31,7 +31,7 @@ interface Sub {
  * high one drops to temporal layer 0 (frame rate falls, no NACKs: sequence numbers stay continuous).
  * Runs in a private network namespace so Chrome uses loopback only.
  */
-describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
+describe('Simulcast with Chromium and janus.js (VideoRoom, EchoTest)', function () {
   this.timeout(60000);
 
   it('two subscribers on substreams 0 and 2 decode different resolutions and bitrates; configure switches', async function () {
@@ -50,7 +50,7 @@ describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
     await new Promise<void>((r) => child.on('exit', () => r()));
     clearTimeout(killer);
     const line = out.trim().split('\n').pop() ?? '';
-    let res: { last?: { subs: Record<string, Sub>; rids: Record<string, { width: number; bytes: number }> }; switched?: Sub; temporal?: { before: Sub; after: Sub }; rates?: Record<string, number>; events?: Record<string, string[]>; errors?: string[]; error?: string };
+    let res: { echo?: { start: Sub; low: Sub; mid: Sub; events: string[]; errors: string[] }; last?: { subs: Record<string, Sub>; rids: Record<string, { width: number; bytes: number }> }; switched?: Sub; temporal?: { before: Sub; after: Sub }; rates?: Record<string, number>; events?: Record<string, string[]>; errors?: string[]; error?: string };
     try {
       res = JSON.parse(line);
     } catch {
@@ -79,5 +79,13 @@ describe('Simulcast with Chromium and janus.js (VideoRoom)', function () {
     assert.ok(after.framesDecoded > before.framesDecoded + 5);
     assert.equal(after.nacks, 0, 'no NACKs: sequence numbers stayed continuous');
     assert.deepEqual(res.events!.high, ['substream:2', 'temporal:2', 'temporal:0']);
+    // EchoTest with janus.js simulcast: the echoed resolution follows the substream asked for
+    const echo = res.echo!;
+    console.log(`      EchoTest echo: ${echo.start.width}px, substream 0 -> ${echo.low.width}px, substream 1 -> ${echo.mid.width}px, NACKs ${echo.mid.nacks}`);
+    assert.deepEqual(echo.errors, []);
+    assert.deepEqual([echo.start.width, echo.low.width], [high.width, low.width]);
+    assert.ok(echo.mid.width > echo.low.width && echo.mid.width < echo.start.width);
+    assert.equal(echo.mid.nacks, 0);
+    assert.deepEqual(echo.events, ['substream:2', 'temporal:2', 'substream:0', 'substream:1']);
   });
 });

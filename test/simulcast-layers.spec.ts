@@ -249,19 +249,14 @@ describe('Simulcast: SimulcastContext (VP8, three encodings)', () => {
     rig.tick(10);
     assert.equal(rig.ctx.substream, 2);
     rig.sending[2] = false;
-    const stopAt = rig.now;
     const mark = rig.out.length;
     rig.tick(20);
     const fell = rig.out.slice(mark);
     assert.ok(fell.length > 0, 'video continues');
     assert.equal(fell[0].substream, 1, 'down one level');
     assert.equal(fell[0].keyframe, true);
-    const fellAfter = rig.out.length - mark;
-    assert.ok(fellAfter > 0);
     assert.ok(rig.events.includes('substream:1'));
-    // the fall happened after the fallback time, not before
     assert.equal(rig.ctx.substream, 1);
-    void stopAt;
     // 1 stops too: down to 0
     rig.sending[1] = false;
     rig.tick(20);

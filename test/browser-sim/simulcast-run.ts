@@ -96,6 +96,45 @@ window.stats = async () => {
 };
 `;
 
+const ECHO_PAGE = PAGE.replace('sim.js', 'echo.js');
+const ECHO_SCRIPT = `
+window.result = { errors: [], up: false, events: [] };
+let janus;
+Janus.init({ debug: false, callback: () => {
+  janus = new Janus({ server: 'http://' + location.host + '/janus', success: attach, error: (e) => result.errors.push('session ' + e) });
+}});
+function attach() {
+  janus.attach({ plugin: 'janus.plugin.echotest',
+    success: (h) => {
+      window.echo = h;
+      h.createOffer({
+        tracks: [{ type: 'video', capture: { width: 1280, height: 720 }, recv: true, simulcast: true, sendEncodings: [
+          { rid: 'h', active: true, maxBitrate: 400000, scaleResolutionDownBy: 2 },
+          { rid: 'm', active: true, maxBitrate: 150000, scaleResolutionDownBy: 4 },
+          { rid: 'l', active: true, maxBitrate: 60000, scaleResolutionDownBy: 8 } ] }],
+        success: (j) => h.send({ message: { audio: false, video: true }, jsep: j }),
+        error: (e) => result.errors.push('offer ' + e),
+      });
+    },
+    error: (e) => result.errors.push('attach ' + e),
+    onmessage: (msg, jsep) => {
+      if (msg.error) result.errors.push('echotest ' + msg.error);
+      if (msg.substream !== undefined) result.events.push('substream:' + msg.substream);
+      if (msg.temporal !== undefined) result.events.push('temporal:' + msg.temporal);
+      if (jsep) echo.handleRemoteJsep({ jsep });
+    },
+    webrtcState: (on) => { result.up = on; },
+  });
+}
+window.setLayer = (body) => echo.send({ message: body });
+window.echoStats = async () => {
+  for (const r of (await echo.webrtcStuff.pc.getStats()).values()) {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') return { width: r.frameWidth || 0, height: r.frameHeight || 0, framesDecoded: r.framesDecoded || 0, nacks: r.nackCount || 0, fps: r.framesPerSecond || 0 };
+  }
+  return { width: 0, height: 0, framesDecoded: 0, nacks: 0, fps: 0 };
+};
+`;
+
 interface SubStats {
   width: number;
   height: number;
@@ -118,6 +157,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(conf);
   fs.writeFileSync(path.join(demos, 'sim.html'), PAGE);
   fs.writeFileSync(path.join(demos, 'sim.js'), SCRIPT);
+  fs.writeFileSync(path.join(demos, 'echo.html'), ECHO_PAGE);
+  fs.writeFileSync(path.join(demos, 'echo.js'), ECHO_SCRIPT);
   const confSrc = path.resolve(__dirname, '..', '..', '..', 'conf');
   for (const f of fs.readdirSync(confSrc)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(confSrc, f), path.join(conf, f));
   // a room that lets the publisher send all three encodings
@@ -141,7 +182,7 @@ async function main(): Promise<void> {
     headless: true,
     args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection'],
   });
-  const out: { first?: Stats; last?: Stats; switched?: SubStats; temporal?: { before: SubStats; after: SubStats }; rates?: Record<string, number>; events?: unknown; errors?: string[]; ms?: number; error?: string } = {};
+  const out: { echo?: Record<string, unknown>; first?: Stats; last?: Stats; switched?: SubStats; temporal?: { before: SubStats; after: SubStats }; rates?: Record<string, number>; events?: unknown; errors?: string[]; ms?: number; error?: string } = {};
   const t0 = Date.now();
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -183,6 +224,29 @@ async function main(): Promise<void> {
     await page.waitForTimeout(3000);
     const d1 = (await page.evaluate('stats()')) as Stats;
     out.temporal = { before: d0.subs.high, after: d1.subs.high };
+
+    // EchoTest: the echoed video follows the substream asked for
+    const echo = await ctx.newPage();
+    await echo.goto(`http://127.0.0.1:${PORT}/echo.html`);
+    await echo.waitForFunction('window.result && window.result.up', undefined, { timeout: 15000 });
+    const widthIs = async (w: number) => {
+      let st = (await echo.evaluate('echoStats()')) as { width: number };
+      for (let i = 0; i < 60 && st.width !== w; i++) {
+        await echo.waitForTimeout(250);
+        st = (await echo.evaluate('echoStats()')) as { width: number };
+      }
+      return st;
+    };
+    const e: Record<string, unknown> = {};
+    e.start = await widthIs(640);
+    await echo.evaluate('setLayer({ substream: 0 })');
+    e.low = await widthIs(160);
+    await echo.evaluate('setLayer({ substream: 1 })');
+    e.mid = await widthIs(320);
+    const er = (await echo.evaluate('window.result')) as { errors: string[]; events: string[] };
+    e.events = er.events;
+    e.errors = er.errors;
+    out.echo = e;
     const r = (await page.evaluate('window.result')) as { errors: string[]; events: unknown };
     out.errors = r.errors;
     out.events = r.events;
