@@ -335,6 +335,23 @@ describe('videoroom: publishers and subscribers', function () {
     assert.equal(media.plis.get(a.handle), undefined, 'no more keyframe requests once unpublished');
   });
 
+  it('kick and leave of active publishers: only "kicked" / "leaving" to the room (as Janus 1.1.2)', async () => {
+    const a = await open();
+    const b = await open();
+    const c = await open();
+    await a.sync({ request: 'create', room: 88, secret: 's' });
+    await a.async({ request: 'join', ptype: 'publisher', room: 88, id: 1 });
+    await publish(b, 88, 2, 'bob');
+    await publish(c, 88, 3, 'carol');
+    await a.pluginEvents();
+    await a.sync({ request: 'kick', room: 88, secret: 's', id: 2 });
+    assert.deepEqual(await a.pluginEvents(), [{ videoroom: 'event', room: 88, kicked: 2 }]);
+    assert.deepEqual((await c.async({ request: 'leave' })).data, { videoroom: 'event', room: 88, leaving: 'ok' });
+    assert.deepEqual(await a.pluginEvents(), [{ videoroom: 'event', room: 88, leaving: 3 }]);
+    assert.equal(c.events.some((m) => m.janus === 'hangup'), false, 'leave leaves the PeerConnection to the client');
+    assert.deepEqual(await a.sync({ request: 'listparticipants', room: 88 }), { videoroom: 'participants', room: 88, participants: [{ id: 1, publisher: false }] });
+  });
+
   it('talk detection: talking / stopped-talking to the room', async () => {
     const a = await open();
     const b = await open();

@@ -38,7 +38,7 @@ export function restartFir(pub: Publisher): void {
  * Stop publishing: subscribers lose their sources (and renegotiate or close), the room hears
  * `unpublished` if the publisher was announced. Idempotent.
  */
-export function unpublish(vr: VideoRoomState, pub: Publisher): void {
+export function unpublish(vr: VideoRoomState, pub: Publisher, notify = true): void {
   if (!pub.negotiated && !pub.active) return;
   const wasActive = pub.active;
   pub.active = false;
@@ -55,7 +55,7 @@ export function unpublish(vr: VideoRoomState, pub: Publisher): void {
   }
   pub.setStreams([]);
   const room = pub.room;
-  if (wasActive) {
+  if (wasActive && notify) {
     room.notify({ videoroom: 'event', room: room.id, unpublished: pub.id }, pub);
     vr.event(pub.session.handle, { event: 'unpublished', room: room.id, id: pub.id });
   }
@@ -100,7 +100,8 @@ export function removeParticipant(vr: VideoRoomState, pub: Publisher, reason: Le
   if (pub.leaving) return;
   pub.leaving = true;
   const room = pub.room;
-  unpublish(vr, pub);
+  // as Janus 1.1.2: a leaving or kicked publisher is announced as "leaving"/"kicked" only
+  unpublish(vr, pub, reason === 'detach');
   room.participants.delete(pub.id);
   room.privateIds.delete(pub.privateId);
   for (const sub of pub.subscriptions) if (sub.owner === pub) sub.owner = undefined;

@@ -200,6 +200,7 @@ export function leavePublisher(vr: VideoRoomState, session: VrSession, pub: Publ
   removeParticipant(vr, pub, 'leave');
   session.participant = undefined;
   session.gone = true;
-  session.handle.closePc();
+  // Janus 1.1.2 leaves the PeerConnection to the client (which hangs up or detaches next);
+  // nothing is forwarded from it any more
   return { data: { videoroom: 'event', room: roomId, leaving: 'ok' } };
 }
