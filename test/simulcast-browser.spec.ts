@@ -71,13 +71,15 @@ describe('Simulcast with Chromium and janus.js (VideoRoom, EchoTest)', function 
     assert.deepEqual(res.events!.low.filter((e) => e.startsWith('substream')), ['substream:0', 'substream:2']);
     assert.deepEqual(res.events!.high.filter((e) => e.startsWith('substream')), ['substream:2']);
     assert.equal(res.switched!.width, high.width, 'the low subscriber now decodes the top substream');
-    assert.equal(res.switched!.nacks, 0, 'no NACKs across the substream switch');
+    // a broken switch leaves a sequence gap Chrome NACKs over and over (tens of NACKs); one or two
+    // can come from ordinary UDP loss on a loaded machine (exact continuity: simulcast-echotest)
+    assert.ok(res.switched!.nacks <= 2, `NACKs across the substream switch: ${res.switched!.nacks}`);
     // temporal layer 0 only: a quarter of the frame rate, still decoding, and no sequence gaps
     // (Chrome would NACK them)
     const { before, after } = res.temporal!;
     assert.ok(after.fps > 0 && after.fps <= before.fps / 2, `fps ${before.fps} -> ${after.fps}`);
     assert.ok(after.framesDecoded > before.framesDecoded + 5);
-    assert.equal(after.nacks, 0, 'no NACKs: sequence numbers stayed continuous');
+    assert.ok(after.nacks <= 2, `NACKs after dropping temporal layers: ${after.nacks} (a sequence gap gives tens)`);
     assert.deepEqual(res.events!.high, ['substream:2', 'temporal:2', 'temporal:0']);
     // EchoTest with janus.js simulcast: the echoed resolution follows the substream asked for
     const echo = res.echo!;
