@@ -1,18 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-const CHROMIUM = '/usr/bin/chromium';
-const JANUS_JS = '/usr/share/javascript/janus-gateway/janus.js';
-
-function missing(): string | undefined {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} not installed (apt-get install -y chromium)`;
-  if (!fs.existsSync(JANUS_JS)) return `${JANUS_JS} not installed (apt-get install -y libjs-janus-gateway)`;
-  const ns = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' });
-  if (ns.status !== 0) return 'cannot create a network namespace (unshare -n, needs root and iproute2)';
-  return undefined;
-}
+import { browserMissing, runInNamespace } from './support/browser';
 
 interface Sub {
   width: number;
@@ -35,20 +23,13 @@ describe('Simulcast with Chromium and janus.js (VideoRoom, EchoTest)', function 
   this.timeout(60000);
 
   it('two subscribers on substreams 0 and 2 decode different resolutions and bitrates; configure switches', async function () {
-    const why = missing();
+    const why = browserMissing();
     if (why) {
       console.log(`      (skipped: ${why})`);
       this.skip();
     }
     const runner = path.join(__dirname, 'browser-sim', 'simulcast-run.js');
-    const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up; exec "${process.execPath}" "${runner}"`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 55000);
-    await new Promise<void>((r) => child.on('exit', () => r()));
-    clearTimeout(killer);
+    const { out, err } = await runInNamespace(runner, 55000);
     const line = out.trim().split('\n').pop() ?? '';
     let res: { echo?: { start: Sub; low: Sub; mid: Sub; events: string[]; errors: string[] }; last?: { subs: Record<string, Sub>; rids: Record<string, { width: number; bytes: number }> }; switched?: Sub; temporal?: { before: Sub; after: Sub }; rates?: Record<string, number>; events?: Record<string, string[]>; errors?: string[]; error?: string };
     try {
