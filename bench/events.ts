@@ -31,7 +31,6 @@ const SINK_HTTP = 21950;
 const SINK_WS = 21951;
 const MQTT = 21952;
 const API = 21953;
-const ADMIN = 21954;
 const DEADLINE_MS = 60_000;
 
 const cpuUs = () => {
