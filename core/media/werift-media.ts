@@ -98,6 +98,9 @@ export class WeriftMedia implements MediaPort {
       if (!peer) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
       await peer.remoteAnswer(jsep.sdp, parsed);
     } else {
+      // as Janus: an offer while ours is still unanswered cannot set ICE up again; refused before
+      // werift sees it, so the PeerConnection (and our offer) stay as they were
+      if (peer?.pendingLocalOffer) throw new JanusError(490, 'Error setting ICE locally');
       if (!peer) peer = this.newPeer(handle, hm);
       try {
         await peer.remoteOffer(jsep.sdp, parsed, typeof jsep.rid_order === 'string' ? jsep.rid_order : undefined);

@@ -1,0 +1,158 @@
+/**
+ * VideoRoom gaps against real werift peers: a subscriber `start` carrying an offer (Janus 1.1.2
+ * refuses it in the core, 490, and the PeerConnection carries on), and the publisher's bitrate
+ * cap re-sent as REMB every second. Ports: TCP 26100-26102, UDP 46000-46499 (server) and
+ * 46500-46999 (clients).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  type RTCRtpTransceiver,
+} from 'werift';
+import { JanusServer } from '../core/server';
+import { gathered, JanusWs, RtpPump, sleep, until } from './media-support';
+
+const VR = 'janus.plugin.videoroom';
+type Msg = Record<string, any>;
+
+let nextUdp = 46500 + (process.pid % 10) * 40;
+export function gapsPeer(): RTCPeerConnection {
+  const lo = nextUdp;
+  nextUdp += 4;
+  if (nextUdp > 46990) nextUdp = 46500;
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
+    icePortRange: [lo, lo + 3],
+    bundlePolicy: 'max-bundle',
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+    },
+    headerExtensions: { audio: [useSdesMid(), useAbsSendTime()], video: [useSdesMid(), useAbsSendTime()] },
+  });
+}
+
+export async function startGapsServer(tcp: number, janus: Record<string, string | number | boolean> = {}): Promise<{ server: JanusServer; wsUrl: string; adminUrl: string; stop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaps-test-'));
+  const conf = path.resolve(__dirname, '..', '..', 'conf');
+  for (const f of fs.readdirSync(conf)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(conf, f), path.join(dir, f));
+  const server = await JanusServer.start({
+    configsFolder: dir,
+    settings: (s) => {
+      s.logToStdout = false;
+    },
+    overrides: {
+      janus: { 'general.debug_level': 1, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '46000-46499', 'nat.ice_enforce_list': '127.0.0.1', ...janus },
+      'janus.transport.http': { 'general.port': tcp, 'general.ip': '127.0.0.1', 'admin.admin_port': tcp + 1, 'admin.admin_ip': '127.0.0.1' },
+      'janus.transport.websockets': { 'general.ws_port': tcp + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
+    },
+  });
+  return {
+    server,
+    wsUrl: `ws://127.0.0.1:${tcp + 2}`,
+    adminUrl: `http://127.0.0.1:${tcp + 1}/admin`,
+    async stop() {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    },
+  };
+}
+
+function event(janus: JanusWs, transaction: string): Promise<Msg> {
+  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 8000, `event ${transaction}`);
+}
+
+interface Pub {
+  janus: JanusWs;
+  handle: number;
+  pc: RTCPeerConnection;
+  video: RTCRtpTransceiver;
+  pump: RtpPump;
+  rembs: number[];
+}
+
+async function publisher(wsUrl: string, room: number, id: number): Promise<Pub> {
+  const janus = await JanusWs.connect(wsUrl);
+  await janus.createSession();
+  const handle = await janus.attach(VR);
+  const pc = gapsPeer();
+  const video = pc.addTransceiver('video', { direction: 'sendonly' });
+  const rembs: number[] = [];
+  video.sender.onRtcp.subscribe((p) => {
+    const fb = (p as unknown as { type: number; feedback?: { bitrate?: bigint } }).feedback;
+    if (p.type === 206 && fb?.bitrate !== undefined) rembs.push(Number(fb.bitrate));
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const { transaction } = await janus.message(handle, { request: 'joinandconfigure', ptype: 'publisher', room, id }, { type: 'offer', sdp: pc.localDescription!.sdp });
+  const ev = await event(janus, transaction);
+  assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
+  await pc.setRemoteDescription(ev.jsep);
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
+  const pump = new RtpPump(video, video.codecs[0].payloadType!, 600, 3000);
+  pump.start(30);
+  return { janus, handle, pc, video, pump, rembs };
+}
+
+describe('gaps: videoroom with werift peers', function () {
+  this.timeout(30000);
+  let ts: Awaited<ReturnType<typeof startGapsServer>>;
+  const closers: Array<() => unknown> = [];
+  before(async () => {
+    ts = await startGapsServer(26100);
+  });
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+  });
+  after(async () => {
+    await ts?.stop();
+  });
+
+  it('subscriber start with an offer: 490 from the core, the PeerConnection still completes with the answer', async () => {
+    const pub = await publisher(ts.wsUrl, 1234, 7001);
+    closers.push(() => pub.pump.stop(), () => pub.pc.close(), () => pub.janus.close());
+    const janus = pub.janus;
+    const handle = await janus.attach(VR);
+    const { transaction } = await janus.message(handle, { request: 'join', ptype: 'subscriber', room: 1234, streams: [{ feed: 7001 }] });
+    const ev = await event(janus, transaction);
+    assert.equal(ev.plugindata.data.videoroom, 'attached');
+    const pc = gapsPeer();
+    closers.push(() => pc.close());
+    let got = 0;
+    pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => got++)));
+
+    // a client that ignores our offer and sends its own
+    const other = gapsPeer();
+    other.addTransceiver('video', { direction: 'recvonly' });
+    await other.setLocalDescription(await other.createOffer());
+    await gathered(other);
+    const bad = await janus.message(handle, { request: 'start' }, { type: 'offer', sdp: other.localDescription!.sdp });
+    await other.close();
+    assert.equal(bad.reply.janus, 'error', JSON.stringify(bad.reply));
+    assert.deepEqual(bad.reply.error, { code: 490, reason: 'Error setting ICE locally' });
+
+    // our offer is still the one on the table: answering it works
+    await pc.setRemoteDescription(ev.jsep);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    const st = await janus.message(handle, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+    assert.equal(st.reply.janus, 'ack', JSON.stringify(st.reply));
+    const started = await event(janus, st.transaction);
+    assert.deepEqual(started.plugindata.data, { videoroom: 'event', room: 1234, started: 'ok' });
+    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
+    assert.ok(await until(() => got > 10, 5000), `subscriber received ${got} packets`);
+  });
+});
