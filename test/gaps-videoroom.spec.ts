@@ -155,4 +155,31 @@ describe('gaps: videoroom with werift peers', function () {
     await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
     assert.ok(await until(() => got > 10, 5000), `subscriber received ${got} packets`);
   });
+
+  it('publisher: the bitrate cap is re-sent as REMB every second, and the new value after configure bitrate', async () => {
+    const admin = await JanusWs.connect(ts.wsUrl);
+    await admin.createSession();
+    const ah = await admin.attach(VR);
+    const { reply } = await admin.message(ah, { request: 'create', room: 7100, bitrate: 300000, fir_freq: 0 });
+    assert.equal(reply.plugindata?.data?.videoroom, 'created', JSON.stringify(reply));
+    admin.close();
+    const pub = await publisher(ts.wsUrl, 7100, 1);
+    closers.push(() => pub.pump.stop(), () => pub.pc.close(), () => pub.janus.close());
+    // the first REMB needs a video SSRC (first packet); then one a second
+    assert.ok(await until(() => pub.rembs.length >= 1, 3000), 'a first REMB');
+    const first = pub.rembs.length;
+    await sleep(3300);
+    const repeated = pub.rembs.length - first;
+    assert.ok(repeated >= 2 && repeated <= 5, `REMBs in 3.3 s after the first: ${repeated} (${pub.rembs.join(',')})`);
+    assert.ok(pub.rembs.every((b) => Math.abs(b - 300000) < 300000 / 100), `room cap: ${pub.rembs.join(',')}`);
+
+    const { transaction } = await pub.janus.message(pub.handle, { request: 'configure', bitrate: 128000 });
+    await event(pub.janus, transaction);
+    const before = pub.rembs.length;
+    assert.ok(await until(() => pub.rembs.length > before, 2000), 'REMB after configure');
+    assert.ok(Math.abs(pub.rembs[pub.rembs.length - 1] - 128000) < 128000 / 100, `new cap: ${pub.rembs.join(',')}`);
+    await sleep(1200);
+    const after = pub.rembs.slice(before);
+    assert.ok(after.length >= 2 && after.every((b) => Math.abs(b - 128000) < 128000 / 100), `repeated new cap: ${after.join(',')}`);
+  });
 });
