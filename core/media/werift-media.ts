@@ -25,6 +25,7 @@ import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
 import { splitTrickle, type TrickleRequest } from './trickle';
+import { unappliedMediaSettings } from './werift-limits';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
 interface HandleMedia {
@@ -54,6 +55,8 @@ export class WeriftMedia implements MediaPort {
   ) {
     this.log = logger.child('media');
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
+    // said once, at start-up: a setting werift cannot honour is never silently ignored
+    for (const u of unappliedMediaSettings(settings)) this.log.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
   }
 
   /** ICE options, computed once (interfaces are read at the first PeerConnection). */
