@@ -188,6 +188,7 @@ export class WeriftMedia implements MediaPort {
   }
 
   private dropPeer(hm: HandleMedia): void {
+    hm.monitor?.finalStats();
     hm.monitor?.stop();
     hm.peer?.close();
     hm.peer = undefined;
