@@ -66,6 +66,8 @@ export class Settings {
   minNackQueue = 200;
   rtpPortRange?: [number, number];
   dtlsMtu = 1200;
+  /** `dtls_timeout` (ms) when configured; werift's handshake timers are fixed (see media/werift-limits.ts). */
+  dtlsTimeout?: number;
   noMediaTimer = 1;
   slowlinkThreshold = 0;
   twccPeriod = 200;
@@ -139,6 +141,7 @@ export class Settings {
     s.minNackQueue = int('media', 'min_nack_queue', s.minNackQueue);
     s.rtpPortRange = parsePortRange(str('media', 'rtp_port_range'));
     s.dtlsMtu = int('media', 'dtls_mtu', s.dtlsMtu);
+    s.dtlsTimeout = cfg.getInt('media', 'dtls_timeout') ?? undefined;
     s.noMediaTimer = Math.max(0, int('media', 'no_media_timer', s.noMediaTimer));
     s.slowlinkThreshold = Math.max(0, int('media', 'slowlink_threshold', 0));
     s.twccPeriod = int('media', 'twcc_period', s.twccPeriod);

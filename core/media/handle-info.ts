@@ -78,7 +78,7 @@ export function handleInfo(peer: MediaPeer | undefined, trickle: boolean, pendin
       if (s.rids.length) m['rid-simulcast'] = { rid: s.rids, 'rid-order': s.ridLowFirst ? 'lmh' : 'hml' };
       m.direction = { send: s.direction === 'sendrecv' || s.direction === 'sendonly', recv: s.direction === 'sendrecv' || s.direction === 'recvonly' };
       if (s.codec) m.codecs = { pt: s.codec.pt, ...(s.rtxPt !== undefined ? { 'rtx-pt': s.rtxPt } : {}), codec: s.codec.name };
-      m.rtcp = { main: { base: s.codec?.clockRate ?? 0, rtt: s.rtt, lost: 0, 'lost-by-remote': s.lostByRemote, 'jitter-local': 0, 'jitter-remote': s.jitterRemote } };
+      m.rtcp = { main: s.rtcpMain() };
     }
     m.stats = {
       in: { packets: s.in.packets, bytes: s.in.bytes, bytes_lastsec: s.in.bytesLastSec, ...(s.kind !== 'application' ? { nacks: s.in.nacks } : {}) },

@@ -58,6 +58,7 @@ export class MediaMonitor {
         }
       }
       this.checkSlowLink(s);
+      if (s.kind !== 'application') s.quality.update(s);
     }
     const period = this.settings.statsPeriod;
     if (period > 0 && this.ticks % period === 0) this.emitStats();
@@ -77,19 +78,25 @@ export class MediaMonitor {
     if (downLost >= threshold) this.listener.slowLink(s, false, downLost);
   }
 
+  /**
+   * The PeerConnection is being torn down: as Janus, event handlers get its stats one last time
+   * (figures as they stand, the last partial second included).
+   */
+  finalStats(): void {
+    if (this.settings.statsPeriod <= 0 || !this.peer.ready) return;
+    for (const s of this.peer.streams) {
+      if (s && s.kind !== 'application') s.quality.update(s);
+    }
+    this.emitStats();
+  }
+
   private emitStats(): void {
     const bodies: JsonObject[] = [];
     for (const s of this.peer.streams) {
       if (!s) continue;
       const body: JsonObject = { mid: s.mid, mindex: s.mindex, media: s.kind === 'application' ? 'data' : s.kind };
       if (s.codec) body.codec = s.codec.name;
-      if (s.kind !== 'application') {
-        body.base = s.codec?.clockRate ?? 0;
-        body.rtt = s.rtt;
-        body.lost = 0;
-        body['lost-by-remote'] = s.lostByRemote;
-        body['jitter-remote'] = s.jitterRemote;
-      }
+      if (s.kind !== 'application') Object.assign(body, s.rtcpMain());
       body['packets-received'] = s.in.packets;
       body['packets-sent'] = s.out.packets;
       body['bytes-received'] = s.in.bytes;

@@ -22,6 +22,7 @@ export class SignallingOnlyMedia implements MediaPort {
     const s = this.get(handle);
     checkSdpBasics(jsep.sdp);
     if (jsep.type === 'answer' && !s.offered) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
+    if (jsep.type === 'offer' && s.offered) throw new JanusError(490, 'Error setting ICE locally');
     const update = s.remote !== undefined;
     s.remote = jsep.sdp;
     if (jsep.type === 'answer') s.offered = false;

@@ -1,5 +1,6 @@
 import type { RTCRtpTransceiver } from 'werift';
 import type { MediaDirection, SdpCodec } from '../plugin-api';
+import { LinkQuality } from './link-quality';
 
 /** Per-direction counters of one m-line (Janus's `stats.in`/`stats.out`). */
 export class StreamCounters {
@@ -44,12 +45,32 @@ export class MediaStream {
   jitterRemote = 0;
   rtt = 0;
   rembBitrate = 0;
+  /** Local loss/jitter and link-quality scores, updated once a second by the monitor. */
+  readonly quality = new LinkQuality();
 
   constructor(
     readonly mindex: number,
     public mid: string,
     readonly kind: 'audio' | 'video' | 'application',
   ) {}
+
+  /** Janus's `rtcp.main` figures (Admin API `handle_info`, event-handler stats); jitter in ms. */
+  rtcpMain(): Record<string, number> {
+    const q = this.quality;
+    const ms = (this.codec?.clockRate ?? 0) / 1000;
+    return {
+      base: this.codec?.clockRate ?? 0,
+      rtt: this.rtt,
+      lost: q.lostLocal,
+      'lost-by-remote': this.lostByRemote,
+      'jitter-local': q.jitterLocalMs,
+      'jitter-remote': ms > 0 ? Math.floor(this.jitterRemote / ms) : 0,
+      'in-link-quality': Math.round(q.inLink),
+      'in-media-link-quality': Math.round(q.inMedia),
+      'out-link-quality': Math.round(q.outLink),
+      'out-media-link-quality': Math.round(q.outMedia),
+    };
+  }
 
   get video(): boolean {
     return this.kind === 'video';

@@ -25,6 +25,7 @@ import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
 import { splitTrickle, type TrickleRequest } from './trickle';
+import { unappliedMediaSettings } from './werift-limits';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
 interface HandleMedia {
@@ -54,6 +55,8 @@ export class WeriftMedia implements MediaPort {
   ) {
     this.log = logger.child('media');
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
+    // said once, at start-up: a setting werift cannot honour is never silently ignored
+    for (const u of unappliedMediaSettings(settings)) this.log.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
   }
 
   /** ICE options, computed once (interfaces are read at the first PeerConnection). */
@@ -98,6 +101,9 @@ export class WeriftMedia implements MediaPort {
       if (!peer) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
       await peer.remoteAnswer(jsep.sdp, parsed);
     } else {
+      // as Janus: an offer while ours is still unanswered cannot set ICE up again; refused before
+      // werift sees it, so the PeerConnection (and our offer) stay as they were
+      if (peer?.pendingLocalOffer) throw new JanusError(490, 'Error setting ICE locally');
       if (!peer) peer = this.newPeer(handle, hm);
       try {
         await peer.remoteOffer(jsep.sdp, parsed, typeof jsep.rid_order === 'string' ? jsep.rid_order : undefined);
@@ -182,6 +188,7 @@ export class WeriftMedia implements MediaPort {
   }
 
   private dropPeer(hm: HandleMedia): void {
+    hm.monitor?.finalStats();
     hm.monitor?.stop();
     hm.peer?.close();
     hm.peer = undefined;

@@ -12,8 +12,9 @@ export function publisherUp(vr: VideoRoomState, pub: Publisher): void {
   pub.active = true;
   const room = pub.room;
   room.notify({ videoroom: 'event', room: room.id, publishers: [pub.describe()] }, pub);
-  applyBitrate(pub);
   restartFir(pub);
+  applyBitrate(pub);
+  startRemb(pub);
   vr.event(pub.session.handle, { event: 'published', room: room.id, id: pub.id, ...(pub.display !== undefined ? { display: pub.display } : {}) });
 }
 
@@ -23,9 +24,22 @@ export function applyBitrate(pub: Publisher): void {
   if (b > 0 && pub.active) pub.session.handle.sendRemb(b);
 }
 
+/** REMB re-send interval: as Janus, the cap is repeated about every second (a lost REMB, or a sender's estimate drifting up, never outlives it). */
+const REMB_INTERVAL_MS = 1000;
+
+/** Repeat the bitrate cap while the publisher is active (Janus re-sends it, not only at media up). */
+function startRemb(pub: Publisher): void {
+  if (pub.rembTimer) clearInterval(pub.rembTimer);
+  pub.rembTimer = setInterval(() => {
+    if (pub.session.handle.alive) applyBitrate(pub);
+  }, REMB_INTERVAL_MS);
+  pub.rembTimer.unref();
+}
+
 /** Periodic keyframe requests every `fir_freq` seconds. */
 export function restartFir(pub: Publisher): void {
-  pub.stopTimers();
+  if (pub.firTimer) clearInterval(pub.firTimer);
+  pub.firTimer = undefined;
   const freq = pub.room.config.firFreq;
   if (!pub.active || freq <= 0) return;
   pub.firTimer = setInterval(() => {

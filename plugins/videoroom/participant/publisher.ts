@@ -24,6 +24,8 @@ export class Publisher {
   /** Subscriptions made with this participant's private_id. */
   readonly subscriptions = new Set<Subscriber>();
   firTimer?: NodeJS.Timeout;
+  /** Re-sends the bitrate cap (REMB) every second while active. */
+  rembTimer?: NodeJS.Timeout;
   leaving = false;
 
   constructor(
@@ -70,5 +72,7 @@ export class Publisher {
   stopTimers(): void {
     if (this.firTimer) clearInterval(this.firTimer);
     this.firTimer = undefined;
+    if (this.rembTimer) clearInterval(this.rembTimer);
+    this.rembTimer = undefined;
   }
 }
