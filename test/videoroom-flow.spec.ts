@@ -327,7 +327,10 @@ describe('videoroom: publishers and subscribers', function () {
     await new Promise((r) => setTimeout(r, 1150));
     assert.deepEqual(media.plis.get(a.handle), [undefined]);
     assert.deepEqual((await a.async({ request: 'configure', bitrate: 100000, keyframe: true })).data, { videoroom: 'event', room: 85, configured: 'ok' });
-    assert.deepEqual(media.rembs.get(a.handle), [300000, 100000]);
+    // the cap is re-sent every second while publishing (as Janus), then the new one at once
+    const rembs = media.rembs.get(a.handle)!;
+    assert.equal(rembs[rembs.length - 1], 100000);
+    assert.ok(rembs.length >= 2 && rembs.slice(0, -1).every((b) => b === 300000), JSON.stringify(rembs));
     assert.equal(media.plis.get(a.handle)!.length, 2);
     await a.async({ request: 'unpublish' });
     media.plis.delete(a.handle);
