@@ -92,7 +92,7 @@ export class JanusApi {
       if (!this.auth.checkRequest(root.apisecret, root.token)) return errorReply(0, tx, 403);
       const wanted = isJsonInteger(root.id) ? root.id : undefined;
       if (wanted && this.sessions.get(wanted)) return errorReply(wanted, tx, 468, 'Session ID already in use');
-      const session = this.sessions.create(req.client, wanted);
+      const session = this.sessions.create(req.client, wanted, req.instanceId);
       return { ...reply('success', 0, tx), data: { id: session.id } };
     }
     if (sessionId === 0) return errorReply(0, tx, 458);

@@ -55,8 +55,8 @@ export class Sessions implements HandleHost {
     return this.sessions.size;
   }
 
-  /** `create`: a new session owned by `owner`. Throws 468 when `id` is taken. */
-  create(owner: TransportClient, id?: number): Session {
+  /** `create`: a new session owned by `owner`. Throws 468 when `id` is taken. `instanceId`: see IncomingRequest. */
+  create(owner: TransportClient, id?: number, instanceId?: string): Session {
     if (id !== undefined && id > 0 && this.sessions.has(id)) throw new JanusError(468, 'Session ID already in use');
     let sid = id && id > 0 ? id : randomId53();
     while (this.sessions.has(sid)) sid = randomId53();
@@ -67,7 +67,7 @@ export class Sessions implements HandleHost {
     if (this.events.wants(EventType.SESSION)) {
       this.events.emit(EventType.SESSION, 0, sid, undefined, undefined, {
         name: 'created',
-        transport: { transport: owner.transport.info.package, id: transportInstanceId(owner) },
+        transport: { transport: owner.transport.info.package, id: instanceId ?? transportInstanceId(owner) },
       });
     }
     return session;

@@ -200,6 +200,14 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     assert.equal(req2.type, 128);
     assert.deepEqual([created.type, created.session_id, created.event.name], [1, sid, 'created']);
     assert.equal(created.event.transport.id, req2.event.id);
+    // as Janus: one transport instance per HTTP request, while the session stays the HTTP client's
+    assert.notEqual(req2.event.id, e.event.id, 'each request has its own instance id');
+    const ka = await api(`${BASE}/${sid}`, { janus: 'keepalive', transaction: 'k' });
+    assert.equal(ka.janus, 'ack', JSON.stringify(ka));
+    await sink.waitFor(() => sink.events().length >= 4, 5000, 'third transport event');
+    const req3 = (sink.events() as Ev[])[3];
+    assert.equal(req3.type, 128);
+    assert.ok(![e.event.id, req2.event.id].includes(req3.event.id), 'a third id for the third request');
     // json = "plain": one line with ": " and ", "
     assert.ok(sink.posts[0].raw.startsWith('[{"emitter": "MyJanusInstance", "type": 128'));
   });

@@ -5,6 +5,8 @@
  * 46500-46999 (clients).
  */
 import assert from 'node:assert/strict';
+import type { Handle } from '../core/handle';
+import { SignallingOnlyMedia } from '../core/media/signalling-only';
 import { event, gapsPeer, publisher, startGapsServer, VR } from './gaps-support';
 import { gathered, JanusWs, sleep, until } from './media-support';
 
@@ -82,5 +84,18 @@ describe('gaps: videoroom with werift peers', function () {
     await sleep(1200);
     const after = pub.rembs.slice(before);
     assert.ok(after.length >= 2 && after.every((b) => Math.abs(b - 128000) < 128000 / 100), `repeated new cap: ${after.join(',')}`);
+  });
+});
+
+describe('gaps: an offer against our unanswered offer, without a media stack', () => {
+  it('signalling-only media port: 490 too, and the answer still completes the exchange', async () => {
+    const media = new SignallingOnlyMedia();
+    const handle = {} as Handle;
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n';
+    await media.localJsep(handle, { type: 'offer', sdp });
+    await assert.rejects(media.remoteJsep(handle, { type: 'offer', sdp }), (e: { code: number; message: string }) => e.code === 490 && e.message === 'Error setting ICE locally');
+    assert.equal((await media.remoteJsep(handle, { type: 'answer', sdp })).type, 'answer');
+    // no offer of ours pending any more: the client may offer (renegotiation)
+    assert.equal((await media.remoteJsep(handle, { type: 'offer', sdp })).type, 'offer');
   });
 });

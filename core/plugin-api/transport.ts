@@ -33,6 +33,11 @@ export interface IncomingRequest {
   readonly admin: boolean;
   /** The parsed request; `undefined` when the payload did not parse (then `parseError` says why). */
   readonly message: unknown;
+  /**
+   * The transport instance this request came on, as event handlers see it (`transport.id` of a
+   * session it creates). HTTP has one per request, as Janus; default: the client's own id.
+   */
+  readonly instanceId?: string;
   /** Parser error text; the core answers 454 with it. */
   readonly parseError?: string;
   /**
@@ -58,8 +63,8 @@ export interface TransportGateway {
   isSessionOwnedBy(sessionId: number, client: TransportClient): boolean;
   /** Whether transport events (type 128) are wanted at all. */
   eventsEnabled(): boolean;
-  /** Emit a transport event (type 128) to the event handlers. */
-  notifyEvent(transport: Transport, client: TransportClient | undefined, event: JsonObject): void;
+  /** Emit a transport event (type 128) to the event handlers; `instanceId` overrides the client's id (see IncomingRequest). */
+  notifyEvent(transport: Transport, client: TransportClient | undefined, event: JsonObject, instanceId?: string): void;
 }
 
 export interface TransportContext extends ModuleContext {

@@ -70,6 +70,12 @@ export default class HttpTransport implements Transport {
   /** Owner of every session created over HTTP (events go to its per-session queues). */
   private readonly client: TransportClient;
   private readonly adminClient: TransportClient;
+  /**
+   * Transport instance id per HTTP request (Janus has one transport session per request): the
+   * `id` of its `request` event and of the sessions it creates. Sessions stay owned by `client`.
+   */
+  private readonly requestIds = new WeakMap<http.IncomingMessage, string>();
+  private nextRequest = 1 + Math.floor(Math.random() * 0x7fffffff);
 
   constructor() {
     const queues = this.queues;
@@ -85,6 +91,12 @@ export default class HttpTransport implements Transport {
       sessionOver: (id) => queues.close(id),
     };
     this.adminClient = { transport: this, sendEvent: () => {} };
+  }
+
+  private instanceOf(req: http.IncomingMessage): string {
+    let id = this.requestIds.get(req);
+    if (!id) this.requestIds.set(req, (id = String((this.nextRequest++ * 2654435761) % 4294967296)));
+    return id;
   }
 
   isJanusApiEnabled(): boolean {
@@ -203,7 +215,7 @@ export default class HttpTransport implements Transport {
     }
     if (this.events && this.gateway.eventsEnabled()) {
       // the request's client, so the event's `id` matches the `transport.id` of a session it creates (as in Janus)
-      this.gateway.notifyEvent(this, admin ? this.adminClient : this.client, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 });
+      this.gateway.notifyEvent(this, admin ? this.adminClient : this.client, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 }, this.instanceOf(req));
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
@@ -268,7 +280,7 @@ export default class HttpTransport implements Transport {
     const keepalive: JsonObject = { janus: 'keepalive', session_id: sessionId, transaction: randomTransaction() };
     if (secretNeeded) keepalive.apisecret = q.get('apisecret') ?? undefined;
     if (tokenNeeded) keepalive.token = q.get('token') ?? undefined;
-    this.gateway.incomingRequest({ client: this.client, admin: false, message: keepalive, reply: () => {} });
+    this.gateway.incomingRequest({ client: this.client, instanceId: this.instanceOf(req), admin: false, message: keepalive, reply: () => {} });
     if (parts.length === 2) {
       res.setHeader('Location', `${this.basePath === '/' ? '' : this.basePath}/${parts[0]}`);
       this.empty(res, 302);
@@ -327,6 +339,7 @@ export default class HttpTransport implements Transport {
     }, REPLY_TIMEOUT_MS);
     this.gateway.incomingRequest({
       client: admin ? this.adminClient : this.client,
+      instanceId: this.instanceOf(req),
       admin,
       message,
       reply: (m: JanusMessage) => {
