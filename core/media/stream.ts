@@ -1,5 +1,6 @@
 import type { RTCRtpTransceiver } from 'werift';
 import type { MediaDirection, SdpCodec } from '../plugin-api';
+import type { RtpOut } from './rtp-out';
 
 /** Per-direction counters of one m-line (Janus's `stats.in`/`stats.out`). */
 export class StreamCounters {
@@ -44,6 +45,8 @@ export class MediaStream {
   jitterRemote = 0;
   rtt = 0;
   rembBitrate = 0;
+  /** The sending side's per-packet path (made on the first packet relayed). */
+  rtpOut?: RtpOut;
 
   constructor(
     readonly mindex: number,
