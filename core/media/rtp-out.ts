@@ -1,4 +1,5 @@
 import { createCipheriv } from 'node:crypto';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RTCDtlsTransport, RTCRtpSender } from 'werift';
 import type { RtpExtensions } from '../plugin-api';
@@ -39,7 +40,18 @@ interface DtlsInternals {
   bytesSent: number;
   packetsSent: number;
   srtp?: { localContext: { profile: number; cipher: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer } } };
-  iceTransport: { connection: { send(data: Buffer): Promise<void> } };
+  iceTransport: { connection: IceConnection };
+}
+/** werift's ICE connection and nominated pair, as far as sending reads them. */
+interface IceConnection {
+  send(data: Buffer): Promise<void>;
+  canSendApplicationData(): boolean;
+  nominated?: {
+    packetsSent: number;
+    bytesSent: number;
+    remoteCandidate: { host: string; port: number };
+    protocol: { type: string; transport?: { type?: string; closed?: boolean; socket?: { send(b: Buffer, port: number, host: string): void } } };
+  };
 }
 
 /** Our extension kinds, in the order of their negotiated ids. */
@@ -76,6 +88,9 @@ export class RtpOut {
   /** Epoch ms of the last packet sent (werift's sender reports read it as an NTP time). */
   private lastSendMs = 0;
   private ntpOverride?: bigint;
+  /** The nominated pair seen last, and whether it is a plain UDP one with an IP address. */
+  private udpPair?: IceConnection['nominated'];
+  private udpPairOk = false;
 
   constructor(readonly sender: RTCRtpSender) {
     // werift computes an NTP timestamp per packet for its sender reports; compute it when read
@@ -302,7 +317,28 @@ export class RtpOut {
     tag.copy(out, headerLen + enc.length);
     dtls.bytesSent += out.length;
     dtls.packetsSent++;
-    dtls.iceTransport.connection.send(out).catch(noop);
+    this.sendDatagram(dtls.iceTransport.connection, out);
+  }
+
+  /**
+   * werift's `connection.send` (consent check, nominated pair, its statistics) without its three
+   * promises per packet, for the plain UDP case; TURN and TCP pairs go through werift.
+   */
+  private sendDatagram(conn: IceConnection, out: Buffer): void {
+    const pair = conn.nominated;
+    const t = pair?.protocol.transport;
+    if (pair !== this.udpPair) {
+      this.udpPair = pair;
+      this.udpPairOk = !!pair && pair.protocol.type === 'stun' && t?.type === 'udp' && !!t.socket && isIP(pair.remoteCandidate.host) !== 0;
+    }
+    if (!pair || !t?.socket || !this.udpPairOk) {
+      conn.send(out).catch(noop);
+      return;
+    }
+    if (t.closed || !conn.canSendApplicationData()) return;
+    t.socket.send(out, pair.remoteCandidate.port, pair.remoteCandidate.host);
+    pair.packetsSent++;
+    pair.bytesSent += out.length;
   }
 
   private prepareExtensions(list: ReadonlyArray<{ id: number; uri: string }>): boolean {
