@@ -130,3 +130,14 @@ describe('Media stack: the lean RTP sending path (rtp-out.ts)', () => {
     assert.equal(ntpOfMs(1500), ((2208988801n) << 32n) | 2147483648n);
   });
 });
+
+describe('Media stack: consent freshness tolerance', () => {
+  it('waits 3 s for a consent response (a busy event loop does not fail the pair)', () => {
+    const { relaxConsentResponseTimeout } = require('../core/media/ice-config') as typeof import('../core/media/ice-config');
+    relaxConsentResponseTimeout();
+    const w = require('werift') as { consentResponseTimeoutMs(rtt?: number): number };
+    assert.equal(w.consentResponseTimeoutMs(0.001), 3000);
+    assert.equal(w.consentResponseTimeoutMs(undefined), 3000);
+    assert.equal(w.consentResponseTimeoutMs(2), 4200);
+  });
+});
