@@ -4,9 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useNACK, usePLI, useREMB, useSdesMid, type RTCRtpTransceiver } from 'werift';
+import { relaxConsentResponseTimeout } from '../core/media/ice-config';
 import { JanusClient } from './janus-client';
 
 const VR = 'janus.plugin.videoroom';
+// werift clients give each consent response only 500 ms on loopback (browsers are more patient):
+// with a server event loop busy for a second during mass set-up, the publisher's pair expired.
+relaxConsentResponseTimeout();
 const now = () => performance.timeOrigin + performance.now();
 
 interface StartCmd {

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import type { Settings } from '../config/settings';
@@ -119,4 +120,20 @@ export class NatMapping {
     const line = mapped.join(' ');
     return this.keepPrivate ? [line, candidate] : [line];
   }
+}
+
+/**
+ * werift waits max(500 ms, 2×RTT + 200 ms) for each RFC 7675 consent response and drops a late
+ * one; 30 s without a timely answer fails the pair. On loopback/LAN that is 500 ms, which our
+ * single event loop can exceed for seconds while dozens of DTLS handshakes run (publishers were
+ * lost at N=100-200 in the fan-out bench). A response within 3 s still proves consent (the next
+ * check starts 4-6 s later and aborts the previous one); expiry stays at werift's 30 s.
+ */
+export const CONSENT_RESPONSE_WAIT_MS = 3000;
+export function relaxConsentResponseTimeout(): void {
+  // werift's package exports hide lib/ice; its consent code reads these two module fields at each check
+  const iceBase = require(path.join(path.dirname(require.resolve('werift')), '..', '..', 'ice', 'src', 'iceBase.js')) as Record<string, unknown>;
+  if (typeof iceBase.CONSENT_RESPONSE_TIMEOUT_MIN !== 'number' || typeof iceBase.CONSENT_RESPONSE_TIMEOUT !== 'number') return;
+  iceBase.CONSENT_RESPONSE_TIMEOUT_MIN = Math.max(iceBase.CONSENT_RESPONSE_TIMEOUT_MIN, CONSENT_RESPONSE_WAIT_MS);
+  iceBase.CONSENT_RESPONSE_TIMEOUT = Math.max(iceBase.CONSENT_RESPONSE_TIMEOUT, CONSENT_RESPONSE_WAIT_MS);
 }

@@ -6,6 +6,7 @@ import type { NatMapping } from './ice-config';
 import { buildFir, buildPli, buildRemb } from './rtcp-build';
 import type { ParsedSdp } from './sdp-parse';
 import { guardSimulcastRouting, registerSsrcSimulcast } from './simulcast-routing';
+import { RtpOut } from './rtp-out';
 import { MediaStream } from './stream';
 import { TwccGenerator } from './twcc';
 
@@ -304,6 +305,12 @@ export class MediaPeer {
     const t = s?.transceiver;
     if (!t || this.closed || !this.ready) return;
     if (s.direction !== 'sendrecv' && s.direction !== 'sendonly') return;
+    s.out.packets++;
+    s.out.bytes += packet.length;
+    s.out.bytesSec += packet.length;
+    // the lean path (rtp-out.ts); werift's RtpPacket path only for what it does not cover
+    if (!s.rtpOut || s.rtpOut.sender !== t.sender) s.rtpOut = new RtpOut(t.sender);
+    if (s.rtpOut.send(packet.buffer, packet.length, packet.extensions, t.headerExtensions)) return;
     const buf = packet.length === packet.buffer.length ? packet.buffer : packet.buffer.subarray(0, packet.length);
     let rtp: WRtpPacket;
     try {
@@ -318,9 +325,6 @@ export class MediaPeer {
     rtp.header.extensions = this.outExtensions(t, packet.extensions);
     rtp.header.extensionProfile = 0xbede;
     rtp.header.extension = rtp.header.extensions.length > 0;
-    s.out.packets++;
-    s.out.bytes += packet.length;
-    s.out.bytesSec += packet.length;
     t.sender.sendRtp(rtp).catch(() => undefined);
   }
 
@@ -543,9 +547,11 @@ export class MediaPeer {
     this.hookTrack(t, t.receiver.track);
     t.sender.onRtcp.subscribe((rtcp) => this.incomingRtcp(t, rtcp));
     t.receiver.onRtcp.subscribe((rtcp) => this.incomingRtcp(t, rtcp));
-    t.sender.onGenericNack.subscribe(() => {
+    t.sender.onGenericNack.subscribe((nack) => {
       const s = this.streamOf(t);
-      if (s) s.out.nacks++;
+      if (!s) return;
+      s.out.nacks++;
+      if (s.rtpOut && s.rtpOut.sender === t.sender) s.out.retransmissions += s.rtpOut.retransmit(nack.lost);
     });
     t.receiver.onPacketLost.subscribe(() => {
       const s = this.streamOf(t);

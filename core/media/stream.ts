@@ -1,6 +1,7 @@
 import type { RTCRtpTransceiver } from 'werift';
 import type { MediaDirection, SdpCodec } from '../plugin-api';
 import { LinkQuality } from './link-quality';
+import type { RtpOut } from './rtp-out';
 
 /** Per-direction counters of one m-line (Janus's `stats.in`/`stats.out`). */
 export class StreamCounters {
@@ -47,6 +48,8 @@ export class MediaStream {
   rembBitrate = 0;
   /** Local loss/jitter and link-quality scores, updated once a second by the monitor. */
   readonly quality = new LinkQuality();
+  /** The sending side's per-packet path (made on the first packet relayed). */
+  rtpOut?: RtpOut;
 
   constructor(
     readonly mindex: number,

@@ -16,7 +16,7 @@ import {
   type RtpPacket,
 } from '../plugin-api';
 import { handleInfo } from './handle-info';
-import { iceOptions, NatMapping, selectHostAddresses } from './ice-config';
+import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
 import { jsepToAnswerMedia, jsepToOfferMedia } from './jsep-media';
 import type { MediaPort } from './media-port';
 import { MediaMonitor } from './monitor';
@@ -54,6 +54,7 @@ export class WeriftMedia implements MediaPort {
     @inject(Logger) logger: Logger,
   ) {
     this.log = logger.child('media');
+    relaxConsentResponseTimeout();
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
     // said once, at start-up: a setting werift cannot honour is never silently ignored
     for (const u of unappliedMediaSettings(settings)) this.log.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
