@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { RtpHeader, RtpPacket } from 'werift';
-import { adminPost, clientPeer, gathered, JanusWs, onTracks, sleep, startMediaServer } from '../test/media-support';
+import { adminPost, onTracks, sleep, startMediaServer, openVideoEcho } from '../test/media-support';
 
 const CLK_TCK = 100; // Linux USER_HZ
 
@@ -45,17 +45,7 @@ async function clientMain(): Promise<void> {
     const st = info.info?.webrtc?.media?.['0']?.stats;
     return { in: st?.in?.packets ?? 0, out: st?.out?.packets ?? 0 };
   };
-  const janus = await JanusWs.connect(wsUrl);
-  await janus.createSession();
-  const handle = await janus.attach();
-  const pc = clientPeer();
-  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
-  await pc.setLocalDescription(await pc.createOffer());
-  await gathered(pc);
-  const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: pc.localDescription!.sdp });
-  const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
-  await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup', 10000, 'webrtcup');
+  const { janus, handle, pc, video } = await openVideoEcho(wsUrl, 10000);
   let received = 0;
   onTracks(video, () => received++);
   const pt = video.codecs[0].payloadType!;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
+import { adminPost, clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer, openVideoEcho } from './media-support';
 
 /** Full echo through our server with a werift client playing the browser. */
 describe('EchoTest over WebRTC (werift client on loopback)', function () {
@@ -98,17 +98,7 @@ describe('EchoTest over WebRTC (werift client on loopback)', function () {
   });
 
   it('stops echoing video when {video:false} and resumes with {video:true}', async () => {
-    const janus = await JanusWs.connect(srv.wsUrl);
-    await janus.createSession();
-    const handle = await janus.attach();
-    const pc = clientPeer();
-    const video = pc.addTransceiver('video', { direction: 'sendrecv' });
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: pc.localDescription!.sdp });
-    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
-    await pc.setRemoteDescription(ev.jsep);
-    await janus.waitFor((m) => m.janus === 'webrtcup', 8000, 'webrtcup');
+    const { janus, handle, pc, video } = await openVideoEcho(srv.wsUrl, 8000);
     let count = 0;
     onTracks(video, () => count++);
     const vp = new RtpPump(video, video.codecs[0].payloadType!, 500, 3000);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
+import { clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer, openVideoEcho } from './media-support';
 
 const base = (body: string) =>
   ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', body].join('\r\n') + '\r\n';
@@ -9,21 +9,11 @@ const fp = 'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':') + '\r\na=se
 
 /** An echo session that keeps running while other handles get bad input. */
 async function echoSession(srv: MediaServer) {
-  const janus = await JanusWs.connect(srv.wsUrl);
-  await janus.createSession();
-  const handle = await janus.attach();
-  const pc = clientPeer();
-  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
-  await pc.setLocalDescription(await pc.createOffer());
-  await gathered(pc);
-  const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: pc.localDescription!.sdp });
-  const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
-  await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup', 8000, 'webrtcup');
+  const { janus, handle, pc, video, answer } = await openVideoEcho(srv.wsUrl, 8000);
   let received = 0;
   onTracks(video, () => received++);
   const pump = new RtpPump(video, video.codecs[0].payloadType!, 300, 3000);
-  const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(ev.jsep.sdp)![1]);
+  const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(answer.sdp)![1]);
   return {
     janus, handle, pc, pump, port,
     get received() {

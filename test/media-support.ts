@@ -276,3 +276,22 @@ export function onTracks(t: RTCRtpTransceiver, fn: (rtp: RtpPacket) => void): vo
   hook(t.receiver.track);
   t.onTrack.subscribe((track) => hook(track));
 }
+
+/**
+ * A werift client in a video echo with EchoTest: session, handle, offer, answer, webrtcup.
+ * What the caller then pumps and counts is its own business.
+ */
+export async function openVideoEcho(wsUrl: string, webrtcupMs = 8000) {
+  const janus = await JanusWs.connect(wsUrl);
+  await janus.createSession();
+  const handle = await janus.attach();
+  const pc = clientPeer();
+  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: pc.localDescription!.sdp });
+  const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+  await pc.setRemoteDescription(ev.jsep);
+  await janus.waitFor((m) => m.janus === 'webrtcup', webrtcupMs, 'webrtcup');
+  return { janus, handle, pc, video, answer: ev.jsep as { type: string; sdp: string } };
+}

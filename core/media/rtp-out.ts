@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { RTCDtlsTransport, RTCRtpSender } from 'werift';
+import type { RTCRtpSender } from 'werift';
 import type { RtpExtensions } from '../plugin-api';
 import { EXT } from './codecs';
 
