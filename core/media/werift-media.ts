@@ -25,6 +25,7 @@ import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
 import { splitTrickle, type TrickleRequest } from './trickle';
+import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
@@ -54,6 +55,8 @@ export class WeriftMedia implements MediaPort {
     @inject(Logger) logger: Logger,
   ) {
     this.log = logger.child('media');
+    // fails here, with what is missing, if werift is not the version whose internals we patch
+    installWeriftAdapter();
     relaxConsentResponseTimeout();
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
     // said once, at start-up: a setting werift cannot honour is never silently ignored
