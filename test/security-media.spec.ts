@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { checkRtcp, checkRtp, screenDtls } from '../core/media/udp-guard';
-import { startMediaServer, type MediaServer } from './media-support';
+import { MAX_QUEUED_CANDIDATES, MAX_QUEUED_TRICKLES } from '../core/media/trickle';
+import { adminPost, JanusWs, startMediaServer, type MediaServer } from './media-support';
 import { AttackedCall, drops, forgedBindingRequest } from './udp-call-support';
 
 /**
@@ -128,5 +129,58 @@ describe('Security: UDP datagrams at an established call (issue 10)', function (
       assert.equal(call.foreignReplies, replies, 'the server answered a forged request');
       assert.ok(drops().stun_unauthenticated >= before.stun_unauthenticated + 3);
     });
+  });
+});
+
+describe('Security: the pre-offer trickle queue is bounded (issue 10, defect 9)', function () {
+  this.timeout(30000);
+  let srv: MediaServer;
+  let janus: JanusWs;
+  before(async () => {
+    srv = await startMediaServer();
+    janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+  });
+  after(async () => {
+    janus?.close();
+    await srv?.stop();
+  });
+
+  const cand = (i: number) => ({ sdpMid: '0', sdpMLineIndex: 0, candidate: `candidate:${i} 1 udp 2122260223 10.0.${i >> 8 & 255}.${i & 255} ${40000 + (i % 20000)} typ host` });
+  const pending = async (handle: number) =>
+    ((await adminPost(srv.adminUrl, { janus: 'handle_info', session_id: janus.session, handle_id: handle })).info?.['pending-trickles'] as number | undefined) ?? 0;
+
+  it('refuses what the report sent (10k candidates in one trickle) with 490 and keeps nothing', async () => {
+    const handle = await janus.attach();
+    const big = Array.from({ length: 10000 }, (_, i) => cand(i));
+    const r = await janus.request({ janus: 'trickle', handle_id: handle, candidates: big });
+    assert.equal(r.janus, 'error');
+    assert.equal(r.error.code, 490);
+    assert.match(r.error.reason, /too many candidates/);
+    assert.equal(await pending(handle), 0);
+  });
+
+  it(`queues at most ${MAX_QUEUED_TRICKLES} trickles / ${MAX_QUEUED_CANDIDATES} candidates, frees them on hangup and detach`, async () => {
+    const handle = await janus.attach();
+    for (let i = 0; i < MAX_QUEUED_TRICKLES; i++) {
+      const r = await janus.request({ janus: 'trickle', handle_id: handle, candidates: [cand(2 * i), cand(2 * i + 1)] });
+      assert.equal(r.janus, 'ack', JSON.stringify(r));
+    }
+    assert.equal(await pending(handle), MAX_QUEUED_TRICKLES);
+    const over = await janus.request({ janus: 'trickle', handle_id: handle, candidate: cand(9999) });
+    assert.equal(over.janus, 'error');
+    assert.equal(over.error.code, 490);
+    assert.match(over.error.reason, /queued/);
+    assert.equal(await pending(handle), MAX_QUEUED_TRICKLES, 'the refused trickle was kept');
+    // hangup releases the queue: trickles are accepted again
+    await janus.request({ janus: 'hangup', handle_id: handle });
+    assert.equal(await pending(handle), 0);
+    assert.equal((await janus.request({ janus: 'trickle', handle_id: handle, candidate: cand(1) })).janus, 'ack');
+    // a candidate bound applies too: 2 trickles of 150
+    const h2 = await janus.attach();
+    const many = (from: number) => Array.from({ length: 150 }, (_, i) => cand(from + i));
+    assert.equal((await janus.request({ janus: 'trickle', handle_id: h2, candidates: many(0) })).janus, 'ack');
+    assert.equal((await janus.request({ janus: 'trickle', handle_id: h2, candidates: many(150) })).error?.code, 490);
+    assert.equal((await janus.request({ janus: 'detach', handle_id: h2 })).janus, 'success');
   });
 });
