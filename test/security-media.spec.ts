@@ -88,6 +88,9 @@ describe('Security: UDP datagrams at an established call (issue 10)', function (
       for (let i = 0; i < 20; i++) await call.fromPeer(RTP_EXT_FFFF);
       await assertCallSurvives('spoofed RTP');
       assert.ok(drops().rtp_malformed >= before.rtp_malformed + 20, 'not counted as malformed');
+      // and per handle in Admin handle_info
+      const info = await adminPost(srv.adminUrl, { janus: 'handle_info', session_id: call.janus.session, handle_id: call.handle });
+      assert.ok(info.info.webrtc['dropped-datagrams'].rtp_malformed >= 20, JSON.stringify(info.info.webrtc['dropped-datagrams']));
     });
   });
 

@@ -16,6 +16,7 @@ export class AttackedCall {
   private constructor(
     readonly answerSdp: string,
     readonly janus: JanusWs,
+    readonly handle: number,
     /** A second connection without a session, for `info`. */
     private readonly probe: JanusWs,
     readonly pc: RTCPeerConnection,
@@ -25,14 +26,14 @@ export class AttackedCall {
   ) {}
 
   static async open(wsUrl: string): Promise<AttackedCall> {
-    const { janus, pc, video, answer } = await openVideoEcho(wsUrl);
+    const { janus, handle, pc, video, answer } = await openVideoEcho(wsUrl);
     const pt = Number(/m=video \d+ \S+ (\d+)/.exec(answer.sdp)?.[1] ?? 96);
     const server = nominatedRemote(pc);
     if (!server) throw new Error('client has no nominated pair');
     const foreign = dgram.createSocket('udp4');
     await new Promise<void>((r) => foreign.bind(0, '127.0.0.1', r));
     const probe = await JanusWs.connect(wsUrl);
-    const call = new AttackedCall(answer.sdp, janus, probe, pc, new RtpPump(video, pt, 300, 3000), server, foreign);
+    const call = new AttackedCall(answer.sdp, janus, handle, probe, pc, new RtpPump(video, pt, 300, 3000), server, foreign);
     foreign.on('message', () => call.foreignReplies++);
     onTracks(video, () => call.echoed++);
     call.pump.start(50);
