@@ -1,5 +1,5 @@
 import * as dgram from 'node:dgram';
-import type { RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { nominatedRemote, sendRawFromPeer } from '../core/media/werift-adapter';
 import { udpDrops, type DropCounters } from '../core/media/udp-guard';
 import { JanusWs, onTracks, openVideoEcho, RtpPump, sleep, until } from './media-support';
@@ -21,6 +21,9 @@ export class AttackedCall {
     private readonly probe: JanusWs,
     readonly pc: RTCPeerConnection,
     readonly pump: RtpPump,
+    readonly video: RTCRtpTransceiver,
+    /** Negotiated video payload type. */
+    readonly pt: number,
     readonly server: [string, number],
     private readonly foreign: dgram.Socket,
   ) {}
@@ -33,7 +36,7 @@ export class AttackedCall {
     const foreign = dgram.createSocket('udp4');
     await new Promise<void>((r) => foreign.bind(0, '127.0.0.1', r));
     const probe = await JanusWs.connect(wsUrl);
-    const call = new AttackedCall(answer.sdp, janus, handle, probe, pc, new RtpPump(video, pt, 300, 3000), server, foreign);
+    const call = new AttackedCall(answer.sdp, janus, handle, probe, pc, new RtpPump(video, pt, 300, 3000), video, pt, server, foreign);
     foreign.on('message', () => call.foreignReplies++);
     onTracks(video, () => call.echoed++);
     call.pump.start(50);
@@ -49,6 +52,21 @@ export class AttackedCall {
   /** From the client's own socket: the validated ICE pair's address. */
   async fromPeer(data: Buffer): Promise<void> {
     if (!(await sendRawFromPeer(this.pc, data))) throw new Error('no nominated pair');
+  }
+
+  /** The client's video SSRC (what the server's SRTP context knows). */
+  get ssrc(): number {
+    return this.video.sender.ssrc;
+  }
+
+  /** The next sequence number the pump sends. */
+  get nextSeq(): number {
+    return (this.pump as unknown as { seq: number }).seq & 0xffff;
+  }
+
+  /** A real (authenticated) RTP packet through the client's SRTP sender. */
+  sendRtp(p: RtpPacket): void {
+    this.video.sender.sendRtp(p).catch(() => undefined);
   }
 
   /** `info` answers within `ms`. */
