@@ -20,7 +20,7 @@ function arg(name: string, dflt: string): string {
 const JS = process.argv.includes('--js');
 const CURVE = arg('curve', 'x25519');
 const COUNT = Math.min(5000, Number(arg('count', '300')));
-const CONCURRENCY = Math.min(100, Number(arg('concurrency', '10')));
+const CONCURRENCY = Math.min(500, Number(arg('concurrency', '10')));
 
 /** One end of an in-memory datagram link (werift's DTLS transport interface). */
 interface End {
