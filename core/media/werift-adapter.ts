@@ -20,6 +20,10 @@
  *     after decryption (RtpPacket.deSerialize in RTCDtlsTransport) are the ones checked here;
  *   - DTLS records of unknown types or bad framing (werift treats them as an alert and closes),
  *     and, once the handshake is done, plaintext records and alerts that do not decrypt.
+ * - `Flight5.prototype.handleHandshake` and `Flight6.prototype.exec` (dtls/src/flight/): the peer's
+ *   ServerKeyExchange / CertificateVerify signature is verified against its certificate
+ *   (werift-dtls-auth.ts); werift checked only the certificate's fingerprint, not that the peer
+ *   holds its key.
  * - `Flight3.prototype.exec` (dtls/src/flight/client/flight3.js): a HelloVerifyRequest is
  *   ignored unless it answers our first ClientHello (werift threw on a duplicate one, which a
  *   retransmitted ClientHello provokes, and the handshake failed).
@@ -41,6 +45,7 @@
  */
 import * as path from 'node:path';
 import { RTCDtlsTransport, type RTCPeerConnection } from 'werift';
+import { installDtlsPeerAuthentication, missingAuthShapes, type DtlsAuthModules } from './werift-dtls-auth';
 import { installNativeDtlsCrypto, missingCryptoShapes, type DtlsCryptoModules } from './werift-dtls-crypto';
 import {
   checkRtcp,
@@ -105,6 +110,8 @@ interface Internals {
   SUCCEEDED: number;
   DtlsPlaintext: { deSerialize(buf: Buffer): unknown };
   CipherContext: { prototype: { decryptPacket?: unknown } };
+  /** Where the peer's handshake signatures are verified (werift-dtls-auth.ts). */
+  auth: DtlsAuthModules;
   Flight3: { prototype: { exec(this: { dtls: { flight: number } }, verifyReq: unknown): Promise<void> } };
   /** What the DTLS handshake's crypto goes through (werift-dtls-crypto.ts). */
   crypto: DtlsCryptoModules;
@@ -128,6 +135,12 @@ function load(): Internals {
   const curves = req('dtls/src/cipher/const.js').NamedCurveAlgorithm ?? {};
   return {
     Flight3: req('dtls/src/flight/client/flight3.js').Flight3,
+    auth: {
+      Flight5: req('dtls/src/flight/client/flight5.js').Flight5,
+      Flight6: req('dtls/src/flight/server/flight6.js').Flight6,
+      ServerKeyExchange: req('dtls/src/handshake/message/server/keyExchange.js').ServerKeyExchange,
+      CertificateVerify: req('dtls/src/handshake/message/client/certificateVerify.js').CertificateVerify,
+    },
     crypto: {
       namedCurve: req('dtls/src/cipher/namedCurve.js') as DtlsCryptoModules['namedCurve'],
       prf: req('dtls/src/cipher/prf.js') as DtlsCryptoModules['prf'],
@@ -160,6 +173,7 @@ function missingShapes(w: Internals): string[] {
   need(typeof w.CipherContext?.prototype?.decryptPacket === 'function', 'CipherContext.prototype.decryptPacket');
   need(typeof w.Flight3?.prototype?.exec === 'function', 'dtls Flight3.prototype.exec');
   missing.push(...missingCryptoShapes(w.crypto));
+  missing.push(...missingAuthShapes(w.auth));
   need(typeof (RTCDtlsTransport.prototype as unknown as DtlsTransport).start === 'function', 'RTCDtlsTransport.prototype.start');
   if (typeof w.Connection === 'function') {
     // instance fields exist only on instances: a throwaway one (it only draws random credentials)
@@ -200,6 +214,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
     if (protocol instanceof (internals.StunProtocol as unknown as new () => StunProtocol)) guard(this, protocol);
   };
   if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
+  installDtlsPeerAuthentication(internals.auth);
   // werift's DTLS client throws (and fails the handshake) on a second HelloVerifyRequest, and
   // restarts its handshake on a late one: both happen when our ClientHello is retransmitted
   // under load, and anyone can send one. It is only meaningful right after our first flight.
