@@ -291,16 +291,26 @@ function screenStun(conn: IceConnection, data: Buffer): DropReason | undefined {
   return w!.parseMessage(data, Buffer.from(password, 'utf8')) ? undefined : 'stun_unauthenticated';
 }
 
-/** Source is the nominated pair's remote, or the remote of a pair the peer proved (RFC 8445 valid list). */
+/** The pair media last came in on: an ICE restart clears werift's nominated pair and check list. */
+const lastNominated = new WeakMap<IceConnection, CandidatePair>();
+
+/**
+ * Source is the nominated pair's remote, or the remote of a pair the peer proved (RFC 8445 valid
+ * list), or, while an ICE restart has no new pair yet, the remote media last came from.
+ */
 function fromValidatedPair(conn: IceConnection, protocol: StunProtocol, addr: Address): boolean {
   const n = conn.nominated;
-  if (n && n.protocol === protocol && n.remoteCandidate.port === addr[1] && n.remoteCandidate.host === addr[0]) return true;
+  if (n && n.protocol === protocol && n.remoteCandidate.port === addr[1] && n.remoteCandidate.host === addr[0]) {
+    if (lastNominated.get(conn) !== n) lastNominated.set(conn, n);
+    return true;
+  }
   for (const p of conn.checkList) {
     if (p.protocol !== protocol || p.remoteCandidate.port !== addr[1] || p.remoteCandidate.host !== addr[0]) continue;
     // succeeded, or it sent us a request that passed MESSAGE-INTEGRITY (the screen above)
     if (p.state === w!.SUCCEEDED || p.requestsReceived > 0) return true;
   }
-  return false;
+  const last = n ? undefined : lastNominated.get(conn);
+  return !!last && last.protocol === protocol && last.remoteCandidate.port === addr[1] && last.remoteCandidate.host === addr[0];
 }
 
 function authenticAlert(socket: DtlsSocket, record: Buffer): boolean {
