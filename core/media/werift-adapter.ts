@@ -1,6 +1,7 @@
 /**
- * The one place where janus-ts reaches into werift's private internals for the security of the
- * receive path (werift pinned to 0.24.4 in package.json). `installWeriftAdapter()` runs once at
+ * The one place where janus-ts patches werift's private internals: the security of the receive
+ * path and the DTLS handshake, and the handshake's CPU cost (werift pinned to 0.24.4 in
+ * package.json; other reaches into werift, e.g. rtp-out.ts, are not moved here yet). `installWeriftAdapter()` runs once at
  * start-up, checks that every private shape it patches exists, and throws a clear error naming
  * what is missing otherwise (a werift upgrade must fail at start, never silently lose a guard).
  *
@@ -31,7 +32,6 @@
  * - `RTCDtlsTransport.prototype.start` (webrtc/src/transport/dtls.js): remembers which DTLS
  *   transport runs over which ICE connection, so the screen knows when the handshake is done
  *   and can authenticate an alert with the session's own cipher before werift sees it.
- *
  * - The DTLS handshake's CPU work (werift-dtls-crypto.ts, installed from here): werift computes
  *   the ECDHE key pair and shared secret in pure JavaScript (tweetnacl for X25519,
  *   @noble/curves for P-256), re-parses our certificate and key in JavaScript (@fidm/x509) for
