@@ -92,8 +92,8 @@ export function heapCensus(file: string): Map<string, { count: number; bytes: nu
   const out = new Map<string, { count: number; bytes: number }>();
   for (let i = 0; i < nodes.length; i += fields.length) {
     const type = types[nodes[i + iType]];
-    if (type !== 'object' && type !== 'closure' && type !== 'array') continue;
-    const key = `${type}:${type === 'array' ? strings[nodes[i + iName]] : strings[nodes[i + iName]].slice(0, 60)}`;
+    // strings and numbers by type only (their names are their values)
+    const key = /string|number/.test(type) ? type : `${type}:${strings[nodes[i + iName]].slice(0, 60)}`;
     const e = out.get(key) ?? { count: 0, bytes: 0 };
     e.count++;
     e.bytes += nodes[i + iSize];
@@ -114,7 +114,7 @@ export interface SoakServer {
 }
 
 /** dist/core/main.js with conf/ and --set overrides for free loopback ports, under the inspector. */
-export async function startSoakServer(opts: { sessionTimeout: number; logFile: string; debugLevel: number }): Promise<SoakServer> {
+export async function startSoakServer(opts: { sessionTimeout: number; logFile: string; debugLevel: number; env?: string[] }): Promise<SoakServer> {
   const root = path.resolve(__dirname, '..', '..');
   const [httpPort, adminPort, wsPort, inspectPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, [
@@ -125,7 +125,7 @@ export async function startSoakServer(opts: { sessionTimeout: number; logFile: s
     '--set', `janus.transport.http:admin.admin_port=${adminPort}`, '--set', 'janus.transport.http:admin.admin_ip=127.0.0.1',
     '--set', `janus.transport.websockets:general.ws_port=${wsPort}`, '--set', 'janus.transport.websockets:general.ws_ip=127.0.0.1',
     '--set', 'janus.transport.websockets:admin.admin_ws=false',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...Object.fromEntries((opts.env ?? []).map((kv) => kv.split('=', 2))) } });
   child.stderr!.on('data', (d: Buffer) => {
     const s = String(d);
     if (!s.startsWith('Debugger') && !s.includes('nodejs.org/en/docs/inspector')) process.stderr.write(`[server] ${s}`);

@@ -15,7 +15,7 @@
  *
  *   npm run build && unshare -n sh -c 'ip link set lo up && node dist/bench/soak.js'
  * Options: --cycles 10000 --warmup 500 --concurrency 20 --cycle-time 900 (s, bound of phase a)
- *          --ws 1000 --media 10 --hold 45 --session-timeout 20 --rss-limit 10 --heap (snapshots
+ *          --ws 1000 --media 10 --hold 45 --b-rounds 2 --session-timeout 20 --rss-limit 10 --heap (snapshots
  *          at baseline and after the cycles, with the 20 object kinds that grew most) --log-level 3
  */
 import 'reflect-metadata';
@@ -45,9 +45,12 @@ const CYCLE_TIME_S = num('cycle-time', 900);
 const WS_SESSIONS = num('ws', 1000);
 const MEDIA = num('media', 10);
 const HOLD_S = num('hold', 45);
+const B_ROUNDS = num('b-rounds', 2);
 const SESSION_TIMEOUT = num('session-timeout', 20);
 const RSS_LIMIT_PCT = num('rss-limit', 10);
 const HEAP = args.has('heap');
+// cycle kinds by index: 0-3 HTTP, 4-6 new WebSocket, 7-9 shared WebSocket (`--kinds 4,5,6` for WS only)
+const KINDS = (args.get('kinds') ?? '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
 const FD_SLACK = 2;
 
 let srv: SoakServer;
@@ -59,7 +62,7 @@ const fail = (what: string) => {
 
 // ---- figures -------------------------------------------------------------------------------------
 
-interface Point { label: string; rssMb: number; heapMb: number; fds: number; sessions: number | string }
+interface Point { label: string; rssMb: number; heapMb: number; heapTotalMb?: number; externalMb?: number; fds: number; sessions: number | string }
 const points: Point[] = [];
 let peak = { rssMb: 0, fds: 0 };
 const sampler = setInterval(() => {
@@ -103,9 +106,10 @@ async function record(label: string, sessions?: number): Promise<Point> {
   const f = procFigures(srv.pid);
   const mem = await srv.inspector.memoryUsage();
   resetHttpAgent();
-  const p: Point = { label, rssMb: f.rssMb, heapMb: mem.heapUsed / 2 ** 20, fds: f.fds, sessions: sessions ?? (await sessionCount()) };
+  const p: Point = { label, rssMb: f.rssMb, heapMb: mem.heapUsed / 2 ** 20, heapTotalMb: mem.heapTotal / 2 ** 20, externalMb: mem.external / 2 ** 20, fds: f.fds, sessions: sessions ?? (await sessionCount()) };
   resetHttpAgent(); // the Admin request's socket must not count in the next fd figure
   points.push(p);
+  if (args.has('smaps')) fs.copyFileSync(`/proc/${srv.pid}/smaps`, path.join(os.tmpdir(), `soak-smaps-${points.length}.txt`));
   process.stderr.write(`${label}: ${JSON.stringify(p)}\n`);
   return p;
 }
@@ -138,7 +142,7 @@ function expect(ok: boolean, what: string, m: Msg): void {
 
 let shared: WsConn[] = [];
 async function cycle(i: number): Promise<void> {
-  const kind = i % 10;
+  const kind = KINDS[i % KINDS.length];
   const api = kind < 4 ? await httpApi() : kind < 7 ? await wsApi(await WsConn.open(srv.wsUrl), true) : await wsApi(shared[i % shared.length], false);
   try {
     const a = await api.call({ janus: 'attach', plugin: 'janus.plugin.echotest' });
@@ -208,7 +212,7 @@ async function openHeld(): Promise<Held> {
   return { conn, session };
 }
 
-async function phaseB(baselineFds: number): Promise<Record<string, unknown>> {
+async function phaseB(baselineFds: number, round: number): Promise<Record<string, unknown> & { after: Point }> {
   const held: Held[] = [];
   const t0 = Date.now();
   let opened = 0;
@@ -258,7 +262,7 @@ async function phaseB(baselineFds: number): Promise<Record<string, unknown>> {
   );
   const mediaKa = setInterval(() => media.forEach((e) => void e.janus.request({ janus: 'keepalive' })), kaEvery);
   await sleep(HOLD_S * 1000);
-  const up = await record(`${held.length} WS + ${media.length} media sessions after ${HOLD_S} s (timeout ${SESSION_TIMEOUT} s)`);
+  const up = await record(`b${round}: ${held.length} WS + ${media.length} media sessions after ${HOLD_S} s (timeout ${SESSION_TIMEOUT} s)`);
   if (up.sessions !== held.length + media.length) fail(`only ${up.sessions} of ${held.length + media.length} sessions alive at the end of the hold`);
   clearInterval(pump);
   clearInterval(mediaKa);
@@ -277,10 +281,10 @@ async function phaseB(baselineFds: number): Promise<Record<string, unknown>> {
     await e.pc.close();
     e.janus.close();
   }
-  const after = await settledPoint(`after closing them (GC)`, baselineFds);
+  const after = await settledPoint(`b${round}: after closing them (GC)`, baselineFds);
   if (after.sessions !== 0) fail(`${after.sessions} sessions left after phase b`);
   if (after.fds > baselineFds + FD_SLACK) fail(`fds: ${after.fds} after phase b vs ${baselineFds} at baseline`);
-  return { setupMs, held: held.length, media: media.length, sent: sent.reduce((a, b) => a + b, 0), echoed: echoed.reduce((a, b) => a + b, 0), minEchoedPerPeer: Math.min(...echoed) };
+  return { after, setupMs, held: held.length, media: media.length, sent: sent.reduce((a, b) => a + b, 0), echoed: echoed.reduce((a, b) => a + b, 0), minEchoedPerPeer: Math.min(...echoed) };
 }
 
 // ---- main -----------------------------------------------------------------------------------------
@@ -291,40 +295,62 @@ async function snapshot(name: string): Promise<string> {
   return file;
 }
 
-function printCensusDiff(a: string, b: string): void {
+function printCensusDiff(a: string, b: string, title: string): void {
   const before = heapCensus(a);
-  const rows = [...heapCensus(b)].map(([k, v]) => ({ k, dn: v.count - (before.get(k)?.count ?? 0), dBytes: v.bytes - (before.get(k)?.bytes ?? 0), n: v.count }));
-  rows.sort((x, y) => y.dn - x.dn);
-  console.log('\nHeap: object kinds that grew most (baseline → after the cycles)\n| kind | count after | Δcount | Δself bytes |\n|---|---:|---:|---:|');
-  for (const r of rows.slice(0, 20)) console.log(`| ${r.k} | ${r.n} | ${r.dn} | ${r.dBytes} |`);
+  const after = heapCensus(b);
+  for (const k of before.keys()) if (!after.has(k)) after.set(k, { count: 0, bytes: 0 });
+  const rows = [...after].map(([k, v]) => ({ k, dn: v.count - (before.get(k)?.count ?? 0), dBytes: v.bytes - (before.get(k)?.bytes ?? 0), n: v.count }));
+  rows.sort((x, y) => y.dBytes - x.dBytes);
+  console.log(`\nHeap: what grew most in bytes (${title})\n| kind | count after | Δcount | Δself bytes |\n|---|---:|---:|---:|`);
+  for (const r of rows.slice(0, 12)) console.log(`| ${r.k} | ${r.n} | ${r.dn} | ${r.dBytes} |`);
+  // a per-session leftover shows as an object or closure kind growing by about the number of sessions
+  const objs = rows.filter((r) => /^(object|closure):/.test(r.k) && r.dn >= 10).sort((x, y) => y.dn - x.dn);
+  console.log(objs.length ? `Object/closure kinds up by >= 10: ${objs.slice(0, 12).map((r) => `${r.k} +${r.dn}`).join(', ')}` : 'No object/closure kind grew by 10 or more');
 }
 
 async function main(): Promise<number> {
   const logFile = path.join(os.tmpdir(), `soak-server-${process.pid}.log`);
-  srv = await startSoakServer({ sessionTimeout: SESSION_TIMEOUT, logFile, debugLevel: num('log-level', 3) });
+  srv = await startSoakServer({ sessionTimeout: SESSION_TIMEOUT, logFile, debugLevel: num('log-level', 3), env: args.get('server-env')?.split(',') });
   const start = await record('started');
   try {
     await runCycles(0, WARMUP, Date.now() + CYCLE_TIME_S * 1000);
-    const base = await settledPoint(`warm baseline (after ${WARMUP} cycles, GC)`, start.fds);
+    const base0 = await settledPoint(`warm baseline (after ${WARMUP} cycles, GC)`, start.fds);
     const snapA = HEAP ? await snapshot('baseline') : '';
+    // a heap snapshot leaves tens of MB of native memory in the server's RSS: measure the baseline again
+    const base = HEAP ? await settledPoint('warm baseline again, after the heap snapshot', start.fds) : base0;
     peak = { rssMb: 0, fds: 0 };
     const run = await runCycles(WARMUP, CYCLES, Date.now() + CYCLE_TIME_S * 1000);
     points.push({ label: `peak during ${CYCLES} cycles`, rssMb: peak.rssMb, heapMb: NaN, fds: peak.fds, sessions: '-' });
     const after = await settledPoint(`after ${CYCLES} cycles (GC)`, base.fds);
-    if (HEAP) printCensusDiff(snapA, await snapshot('after'));
+    const snapB = HEAP ? await snapshot('after') : '';
+    if (HEAP) printCensusDiff(snapA, snapB, 'warm baseline → after the cycles');
     const growth = (100 * (after.rssMb - base.rssMb)) / base.rssMb;
     if (growth > RSS_LIMIT_PCT) fail(`RSS after the cycles ${after.rssMb.toFixed(1)} MB is ${growth.toFixed(1)} % above the warm baseline ${base.rssMb.toFixed(1)} MB`);
     if (after.sessions !== 0) fail(`${after.sessions} sessions left after the cycles`);
     if (after.fds > base.fds + FD_SLACK) fail(`fds: ${after.fds} after the cycles vs ${base.fds} at baseline`);
-    peak = { rssMb: 0, fds: 0 };
-    const b = WS_SESSIONS > 0 ? await phaseB(base.fds) : undefined;
-    if (b) points.splice(points.length - 1, 0, { label: `peak during phase b`, rssMb: peak.rssMb, heapMb: NaN, fds: peak.fds, sessions: '-' });
-
+    // phase b in rounds: the first one also compiles the media path (V8 code, not a leak), so
+    // later rounds are compared with the first
+    const bs: Array<Awaited<ReturnType<typeof phaseB>>> = [];
+    let snapPrev = snapB;
+    for (let round = 1; WS_SESSIONS > 0 && round <= B_ROUNDS; round++) {
+      peak = { rssMb: 0, fds: 0 };
+      const b = await phaseB(base.fds, round);
+      points.splice(points.length - 1, 0, { label: `b${round}: peak`, rssMb: peak.rssMb, heapMb: NaN, fds: peak.fds, sessions: '-' });
+      if (HEAP) {
+        const snap = await snapshot(`after-b${round}`);
+        printCensusDiff(snapPrev, snap, `before → after phase b round ${round}`);
+        snapPrev = snap;
+      }
+      bs.push(b);
+    }
+    const bGrowth = bs.length > 1 ? (100 * (bs[bs.length - 1].after.rssMb - bs[0].after.rssMb)) / bs[0].after.rssMb : NaN;
+    if (bGrowth > RSS_LIMIT_PCT) fail(`RSS after phase b round ${bs.length} is ${bGrowth.toFixed(1)} % above round 1`);
     console.log(`\nSoak: ${run.done}/${CYCLES} cycles in ${(run.ms / 1000).toFixed(1)} s (${Math.round((run.done * 1000) / run.ms)} cycles/s, ${CONCURRENCY} in flight), node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log('\n| point | RSS MB | V8 heap used MB | open fds | sessions |\n|---|---:|---:|---:|---:|');
-    for (const p of points) console.log(`| ${p.label} | ${p.rssMb.toFixed(1)} | ${Number.isNaN(p.heapMb) ? '-' : p.heapMb.toFixed(1)} | ${p.fds} | ${p.sessions} |`);
+    console.log('\n| point | RSS MB | V8 heap used / total MB | external MB | open fds | sessions |\n|---|---:|---:|---:|---:|---:|');
+    for (const p of points) console.log(`| ${p.label} | ${p.rssMb.toFixed(1)} | ${Number.isNaN(p.heapMb) ? '-' : `${p.heapMb.toFixed(1)} / ${p.heapTotalMb!.toFixed(1)}`} | ${p.externalMb?.toFixed(1) ?? '-'} | ${p.fds} | ${p.sessions} |`);
     console.log(`\nRSS after the cycles vs warm baseline: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % (limit ${RSS_LIMIT_PCT} %)`);
-    if (b) console.log(`Phase b: ${JSON.stringify(b)}`);
+    if (bs.length > 1) console.log(`RSS after the last phase b round vs the first: ${bGrowth >= 0 ? '+' : ''}${bGrowth.toFixed(1)} % (limit ${RSS_LIMIT_PCT} %)`);
+    bs.forEach((b, k) => console.log(`Phase b round ${k + 1}: ${JSON.stringify({ ...b, after: undefined })}`));
   } finally {
     clearInterval(sampler);
     await srv.stop();
