@@ -4,8 +4,10 @@
  * is added to the server's code). Two phases:
  *  (a) session cycles, `--concurrency` in flight: create → attach EchoTest → message → (every 4th
  *      cycle: attach VideoRoom, join room 1234 as publisher without media, leave, detach) →
- *      detach → destroy; 4 in 10 over HTTP (event by long poll), 3 in 10 on a new WebSocket per
- *      cycle, 3 in 10 on shared WebSockets. `--warmup` cycles first, then the warm baseline.
+ *      detach → destroy; 4 in 13 over HTTP (event by long poll), 3 in 13 on a new WebSocket per
+ *      cycle, 3 in 13 on shared WebSockets; 1 in 13 each: HTTP with a long poll pending at destroy,
+ *      WebSocket closed with no detach/destroy, HTTP session abandoned (left to the session
+ *      timeout). `--warmup` cycles first, then the warm baseline.
  *  (b) `--ws` concurrent WebSocket sessions, each with an EchoTest handle (`--media` of them with a
  *      real werift PeerConnection echoing video), kept alive by keepalives for `--hold` s with a
  *      session timeout shorter than the hold, then closed (half by destroy, half by just closing).
@@ -15,7 +17,7 @@
  *
  *   npm run build && unshare -n sh -c 'ip link set lo up && node dist/bench/soak.js'
  * Options: --cycles 10000 --warmup 500 --concurrency 20 --cycle-time 900 (s, bound of phase a)
- *          --ws 1000 --media 10 --hold 45 --b-rounds 2 --session-timeout 20 --rss-limit 10 --heap (snapshots
+ *          --ws 1000 --media 20 --hold 45 --b-rounds 2 --session-timeout 20 --rss-limit 10 --heap (snapshots
  *          at baseline and after the cycles, with the 20 object kinds that grew most) --log-level 3
  */
 import 'reflect-metadata';
@@ -43,14 +45,16 @@ const WARMUP = num('warmup', 500);
 const CONCURRENCY = num('concurrency', 20);
 const CYCLE_TIME_S = num('cycle-time', 900);
 const WS_SESSIONS = num('ws', 1000);
-const MEDIA = num('media', 10);
+const MEDIA = num('media', 20);
 const HOLD_S = num('hold', 45);
 const B_ROUNDS = num('b-rounds', 2);
 const SESSION_TIMEOUT = num('session-timeout', 20);
 const RSS_LIMIT_PCT = num('rss-limit', 10);
 const HEAP = args.has('heap');
-// cycle kinds by index: 0-3 HTTP, 4-6 new WebSocket, 7-9 shared WebSocket (`--kinds 4,5,6` for WS only)
-const KINDS = (args.get('kinds') ?? '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
+// cycle kinds by index: 0-3 HTTP, 4-6 new WebSocket, 7-9 shared WebSocket, 10 HTTP with a long
+// poll pending at destroy, 11 new WebSocket closed without detach/destroy, 12 HTTP abandoned after
+// the message (session timeout) (`--kinds 4,5,6` for WS only)
+const KINDS = (args.get('kinds') ?? '0,1,2,3,4,5,6,7,8,9,10,11,12').split(',').map(Number);
 const FD_SLACK = 2;
 
 let srv: SoakServer;
@@ -122,7 +126,7 @@ interface Api { call(body: Msg, handle?: number): Promise<Msg>; message(handle: 
 async function httpApi(): Promise<Api> {
   const s = new HttpSession(srv.httpUrl);
   await s.create();
-  return { call: (b, h) => s.call(b, h), message: (h, b) => s.message(h, b), end: async () => undefined };
+  return { id: s.id, call: (b, h) => s.call(b, h), message: (h, b) => s.message(h, b), end: async () => undefined } as Api;
 }
 
 async function wsApi(conn: WsConn, own: boolean): Promise<Api> {
@@ -143,13 +147,16 @@ function expect(ok: boolean, what: string, m: Msg): void {
 let shared: WsConn[] = [];
 async function cycle(i: number): Promise<void> {
   const kind = KINDS[i % KINDS.length];
-  const api = kind < 4 ? await httpApi() : kind < 7 ? await wsApi(await WsConn.open(srv.wsUrl), true) : await wsApi(shared[i % shared.length], false);
+  const api = kind < 4 || kind === 10 || kind === 12 ? await httpApi() : kind < 7 || kind === 11 ? await wsApi(await WsConn.open(srv.wsUrl), true) : await wsApi(shared[i % shared.length], false);
   try {
     const a = await api.call({ janus: 'attach', plugin: 'janus.plugin.echotest' });
     expect(a.janus === 'success', 'attach echotest', a);
     const h = a.data.id as number;
     const ev = await api.message(h, { audio: true, video: true });
     expect(ev.janus === 'event' && ev.plugindata?.data?.result === 'ok', 'echotest message', ev);
+    // the client goes away without detach or destroy: the socket closes (11), or nothing more is
+    // heard of it and the session timeout reaps it (12)
+    if (kind === 11 || kind === 12) return;
     if (i % 4 === 0) {
       const v = await api.call({ janus: 'attach', plugin: 'janus.plugin.videoroom' });
       expect(v.janus === 'success', 'attach videoroom', v);
@@ -161,10 +168,13 @@ async function cycle(i: number): Promise<void> {
       const d = await api.call({ janus: 'detach' }, vh);
       expect(d.janus === 'success', 'detach videoroom', d);
     }
+    // 10: a long poll is waiting when the session goes
+    const poll = kind === 10 ? httpJson('GET', `${srv.httpUrl}/${(api as Api & { id: number }).id}`, undefined, 40000) : undefined;
     const d = await api.call({ janus: 'detach' }, h);
     expect(d.janus === 'success', 'detach echotest', d);
     const x = await api.call({ janus: 'destroy' });
     expect(x.janus === 'success', 'destroy', x);
+    if (poll) await poll;
   } finally {
     await api.end();
   }
