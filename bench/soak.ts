@@ -121,12 +121,12 @@ async function record(label: string, sessions?: number): Promise<Point> {
 // ---- phase (a): session cycles -------------------------------------------------------------------
 
 /** One transport-neutral session: a request on the session or a handle, and a plugin message → its event. */
-interface Api { call(body: Msg, handle?: number): Promise<Msg>; message(handle: number, body: Msg): Promise<Msg>; end(): Promise<void> }
+interface Api { id?: number; call(body: Msg, handle?: number): Promise<Msg>; message(handle: number, body: Msg): Promise<Msg>; end(): Promise<void> }
 
 async function httpApi(): Promise<Api> {
   const s = new HttpSession(srv.httpUrl);
   await s.create();
-  return { id: s.id, call: (b, h) => s.call(b, h), message: (h, b) => s.message(h, b), end: async () => undefined } as Api;
+  return { id: s.id, call: (b, h) => s.call(b, h), message: (h, b) => s.message(h, b), end: async () => undefined };
 }
 
 async function wsApi(conn: WsConn, own: boolean): Promise<Api> {
@@ -169,7 +169,7 @@ async function cycle(i: number): Promise<void> {
       expect(d.janus === 'success', 'detach videoroom', d);
     }
     // 10: a long poll is waiting when the session goes
-    const poll = kind === 10 ? httpJson('GET', `${srv.httpUrl}/${(api as Api & { id: number }).id}`, undefined, 40000) : undefined;
+    const poll = kind === 10 ? httpJson('GET', `${srv.httpUrl}/${api.id}`, undefined, 40000) : undefined;
     const d = await api.call({ janus: 'detach' }, h);
     expect(d.janus === 'success', 'detach echotest', d);
     const x = await api.call({ janus: 'destroy' });
