@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import * as assert from 'node:assert/strict';
+import { adminPost, startMediaServer, until, type MediaServer } from './media-support';
+import { AbPeer, sleep, ToneSource } from './audiobridge-support';
+
+/**
+ * Real werift participants in a room, each sending its own tone: everyone hears the others'
+ * tones and not its own (Goertzel on the decoded mix); mute and volume change the mix.
+ */
+describe('AudioBridge media: mixing', function () {
+  this.timeout(60000);
+  let srv: MediaServer;
+  const peers: AbPeer[] = [];
+  const freqs = [500, 1100, 2300];
+  const room = 4242;
+
+  const admin = (request: Record<string, unknown>) =>
+    adminPost(srv.adminUrl, { janus: 'message_plugin', plugin: 'janus.plugin.audiobridge', request }).then((r) => r.response as Record<string, any>);
+
+  /** Wait for the mix to fill a fresh 1 s window. */
+  async function listen(p: AbPeer): Promise<void> {
+    p.heard.reset();
+    assert.ok(await until(() => p.heard.samples >= 48000 * 1.2, 10000), `peer ${p.id} heard ${p.heard.samples} samples`);
+  }
+
+  before(async () => {
+    srv = await startMediaServer();
+    const r = await admin({ request: 'create', room, sampling_rate: 16000 });
+    assert.equal(r.audiobridge, 'created');
+    for (let i = 0; i < 3; i++) {
+      const p = await AbPeer.join(srv.wsUrl, room, { display: `p${i}` });
+      p.sendTone(new ToneSource(freqs[i]));
+      peers.push(p);
+    }
+  });
+  after(async () => {
+    for (const p of peers) await p.close();
+    await srv?.stop();
+  });
+
+  it('each participant hears the two others and not itself', async () => {
+    for (let i = 0; i < 3; i++) {
+      const p = peers[i];
+      await listen(p);
+      const pw = freqs.map((f) => p.heard.power(f));
+      const others = pw.filter((_, j) => j !== i);
+      for (const o of others) assert.ok(o > 0.005, `peer ${i} hears others: ${pw.map((x) => x.toExponential(2))}`);
+      assert.ok(pw[i] < Math.min(...others) / 50, `peer ${i} does not hear itself: ${pw.map((x) => x.toExponential(2))}`);
+    }
+  });
+
+  it('mute takes a participant out of the mix, unmute brings it back', async () => {
+    const r = await admin({ request: 'mute', room, id: peers[0].id });
+    assert.equal(r.audiobridge, 'success');
+    await sleep(300);
+    await listen(peers[1]);
+    const muted = peers[1].heard.power(freqs[0]);
+    const other = peers[1].heard.power(freqs[2]);
+    assert.ok(muted < other / 50, `muted tone gone: ${muted} vs ${other}`);
+    await admin({ request: 'unmute', room, id: peers[0].id });
+    await sleep(400);
+    await listen(peers[1]);
+    assert.ok(peers[1].heard.power(freqs[0]) > 0.005, 'unmuted tone back');
+  });
+
+  it('volume scales a participant in the mix', async () => {
+    await listen(peers[1]);
+    const before = peers[1].heard.power(freqs[0]) / peers[1].heard.power(freqs[2]);
+    const r = await peers[0].request({ request: 'configure', volume: 50 });
+    assert.equal(r.result, 'ok');
+    await sleep(300);
+    await listen(peers[1]);
+    const after = peers[1].heard.power(freqs[0]) / peers[1].heard.power(freqs[2]);
+    // half the amplitude is a quarter of the power
+    assert.ok(after < before * 0.45 && after > before * 0.1, `power ratio ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+    await peers[0].request({ request: 'configure', volume: 100 });
+  });
+
+  it('listparticipants shows everyone set up', async () => {
+    const r = await admin({ request: 'listparticipants', room });
+    assert.equal(r.participants.length, 3);
+    for (const p of r.participants) assert.equal(p.setup, true);
+  });
+});
