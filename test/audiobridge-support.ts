@@ -110,6 +110,15 @@ export class AbPeer {
     return p;
   }
 
+  /** A handle without a PeerConnection (to drive a plain-RTP participant). */
+  static async joinless(wsUrl: string): Promise<AbPeer> {
+    const p = new AbPeer();
+    p.janus = await JanusWs.connect(wsUrl);
+    await p.janus.createSession();
+    p.handle = await p.janus.attach('janus.plugin.audiobridge');
+    return p;
+  }
+
   /** Start sending a tone (Opus, 50 packets/s). */
   sendTone(tone: ToneSource): void {
     this.stop();
@@ -139,7 +148,7 @@ export class AbPeer {
 
   async close(): Promise<void> {
     this.stop();
-    await this.pc.close().catch(() => undefined);
+    await this.pc?.close().catch(() => undefined);
     this.janus.close();
   }
 }

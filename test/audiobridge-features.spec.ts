@@ -1,0 +1,188 @@
+import 'reflect-metadata';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RtpHeader, RtpPacket } from 'werift';
+import { adminPost, startMediaServer, until, type MediaServer } from './media-support';
+import { AbPeer, PcmWindow, sleep, ToneSource, UdpListener } from './audiobridge-support';
+
+/** Talking events, a plain-RTP participant, an rtp_forward of the mix, the WAV recording. */
+describe('AudioBridge media: talking, plain RTP, forwarders, recording', function () {
+  this.timeout(60000);
+  let srv: MediaServer;
+  const cleanup: Array<() => unknown> = [];
+  const admin = (request: Record<string, unknown>) =>
+    adminPost(srv.adminUrl, { janus: 'message_plugin', plugin: 'janus.plugin.audiobridge', request }).then((r) => r.response as Record<string, any>);
+
+  before(async () => {
+    srv = await startMediaServer();
+  });
+  after(async () => {
+    for (const c of cleanup.reverse()) await c();
+    await srv?.stop();
+  });
+
+  it('talking / stopped-talking follow the audio-level extension, to everyone including the talker', async () => {
+    const room = 5001;
+    await admin({ request: 'create', room, audiolevel_event: true, audio_active_packets: 10, audio_level_average: 25 });
+    const a = await AbPeer.join(srv.wsUrl, room);
+    const b = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => a.close(), () => b.close());
+    a.level = 10;
+    a.sendTone(new ToneSource(700));
+    const talkB = await b.janus.waitFor((m) => m.plugindata?.data?.audiobridge === 'talking', 10000, 'talking at b');
+    assert.equal(talkB.plugindata.data.id, a.id);
+    await a.janus.waitFor((m) => m.plugindata?.data?.audiobridge === 'talking', 5000, 'talking at a');
+    const list = await admin({ request: 'listparticipants', room });
+    assert.equal(list.participants.find((p: any) => p.id === a.id).talking, true);
+    a.level = 127;
+    const stop = await b.janus.waitFor((m) => m.plugindata?.data?.audiobridge === 'stopped-talking', 10000, 'stopped-talking');
+    assert.equal(stop.plugindata.data.id, a.id);
+  });
+
+  it('a plain-RTP participant hears the WebRTC one and is heard by it', async () => {
+    const room = 5002;
+    await admin({ request: 'create', room, allow_rtp_participants: true });
+    const w = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => w.close());
+    w.sendTone(new ToneSource(900));
+    const udp = await new UdpListener().open();
+    cleanup.push(() => udp.close());
+    // the plain-RTP leg is driven through a second handle, as an orchestrator would
+    const ctl = await AbPeer.joinless(srv.wsUrl);
+    cleanup.push(() => ctl.close());
+    const joined = await ctl.request({ request: 'join', room, display: 'sip', rtp: { ip: '127.0.0.1', port: udp.port, payload_type: 100 } });
+    assert.equal(joined.audiobridge, 'joined');
+    assert.equal(joined.rtp.payload_type, 100);
+    assert.ok(joined.rtp.port > 0);
+    // send our own tone to the port we were given
+    const tone = new ToneSource(1700);
+    let seq = 1;
+    let ts = 0;
+    const timer = setInterval(() => {
+      const pkt = new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: seq++, timestamp: (ts += 960), ssrc: 1234 }), tone.next());
+      udp.socket.send(pkt.serialize(), joined.rtp.port, joined.rtp.ip);
+    }, 20);
+    cleanup.push(() => clearInterval(timer));
+    assert.ok(await until(() => udp.heard.samples >= 48000 * 1.5, 10000), `plain leg heard ${udp.heard.samples}`);
+    assert.equal(udp.lastPt, 100);
+    assert.ok(udp.heard.power(900) > 0.005, `plain hears webrtc: ${udp.heard.power(900)}`);
+    assert.ok(udp.heard.power(1700) < udp.heard.power(900) / 50, 'plain does not hear itself');
+    w.heard.reset();
+    assert.ok(await until(() => w.heard.samples >= 48000 * 1.2, 10000));
+    assert.ok(w.heard.power(1700) > 0.005, `webrtc hears plain: ${w.heard.power(1700)}`);
+    assert.ok(w.heard.power(900) < w.heard.power(1700) / 50, 'webrtc does not hear itself');
+  });
+
+  it('rtp_forward sends the full mix (Opus), stop_rtp_forward stops it', async () => {
+    const room = 5003;
+    await admin({ request: 'create', room });
+    const a = await AbPeer.join(srv.wsUrl, room);
+    const b = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => a.close(), () => b.close());
+    a.sendTone(new ToneSource(600));
+    b.sendTone(new ToneSource(1500));
+    const udp = await new UdpListener().open();
+    cleanup.push(() => udp.close());
+    const f = await admin({ request: 'rtp_forward', room, host: '127.0.0.1', port: udp.port, ptype: 111, ssrc: 777 });
+    assert.equal(f.audiobridge, 'success');
+    assert.ok(await until(() => udp.heard.samples >= 48000 * 1.5, 10000), `forward heard ${udp.heard.samples}`);
+    assert.equal(udp.lastPt, 111);
+    assert.equal(udp.lastSsrc, 777);
+    assert.ok(udp.heard.power(600) > 0.005 && udp.heard.power(1500) > 0.005, `both tones forwarded: ${udp.heard.power(600)} ${udp.heard.power(1500)}`);
+    const s = await admin({ request: 'stop_rtp_forward', room, stream_id: f.stream_id });
+    assert.equal(s.audiobridge, 'success');
+    await sleep(200);
+    const n = udp.packets;
+    await sleep(500);
+    assert.ok(udp.packets <= n + 1, 'no packets after stop');
+  });
+
+  it('records the mix to a WAV file of the right length and content', async () => {
+    const room = 5004;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-wav-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    await admin({ request: 'create', room, sampling_rate: 16000, record: false });
+    const a = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => a.close());
+    a.sendTone(new ToneSource(800));
+    await sleep(500);
+    const t0 = Date.now();
+    const on = await admin({ request: 'enable_recording', room, record: true, record_dir: dir, record_file: 'mix.wav' });
+    assert.deepEqual(on, { audiobridge: 'success', record: true });
+    await sleep(3000);
+    const off = await admin({ request: 'enable_recording', room, record: false });
+    const elapsed = (Date.now() - t0) / 1000;
+    assert.deepEqual(off, { audiobridge: 'success', record: false });
+    const file = path.join(dir, 'mix.wav');
+    let wav = Buffer.alloc(0);
+    assert.ok(await until(() => fs.existsSync(file) && (wav = fs.readFileSync(file)).length > 44 && wav.readUInt32LE(40) === wav.length - 44, 5000), 'header finalised');
+    assert.equal(wav.toString('ascii', 0, 4), 'RIFF');
+    assert.equal(wav.readUInt32LE(24), 16000);
+    assert.equal(wav.readUInt16LE(22), 1);
+    const seconds = wav.readUInt32LE(40) / 2 / 16000;
+    assert.ok(Math.abs(seconds - elapsed) < 0.5, `wav ${seconds.toFixed(2)} s for ${elapsed.toFixed(2)} s`);
+    const pcm = new PcmWindow(1, 16000);
+    pcm.add(wav.subarray(wav.length - 32000));
+    assert.ok(pcm.power(800) > 0.005, `tone in the recording: ${pcm.power(800)}`);
+    assert.ok(pcm.power(1900) < pcm.power(800) / 50);
+  });
+
+  it('plays an .opus file into the room (announcement-started / -stopped)', async () => {
+    const room = 5005;
+    await admin({ request: 'create', room });
+    const a = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => a.close());
+    const file = path.join(os.tmpdir(), `ab-tone-${process.pid}.opus`);
+    fs.writeFileSync(file, oggOpusTone(1300, 2));
+    cleanup.push(() => fs.rmSync(file, { force: true }));
+    const r = await admin({ request: 'play_file', room, filename: file, file_id: 'f1' });
+    assert.deepEqual(r, { audiobridge: 'success', room, file_id: 'f1' });
+    await a.janus.waitFor((m) => m.plugindata?.data?.audiobridge === 'announcement-started', 5000, 'announcement-started');
+    assert.equal((await admin({ request: 'is_playing', room, file_id: 'f1' })).playing, true);
+    a.heard.reset();
+    assert.ok(await until(() => a.heard.samples >= 48000 * 1.0, 5000));
+    assert.ok(a.heard.power(1300) > 0.005, `file heard: ${a.heard.power(1300)}`);
+    await a.janus.waitFor((m) => m.plugindata?.data?.audiobridge === 'announcement-stopped', 8000, 'announcement-stopped');
+  });
+});
+
+/** A minimal Ogg Opus file (OpusHead, OpusTags, 20 ms packets): CRCs are not checked by our reader. */
+function oggOpusTone(freq: number, seconds: number): Buffer {
+  const tone = new ToneSource(freq);
+  const page = (serialNo: number, seqNo: number, granule: number, flags: number, packets: Buffer[]) => {
+    const segs: number[] = [];
+    for (const p of packets) {
+      let l = p.length;
+      while (l >= 255) {
+        segs.push(255);
+        l -= 255;
+      }
+      segs.push(l);
+    }
+    const h = Buffer.alloc(27 + segs.length);
+    h.write('OggS', 0, 'ascii');
+    h[5] = flags;
+    h.writeBigUInt64LE(BigInt(granule), 6);
+    h.writeUInt32LE(serialNo, 14);
+    h.writeUInt32LE(seqNo, 18);
+    h[26] = segs.length;
+    segs.forEach((s, i) => (h[27 + i] = s));
+    return Buffer.concat([h, ...packets]);
+  };
+  const head = Buffer.alloc(19);
+  head.write('OpusHead', 0, 'ascii');
+  head[8] = 1;
+  head[9] = 1;
+  head.writeUInt32LE(48000, 12);
+  const tags = Buffer.concat([Buffer.from('OpusTags', 'ascii'), Buffer.from([4, 0, 0, 0]), Buffer.from('test'), Buffer.alloc(4)]);
+  const pages = [page(1, 0, 0, 2, [head]), page(1, 1, 0, 0, [tags])];
+  const n = seconds * 50;
+  for (let i = 0; i < n; i += 10) {
+    const pk: Buffer[] = [];
+    for (let j = i; j < Math.min(n, i + 10); j++) pk.push(tone.next());
+    pages.push(page(1, pages.length, (i + pk.length) * 960, i + 10 >= n ? 4 : 0, pk));
+  }
+  return Buffer.concat(pages);
+}
