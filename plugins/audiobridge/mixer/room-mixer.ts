@@ -66,6 +66,8 @@ export class RoomMixer {
   private wav?: WavWriter;
   private tickNo = 0;
   readonly stats: TickStats = { decoded: 0, encoded: 0, shared: 0 };
+  /** Share one encoding of the full mix among legs that contributed nothing (off: one encode per leg, as Janus). */
+  shareEncoding = true;
   /** Called when a file starts or stops playing (the worker turns it into a message). */
   onFile?: (id: string, started: boolean) => void;
 
@@ -197,7 +199,7 @@ export class RoomMixer {
       if (!leg.s.send) continue;
       const at = off + OUT_HEADER + RTP_HEADER;
       let len: number;
-      if (leg.has) {
+      if (leg.has || !this.shareEncoding) {
         const enc = (leg.encoder ??= new LegEncoder(leg.codec, this.rate, leg.codec === 'opus' ? this.channels : 1, leg.s));
         fillMinus(enc.input, mix, leg.contrib, leg.codec === 'opus' ? this.channels : 1, this.channels);
         len = enc.encode(out, at);
