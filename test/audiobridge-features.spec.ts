@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -127,6 +128,25 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     pcm.add(wav.subarray(wav.length - 32000));
     assert.ok(pcm.power(800) > 0.005, `tone in the recording: ${pcm.power(800)}`);
     assert.ok(pcm.power(1900) < pcm.power(800) / 50);
+  });
+
+  it('records a participant to .mjr (record on join) that janus-pp-rec reads and converts', async () => {
+    const room = 5006;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-mjr-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    await admin({ request: 'create', room });
+    const a = await AbPeer.join(srv.wsUrl, room, { record: true, filename: path.join(dir, 'leg') });
+    cleanup.push(() => a.close());
+    a.sendTone(new ToneSource(1000));
+    await sleep(1500);
+    a.stop();
+    assert.equal((await a.request({ request: 'leave' })).audiobridge, 'left');
+    const file = path.join(dir, 'leg.mjr');
+    const header = JSON.parse(execFileSync('janus-pp-rec', ['-j', file], { encoding: 'utf8' }));
+    assert.equal(header.t, 'a');
+    assert.equal(header.c, 'opus');
+    execFileSync('janus-pp-rec', [file, path.join(dir, 'leg.opus')], { stdio: 'ignore' });
+    assert.ok(fs.statSync(path.join(dir, 'leg.opus')).size > 1000, 'converted to .opus');
   });
 
   it('plays an .opus file into the room (announcement-started / -stopped)', async () => {
