@@ -81,4 +81,25 @@ describe('AudioBridge media: mixing', function () {
     assert.equal(r.participants.length, 3);
     for (const p of r.participants) assert.equal(p.setup, true);
   });
+
+  it('spatial_position places participants left and right in a stereo room', async () => {
+    const r = await admin({ request: 'create', room: room + 1, sampling_rate: 48000, spatial_audio: true });
+    assert.equal(r.audiobridge, 'created');
+    const left = await AbPeer.join(srv.wsUrl, room + 1, { spatial_position: 0 });
+    const right = await AbPeer.join(srv.wsUrl, room + 1, { spatial_position: 100 });
+    const ear = await AbPeer.join(srv.wsUrl, room + 1);
+    peers.push(left, right, ear);
+    ear.stereo = true;
+    left.sendTone(new ToneSource(600));
+    right.sendTone(new ToneSource(1800));
+    ear.left.reset();
+    ear.right.reset();
+    assert.ok(await until(() => ear.left.samples >= 48000 * 1.2, 10000));
+    const [l6, l18, r6, r18] = [ear.left.power(600), ear.left.power(1800), ear.right.power(600), ear.right.power(1800)];
+    const fmt = [l6, l18, r6, r18].map((x) => x.toExponential(2)).join(' ');
+    assert.ok(l6 > 0.005 && r18 > 0.005, `tones where placed: ${fmt}`);
+    assert.ok(l18 < l6 / 20 && r6 < r18 / 20, `and not on the other side: ${fmt}`);
+    const list = await admin({ request: 'listparticipants', room: room + 1 });
+    assert.deepEqual(list.participants.map((p: any) => p.spatial_position).sort((a: number, b: number) => a - b), [0, 50, 100]);
+  });
 });

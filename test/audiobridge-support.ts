@@ -75,8 +75,13 @@ export class AbPeer {
   id = 0;
   joined: Msg = {};
   readonly heard = new PcmWindow(1);
+  /** Left and right channels, for spatial rooms (filled when `stereo`). */
+  readonly left = new PcmWindow(1);
+  readonly right = new PcmWindow(1);
+  stereo = false;
   received = 0;
   private readonly dec = new OpusEncoder(48000, 1);
+  private readonly dec2 = new OpusEncoder(48000, 2);
   private timer?: NodeJS.Timeout;
   private seq = Math.floor(Math.random() * 60000);
   private ts = 0;
@@ -100,7 +105,18 @@ export class AbPeer {
     onTracks(p.t, (rtp) => {
       p.received++;
       try {
-        p.heard.add(p.dec.decode(rtp.payload));
+        if (p.stereo) {
+          const pcm = p.dec2.decode(rtp.payload);
+          const l = Buffer.alloc(pcm.length / 2);
+          const r = Buffer.alloc(pcm.length / 2);
+          for (let i = 0; i + 3 < pcm.length; i += 4) {
+            l.writeInt16LE(pcm.readInt16LE(i), i / 2);
+            r.writeInt16LE(pcm.readInt16LE(i + 2), i / 2);
+          }
+          p.left.add(l);
+          p.right.add(r);
+          p.heard.add(l);
+        } else p.heard.add(p.dec.decode(rtp.payload));
       } catch {
         /* a bad packet is just not heard */
       }
