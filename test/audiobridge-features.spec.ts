@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { RtpHeader, RtpPacket } from 'werift';
 import { adminPost, startMediaServer, until, type MediaServer } from './media-support';
 import { AbPeer, PcmWindow, sleep, ToneSource, UdpListener } from './audiobridge-support';
+import { startTestServer } from './support/server';
 
 /** Talking events, a plain-RTP participant, an rtp_forward of the mix, the WAV recording. */
 describe('AudioBridge media: talking, plain RTP, forwarders, recording', function () {
@@ -206,3 +207,25 @@ function oggOpusTone(freq: number, seconds: number): Buffer {
   }
   return Buffer.concat(pages);
 }
+
+describe('AudioBridge static rooms: rtp_forward_* keys', function () {
+  this.timeout(20000);
+  it('a room with rtp_forward_host/port/codec/always_on forwards the (silent) mix from the start', async () => {
+    const udp = await new UdpListener().open();
+    const srv = await startTestServer({
+      files: {
+        'janus.plugin.audiobridge.jcfg': `room-6000: { description = "static", rtp_forward_id = 99, rtp_forward_host = "127.0.0.1", rtp_forward_port = ${udp.port}, rtp_forward_codec = "pcmu", rtp_forward_ssrc = 4321, rtp_forward_always_on = true }\n`,
+      },
+    });
+    try {
+      assert.ok(await until(() => udp.packets >= 25, 5000), `packets: ${udp.packets}`);
+      assert.equal(udp.lastPt, 0);
+      assert.equal(udp.lastSsrc, 4321);
+      const r = await adminPost(`${srv.adminUrl}/admin`, { janus: 'message_plugin', plugin: 'janus.plugin.audiobridge', request: { request: 'listforwarders', room: 6000 } });
+      assert.deepEqual(r.response.rtp_forwarders, [{ stream_id: 99, ip: '127.0.0.1', port: udp.port, ssrc: 4321, codec: 'pcmu', ptype: 0, always_on: true }]);
+    } finally {
+      await srv.stop();
+      udp.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { AbError, AbErrorCode, checkParams, checkSecret } from '../errors';
 import { RtpForwarder } from '../forwarder';
 import { randomU32 } from '../ids';
 import type { MixCodec } from '../mixer/protocol';
+import type { AudioRoom } from '../room';
 import type { AbState } from '../state';
 
 const params: ParamSpec[] = [
@@ -59,19 +60,37 @@ export async function rtpForward(ab: AbState, body: JsonObject): Promise<JsonObj
     group = room.groupIndex(groupName);
     if (group === 0) throw new AbError(AbErrorCode.NO_SUCH_GROUP, 'No such group');
   }
-  let id = randomU32();
-  while (room.forwarders.has(id)) id = randomU32();
   const ssrc = typeof body.ssrc === 'number' ? body.ssrc : 0;
-  const effectivePt = codec === 'opus' ? pt : codec === 'pcma' ? 8 : 0;
-  const f = new RtpForwarder(id, host, port, ssrc, codec, effectivePt, group, groupName, body.always_on === true);
-  room.forwarders.set(id, f);
-  room.mixer.setForwarder(id, codec, effectivePt, ssrc || id, group, f.alwaysOn);
+  const id = addForwarder(room, { host, port, ssrc, codec, pt, group, groupName, alwaysOn: body.always_on === true });
   const out: JsonObject = { audiobridge: 'success', room: room.id };
   if (groupName !== undefined) out.group = groupName;
   out.stream_id = id;
   out.host = host;
   out.port = port;
   return out;
+}
+
+export interface ForwarderSpec {
+  id?: number;
+  host: string;
+  port: number;
+  ssrc: number;
+  codec: MixCodec;
+  pt: number;
+  group: number;
+  groupName?: string;
+  alwaysOn: boolean;
+}
+
+/** Start a forwarder of the room's mix (or of one group's); returns its id. */
+export function addForwarder(room: AudioRoom, f: ForwarderSpec): number {
+  let id = f.id && !room.forwarders.has(f.id) ? f.id : randomU32();
+  while (room.forwarders.has(id)) id = randomU32();
+  const pt = f.codec === 'opus' ? f.pt : f.codec === 'pcma' ? 8 : 0;
+  const fw = new RtpForwarder(id, f.host, f.port, f.ssrc, f.codec, pt, f.group, f.groupName, f.alwaysOn);
+  room.forwarders.set(id, fw);
+  room.mixer.setForwarder(id, f.codec, pt, f.ssrc || id, f.group, f.alwaysOn);
+  return id;
 }
 
 export function stopRtpForward(ab: AbState, body: JsonObject): JsonObject {
