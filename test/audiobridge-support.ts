@@ -31,6 +31,12 @@ export class PcmWindow {
       this.samples++;
     }
   }
+  /** RMS over the window (0 .. 1). */
+  rms(): number {
+    let s = 0;
+    for (const v of this.buf) s += (v / 32768) ** 2;
+    return Math.sqrt(s / this.buf.length);
+  }
   /** Goertzel: relative power of `freq` over the window (0 .. ~1 for a full-scale tone). */
   power(freq: number): number {
     const n = this.buf.length;
@@ -80,6 +86,8 @@ export class AbPeer {
   readonly right = new PcmWindow(1);
   stereo = false;
   received = 0;
+  lastPt = -1;
+  lastTs = 0;
   private readonly dec = new OpusEncoder(48000, 1);
   private readonly dec2 = new OpusEncoder(48000, 2);
   private timer?: NodeJS.Timeout;
@@ -104,6 +112,8 @@ export class AbPeer {
     p.id = p.joined.id;
     onTracks(p.t, (rtp) => {
       p.received++;
+      p.lastPt = rtp.header.payloadType;
+      p.lastTs = rtp.header.timestamp;
       try {
         if (p.stereo) {
           const pcm = p.dec2.decode(rtp.payload);
