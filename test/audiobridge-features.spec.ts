@@ -43,6 +43,21 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     assert.equal(stop.plugindata.data.id, a.id);
   });
 
+  it('kick closes the PeerConnection; the participant then leaves (others see kicked, then leaving)', async () => {
+    const room = 5007;
+    await admin({ request: 'create', room, secret: 'k' });
+    const a = await AbPeer.join(srv.wsUrl, room);
+    const b = await AbPeer.join(srv.wsUrl, room);
+    cleanup.push(() => a.close(), () => b.close());
+    const r = await admin({ request: 'kick', room, secret: 'k', id: a.id });
+    assert.deepEqual(r, { audiobridge: 'success' });
+    await b.janus.waitFor((m) => m.plugindata?.data?.kicked === a.id, 5000, 'kicked');
+    await b.janus.waitFor((m) => m.plugindata?.data?.leaving === a.id, 10000, 'leaving');
+    await a.janus.waitFor((m) => m.janus === 'hangup', 10000, 'hangup at the kicked one');
+    const list = await admin({ request: 'listparticipants', room });
+    assert.deepEqual(list.participants.map((p: any) => p.id), [b.id]);
+  });
+
   it('a plain-RTP participant hears the WebRTC one and is heard by it', async () => {
     const room = 5002;
     await admin({ request: 'create', room, allow_rtp_participants: true });
