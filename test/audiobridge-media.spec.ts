@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
 import { adminPost, startMediaServer, until, type MediaServer } from './media-support';
-import { AbPeer, ToneSource } from './audiobridge-support';
+import { AbPeer, PcmuToneSource, ToneSource } from './audiobridge-support';
 
 /**
  * Real werift participants in a room, each sending its own tone: everyone hears the others'
@@ -20,7 +20,7 @@ describe('AudioBridge media: mixing', function () {
   /** Wait for the mix to fill a fresh 1 s window. */
   async function listen(p: AbPeer): Promise<void> {
     p.heard.reset();
-    assert.ok(await until(() => p.heard.samples >= 48000 * 1.2, 10000), `peer ${p.id} heard ${p.heard.samples} samples`);
+    assert.ok(await until(() => p.heard.samples >= p.heard.rate * 1.2, 10000), `peer ${p.id} heard ${p.heard.samples} samples`);
   }
 
   /** Listen again until `ok` holds (the mix settles after a change; the machine may be loaded), at most ~15 s. */
@@ -110,5 +110,20 @@ describe('AudioBridge media: mixing', function () {
     assert.ok(l18 < l6 / 20 && r6 < r18 / 20, `and not on the other side: ${fmt}`);
     const list = await admin({ request: 'listparticipants', room: room + 1 });
     assert.deepEqual(list.participants.map((p: any) => p.spatial_position).sort((a: number, b: number) => a - b), [0, 50, 100]);
+  });
+
+  it('a G.711 (PCMU) participant and an Opus one hear each other', async () => {
+    await admin({ request: 'create', room: room + 2, sampling_rate: 16000 });
+    const g = await AbPeer.join(srv.wsUrl, room + 2, { codec: 'pcmu' });
+    const o = await AbPeer.join(srv.wsUrl, room + 2);
+    peers.push(g, o);
+    g.sendTone(new PcmuToneSource(700));
+    o.sendTone(new ToneSource(1900));
+    await settle(g, () => g.heard.power(1900) > 0.005);
+    assert.ok(g.heard.power(1900) > 0.005, `pcmu hears opus: ${g.heard.power(1900)}`);
+    assert.ok(g.heard.power(700) < g.heard.power(1900) / 50, 'pcmu does not hear itself');
+    await settle(o, () => o.heard.power(700) > 0.005);
+    assert.ok(o.heard.power(700) > 0.005, `opus hears pcmu: ${o.heard.power(700)}`);
+    assert.ok(o.heard.power(1900) < o.heard.power(700) / 50, 'opus does not hear itself');
   });
 });

@@ -4,7 +4,8 @@
  */
 import * as dgram from 'node:dgram';
 import { OpusEncoder } from '@discordjs/opus';
-import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver } from 'werift';
+import { g711Decode, g711Encode } from '../plugins/audiobridge/mixer/g711';
 import { clientPeer, gathered, JanusWs, onTracks } from './media-support';
 
 type Msg = Record<string, any>;
@@ -55,8 +56,28 @@ export class PcmWindow {
   }
 }
 
+/** 20 ms µ-law frames of a sine tone (8 kHz). */
+export class PcmuToneSource {
+  readonly tsStep = 160;
+  private phase = 0;
+  private readonly pcm = new Int16Array(160);
+  constructor(public freq: number, public amplitude = 6000) {}
+  next(): Buffer {
+    const step = (2 * Math.PI * this.freq) / 8000;
+    for (let i = 0; i < 160; i++) {
+      this.pcm[i] = Math.round(Math.sin(this.phase) * this.amplitude);
+      this.phase += step;
+    }
+    this.phase %= 2 * Math.PI;
+    const out = Buffer.alloc(160);
+    g711Encode(false, this.pcm, 160, out, 0);
+    return out;
+  }
+}
+
 /** 20 ms Opus frames of a sine tone (48 kHz mono). */
 export class ToneSource {
+  readonly tsStep = 960;
   private readonly enc = new OpusEncoder(48000, 1);
   private phase = 0;
   private readonly pcm = Buffer.alloc(960 * 2);
@@ -80,7 +101,8 @@ export class AbPeer {
   t!: RTCRtpTransceiver;
   id = 0;
   joined: Msg = {};
-  readonly heard = new PcmWindow(1);
+  heard = new PcmWindow(1);
+  pcmu = false;
   /** Left and right channels, for spatial rooms (filled when `stereo`). */
   readonly left = new PcmWindow(1);
   readonly right = new PcmWindow(1);
@@ -101,7 +123,9 @@ export class AbPeer {
     p.janus = await JanusWs.connect(wsUrl);
     await p.janus.createSession();
     p.handle = await p.janus.attach('janus.plugin.audiobridge');
-    p.pc = clientPeer();
+    p.pcmu = extra.codec === 'pcmu';
+    if (p.pcmu) p.heard = new PcmWindow(1, 8000);
+    p.pc = p.pcmu ? pcmuPeer() : clientPeer();
     p.t = p.pc.addTransceiver('audio', { direction: 'sendrecv' });
     await p.pc.setLocalDescription(await p.pc.createOffer());
     await gathered(p.pc);
@@ -126,6 +150,10 @@ export class AbPeer {
           p.left.add(l);
           p.right.add(r);
           p.heard.add(l);
+        } else if (p.pcmu) {
+          const pcm = new Int16Array(rtp.payload.length);
+          g711Decode(false, rtp.payload, rtp.payload.length, pcm);
+          p.heard.add(Buffer.from(pcm.buffer));
         } else p.heard.add(p.dec.decode(rtp.payload));
       } catch {
         /* a bad packet is just not heard */
@@ -146,12 +174,12 @@ export class AbPeer {
   }
 
   /** Start sending a tone (Opus, 50 packets/s). */
-  sendTone(tone: ToneSource): void {
+  sendTone(tone: { next(): Buffer; tsStep: number }): void {
     this.stop();
     const exts = (this.t.sender as unknown as { headerExtensions?: Array<{ id: number; uri: string }> }).headerExtensions ?? [];
     const levelExt = exts.find((e) => e.uri === AUDIO_LEVEL_URI);
     this.timer = setInterval(() => {
-      const header = new RtpHeader({ payloadType: 111, sequenceNumber: (this.seq = (this.seq + 1) & 0xffff), timestamp: (this.ts = (this.ts + 960) >>> 0), marker: false });
+      const header = new RtpHeader({ payloadType: 111, sequenceNumber: (this.seq = (this.seq + 1) & 0xffff), timestamp: (this.ts = (this.ts + tone.tsStep) >>> 0), marker: false });
       if (levelExt && this.level >= 0) {
         header.extension = true;
         header.extensions = [{ id: levelExt.id, payload: Buffer.from([this.level & 0x7f]) }];
@@ -209,6 +237,20 @@ export class UdpListener {
   close(): void {
     this.socket.close();
   }
+}
+
+/** A werift peer offering only PCMU (as a G.711 phone gateway would). */
+function pcmuPeer(): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
+    bundlePolicy: 'max-bundle',
+    codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, payloadType: 0 })], video: [] },
+    headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [] },
+  });
 }
 
 export function sleep(ms: number): Promise<void> {
