@@ -150,6 +150,16 @@ async function main(): Promise<void> {
     out.mixRms = fwd.heard.rms();
     out.forwardPackets = fwd.packets;
     out.participantsA = await a.evaluate('$("#list li").length');
+    if (process.env.AB_DEBUG) {
+      const adm = (b: Record<string, unknown>) => adminPost(srv.adminUrl, b);
+      const infos: unknown[] = [];
+      for (const sid of (await adm({ janus: 'list_sessions' })).sessions ?? []) {
+        for (const hid of (await adm({ janus: 'list_handles', session_id: sid })).handles ?? []) {
+          infos.push((await adm({ janus: 'handle_info', session_id: sid, handle_id: hid })).info);
+        }
+      }
+      out.handles = infos;
+    }
   } catch (err) {
     out.error = String((err as Error)?.stack ?? err);
   } finally {
