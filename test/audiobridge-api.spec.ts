@@ -43,3 +43,24 @@ describe('AudioBridge API vs Janus 1.1.2', function () {
     assert.deepEqual(e.response, { audiobridge: 'event', error_code: 482, error: "Unknown request 'join'" });
   });
 });
+
+describe('AudioBridge with string_ids', function () {
+  this.timeout(20000);
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({ files: { 'janus.plugin.audiobridge.jcfg': 'general: { string_ids = true }\nroom-abc: { description = "strings" }\n' } });
+  });
+  after(async () => srv?.stop());
+  const call = async (request: Record<string, unknown>) =>
+    ((await (await fetch(`${srv.adminUrl}/admin`, { method: 'POST', body: JSON.stringify({ janus: 'message_plugin', plugin: 'janus.plugin.audiobridge', admin_secret: 'janusoverlord', transaction: 't', request }) })).json()) as Record<string, any>).response;
+
+  it('rooms and participants are named by strings; integers are refused', async () => {
+    assert.deepEqual(await call({ request: 'exists', room: 'abc' }), { audiobridge: 'success', room: 'abc', exists: true });
+    assert.deepEqual(await call({ request: 'exists', room: 5 }), { audiobridge: 'event', error_code: 484, error: 'Invalid element type (room should be a string)' });
+    const c = await call({ request: 'create' });
+    assert.equal(c.audiobridge, 'created');
+    assert.match(c.room, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(await call({ request: 'listparticipants', room: c.room }), { audiobridge: 'participants', room: c.room, participants: [] });
+    assert.deepEqual(await call({ request: 'mute', room: 'abc', id: 'nobody' }), { audiobridge: 'event', error_code: 492, error: 'No such user nobody in room abc' });
+  });
+});
