@@ -116,6 +116,34 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     assert.ok(udp.packets <= n + 1, 'no packets after stop');
   });
 
+  it('groups: join needs a known group, a group forwarder carries only that group', async () => {
+    const room = 5008;
+    await admin({ request: 'create', room, groups: ['red', 'blue'] });
+    const none = await AbPeer.joinless(srv.wsUrl);
+    cleanup.push(() => none.close());
+    assert.deepEqual(await none.request({ request: 'join', room }), { audiobridge: 'event', error_code: 483, error: 'Missing mandatory element (group)' });
+    assert.deepEqual(await none.request({ request: 'join', room, group: 'green' }), { audiobridge: 'event', error_code: 494, error: 'No such group (green)' });
+    const red = await AbPeer.join(srv.wsUrl, room, { group: 'red' });
+    const blue = await AbPeer.join(srv.wsUrl, room, { group: 'blue' });
+    cleanup.push(() => red.close(), () => blue.close());
+    red.sendTone(new ToneSource(650));
+    blue.sendTone(new ToneSource(1450));
+    const udp = await new UdpListener().open();
+    cleanup.push(() => udp.close());
+    const f = await admin({ request: 'rtp_forward', room, group: 'red', host: '127.0.0.1', port: udp.port });
+    assert.equal(f.group, 'red');
+    assert.equal((await admin({ request: 'rtp_forward', room, group: 'green', host: '127.0.0.1', port: udp.port })).error_code, 494);
+    const end = Date.now() + 15000;
+    do {
+      udp.heard.reset();
+      assert.ok(await until(() => udp.heard.samples >= 48000 * 1.2, 10000));
+    } while (!(udp.heard.power(650) > 0.005) && Date.now() < end);
+    assert.ok(udp.heard.power(650) > 0.005, `red in the red forward: ${udp.heard.power(650)}`);
+    assert.ok(udp.heard.power(1450) < udp.heard.power(650) / 50, `blue not in it: ${udp.heard.power(1450)}`);
+    const list = await admin({ request: 'listforwarders', room });
+    assert.equal(list.rtp_forwarders[0].group, 'red');
+  });
+
   it('records the mix to a WAV file of the right length and content', async () => {
     const room = 5004;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-wav-'));
