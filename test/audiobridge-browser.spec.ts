@@ -10,7 +10,7 @@ import { browserMissing, runInNamespace } from './support/browser';
  * and each page receives the mix.
  */
 describe('AudioBridge: the official audiobridgetest.html demo in headless Chromium', function () {
-  this.timeout(90000);
+  this.timeout(180000);
   let res: Record<string, any> = {};
 
   before(async function () {
@@ -19,7 +19,7 @@ describe('AudioBridge: the official audiobridgetest.html demo in headless Chromi
       console.log(`      (skipped: ${why})`);
       this.skip();
     }
-    const { out, err } = await runInNamespace(path.join(__dirname, 'browser-ab', 'audiobridge-run.js'), 80000);
+    const { out, err } = await runInNamespace(path.join(__dirname, 'browser-ab', 'audiobridge-run.js'), 170000);
     const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
     try {
       res = JSON.parse(line);

@@ -54,11 +54,11 @@ async function joinDemo(page: Page, base: string, name: string, errors: string[]
   page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
   await page.goto(`${base}/audiobridgetest.html`);
   await page.click('#start');
-  await page.waitForSelector('#username', { state: 'visible', timeout: 10000 });
+  await page.waitForSelector('#username', { state: 'visible', timeout: 30000 });
   await page.fill('#username', name);
   await page.click('#register');
   // joined, then configure with the offer, then the answer: the demo shows the participant list and the mixed audio element
-  await page.waitForFunction('typeof mixertest !== "undefined" && mixertest && mixertest.webrtcStuff && mixertest.webrtcStuff.pc && mixertest.webrtcStuff.pc.connectionState === "connected"', undefined, { timeout: 20000 });
+  await page.waitForFunction('typeof mixertest !== "undefined" && mixertest && mixertest.webrtcStuff && mixertest.webrtcStuff.pc && mixertest.webrtcStuff.pc.connectionState === "connected"', undefined, { timeout: 40000 });
 }
 
 /** 48 kHz mono WAV: 250 ms bursts of a gliding tone with 150 ms gaps, like syllables. */
