@@ -207,15 +207,16 @@ export class MediaPeer {
         t.setDirection('inactive');
         continue;
       }
+      // extensions first: keepCodec prepares werift's sender with the transceiver's final lists
+      if (choice?.extensions) {
+        const wanted = new Set(choice.extensions);
+        t.headerExtensions = t.headerExtensions.filter((e) => e.uri === EXT.mid || wanted.has(e.uri));
+      }
       this.keepCodec(s, t, choice?.codecs);
       if (!s.codec) {
         rejected.add(s.mindex);
         t.setDirection('inactive');
         continue;
-      }
-      if (choice?.extensions) {
-        const wanted = new Set(choice.extensions);
-        t.headerExtensions = t.headerExtensions.filter((e) => e.uri === EXT.mid || wanted.has(e.uri));
       }
       const offered = t.offerDirection; // the direction the remote offer implies for us
       const dir = choice?.direction ?? 'sendrecv';
@@ -447,7 +448,13 @@ export class MediaPeer {
     // transport-cc only when we generate the feedback (see twcc.ts)
     if (this.twccPeriod <= 0) chosen.rtcpFeedback = chosen.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
     t.codecs = rtx ? [chosen, rtx] : [chosen];
-    // werift prepared the sender with every codec on setRemoteDescription: redo it with ours
+    // werift prepared the sender with every codec and extension of the offer on setRemoteDescription:
+    // redo it with ours. prepareSend sets RED and RTX but never clears them, so clear them first:
+    // a stale RED (Chrome offers red/48000 "111/111") made werift send RED blocks labelled as
+    // Opus (PT 111), which Chrome's decoder rejects (nothing played); a stale RTX type is another codec's.
+    const snd = t.sender as unknown as { redRedundantPayloadType?: number; rtxPayloadType?: number };
+    snd.redRedundantPayloadType = undefined;
+    snd.rtxPayloadType = undefined;
     const tm = (this.pc as unknown as { transceiverManager: { getLocalRtpParams(t: RTCRtpTransceiver): unknown } }).transceiverManager;
     t.sender.prepareSend(tm.getLocalRtpParams(t) as never);
     s.codec = {
