@@ -17,6 +17,7 @@ const RUN_MS = Number(process.env.RUN_MS ?? 12000);
 
 const page = (wsUrl: string) => `<!doctype html><html><body>
 <video id="remote" autoplay playsinline muted></video>
+<audio id="remoteaudio" autoplay></audio>
 <script>window.adapter = { browserDetails: { browser: 'chrome', version: 156 } };</script>
 <script src="/janus.js"></script>
 <script>
@@ -36,7 +37,11 @@ Janus.init({ debug: false, callback: () => {
       error: (e) => { R.state = 'error'; R.error = 'attach: ' + e; },
       mediaState: (m, on, mid) => R.events.push('media:' + m + ':' + on),
       onmessage: (msg, jsep) => { R.events.push('msg:' + JSON.stringify(msg)); if (jsep) window.echotest.handleRemoteJsep({ jsep }); },
-      onremotetrack: (track, mid, on) => { R.events.push('remotetrack:' + track.kind + ':' + on); },
+      onremotetrack: (track, mid, on) => {
+        R.events.push('remotetrack:' + track.kind + ':' + on);
+        // echoed audio goes to an unmuted element, as in the demos: Chrome then plays (decodes) it
+        if (track.kind === 'audio' && on) { const a = document.getElementById('remoteaudio'); a.srcObject = new MediaStream([track]); a.play().catch(() => {}); }
+      },
       webrtcState: (on, reason) => { R.events.push('webrtcState:' + on); if (on) { R.state = 'up'; R.upAt = Date.now(); } else R.events.push('hangup:' + reason); },
     });
   }, error: (e) => { R.state = 'error'; R.error = 'janus: ' + e; } });
@@ -46,12 +51,19 @@ async function sample() {
   if (pc) {
     const st = await pc.getStats();
     let out = 0, decoded = 0, avail = 0;
+    const a = { packets: 0, discarded: 0, samples: 0, concealed: 0 };
     st.forEach((s) => {
       if (s.type === 'outbound-rtp' && s.kind === 'video') out += s.bytesSent;
       if (s.type === 'inbound-rtp' && s.kind === 'video') decoded += s.framesDecoded || 0;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        a.packets += s.packetsReceived || 0;
+        a.discarded += s.packetsDiscarded || 0;
+        a.samples += s.totalSamplesReceived || 0;
+        a.concealed += s.concealedSamples || 0;
+      }
       if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) avail = s.availableOutgoingBitrate;
     });
-    R.samples.push({ t: Date.now(), out, decoded, avail });
+    R.samples.push({ t: Date.now(), out, decoded, avail, audio: a });
   }
   setTimeout(sample, 500);
 }
@@ -116,7 +128,8 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   // bitrate per sample window, measured from the moment the PeerConnection came up
-  const samples = (result.samples as Array<{ t: number; out: number; decoded: number; avail: number }>) ?? [];
+  type Audio = { packets: number; discarded: number; samples: number; concealed: number };
+  const samples = (result.samples as Array<{ t: number; out: number; decoded: number; avail: number; audio: Audio }>) ?? [];
   const upAt = (result.upAt as number) ?? 0;
   const kbps: Array<{ s: number; kbps: number; avail: number }> = [];
   for (let i = 2; i < samples.length; i++) {
@@ -125,6 +138,21 @@ async function main(): Promise<void> {
     kbps.push({ s: Math.round((b.t - upAt) / 100) / 10, kbps: Math.round(((b.out - a.out) * 8) / (b.t - a.t)), avail: Math.round(b.avail / 1000) });
   }
   const within10 = kbps.filter((k) => k.s <= 10);
+  // echoed audio that Chrome played, from 3 s after the PeerConnection came up (past the jitter
+  // buffer's start) to the last sample: what a listener hears, not just packets that arrived
+  const none: Audio = { packets: 0, discarded: 0, samples: 0, concealed: 0 };
+  const last = samples.length ? samples[samples.length - 1] : undefined;
+  const from = samples.find((x) => x.t >= upAt + 3000) ?? last;
+  const audio = from && last && upAt
+    ? {
+        seconds: Math.round(last.t - from.t) / 1000,
+        packets: last.audio.packets - from.audio.packets,
+        discarded: last.audio.discarded - from.audio.discarded,
+        samples: last.audio.samples - from.audio.samples,
+        concealed: last.audio.concealed - from.audio.concealed,
+        total: last.audio,
+      }
+    : { seconds: 0, ...none, total: none };
   const out = {
     state: result.state,
     error: result.error,
@@ -132,6 +160,7 @@ async function main(): Promise<void> {
     hangup: result.hangup,
     hangupMs: result.hangupMs,
     framesDecoded: samples.length ? samples[samples.length - 1].decoded : 0,
+    audio,
     maxKbpsWithin10s: within10.reduce((m, k) => Math.max(m, k.kbps), 0),
     /** Chrome's own bandwidth estimate (availableOutgoingBitrate of the selected pair). */
     maxAvailKbpsWithin10s: within10.reduce((m, k) => Math.max(m, k.avail), 0),
