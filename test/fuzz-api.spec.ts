@@ -11,7 +11,11 @@ import * as assert from 'node:assert/strict';
 import * as mqtt from 'mqtt';
 import { WebSocket } from 'ws';
 import { startMosquitto, freePort as freeBrokerPort, type RunningBroker } from './support/brokers';
-import { adminRequest, badReply, janusRequest, Rng, type Generated, type Targets } from './support/fuzz-gen';
+import { adminRequest, anyString, anyValue, badReply, janusRequest, Rng, type Generated, type Targets } from './support/fuzz-gen';
+import { Gateway } from '../core/gateway';
+import type { TransportClient } from '../core/plugin-api';
+import RabbitMqTransport from '../transports/rabbitmq';
+import { startTestServer } from './support/server';
 import { rawRequest } from './support/fuzz-http';
 import { startChildServer, type ChildServer } from './support/fuzz-server';
 
@@ -19,7 +23,7 @@ const LONG = process.env.FUZZ_LONG === '1';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 const SECRET = 'janusoverlord';
 /** Per transport, seconds. */
-const BUDGET = { http: LONG ? 300 : 30, ws: LONG ? 200 : 22, mqtt: LONG ? 100 : 14 };
+const BUDGET = { http: LONG ? 300 : 30, ws: LONG ? 200 : 22, mqtt: LONG ? 100 : 14, rabbit: LONG ? 60 : 6 };
 const BATCH = 40;
 const LEAK = { adminKey: 'fuzz-admin-key-7c1f', secret: 'fuzz-room-secret-93ab', pin: 'fuzz-room-pin-55d2' };
 /** Replies seen, by kind (`success`, `error 454`, ...), for the summary line. */
@@ -37,7 +41,7 @@ function check(m: unknown, text: string): string | undefined {
 }
 
 describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
-  this.timeout((BUDGET.http + BUDGET.ws + BUDGET.mqtt) * 1000 + 120_000);
+  this.timeout((BUDGET.http + BUDGET.ws + BUDGET.mqtt + BUDGET.rabbit) * 1000 + 120_000);
   let broker: RunningBroker;
   let srv: ChildServer;
   const problems: string[] = [];
@@ -227,6 +231,57 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
       }
     } finally {
       await client.endAsync();
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  it('RabbitMQ: deliveries with generated payloads and properties, fed to the transport handler (in-process core)', async () => {
+    const ts = await startTestServer();
+    const r = new Rng(SEED + 3);
+    const t: Targets = { sessions: [], echoHandles: [], roomHandles: [], rooms: [1234] };
+    const published: string[] = [];
+    const rabbit = new RabbitMqTransport();
+    const owner: TransportClient = { transport: rabbit, sendEvent: (m) => published.push(JSON.stringify(m)) };
+    // the transport as init() leaves it, with the broker link replaced by a recorder
+    Object.assign(rabbit, {
+      cfg: { admin: { toJanus: 'to-janus-admin' }, replyToRouting: true, json: 'plain', exchange: 'janus-exchange', janus: { fromJanus: 'from-janus' } },
+      gateway: ts.server.container.resolve(Gateway),
+      log: ts.server.logger.child('fuzz-rabbitmq'),
+      client: owner,
+      link: { send: (m: { body: Buffer }) => published.push(m.body.toString('utf8')) },
+    });
+    const deliver = (rabbit as unknown as { onDelivery(api: unknown, msg: unknown): void }).onDelivery.bind(rabbit);
+    const end = Date.now() + BUDGET.rabbit * 1000;
+    let n = 0;
+    try {
+      while (Date.now() < end) {
+        for (let i = 0; i < BATCH; i++, n++) {
+          const g = generate(r, t);
+          let content = Buffer.from(g.text, 'utf8');
+          if (r.chance(0.05)) content = Buffer.concat([content, Buffer.from([0xff, 0xfe, 0xc0])]);
+          const props = { correlationId: r.chance(0.7) ? anyValue(r) : undefined, replyTo: r.chance(0.3) ? anyValue(r) : undefined };
+          const routingKey = r.chance(0.9) ? (g.admin ? 'to-janus-admin' : 'to-janus') : anyString(r);
+          deliver({ admin: g.admin && r.chance(0.5), queue: 'q', toJanus: 'to-janus', fromJanus: 'from-janus' }, { content, properties: props, fields: { routingKey } });
+        }
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      const deadline = Date.now() + 5000;
+      while (published.length < n && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      for (const text of published) {
+        let m: unknown;
+        try {
+          m = JSON.parse(text);
+        } catch {
+          problems.push(`rabbitmq: unparsable reply ${text.slice(0, 200)}`);
+          continue;
+        }
+        const bad = check(m, text);
+        if (bad && problems.length < 50) problems.push(`rabbitmq: ${bad}`);
+      }
+      sent += n;
+      assert.ok(published.length >= n * 0.9, `replies: ${published.length} for ${n} deliveries`);
+    } finally {
+      await ts.stop();
     }
     assert.deepEqual(problems, [], problems.join('\n'));
   });
