@@ -14,6 +14,7 @@ import {
   isJsonInteger,
   isJsonObject,
   ownValue,
+  isIntegerAt,
   serialisationError,
   validateParams,
   type IncomingRequest,
@@ -101,10 +102,10 @@ export class AdminApi {
         case 'set_session_timeout': {
           const t = root.timeout;
           if (t === undefined || t === null) return errorReply(sessionId, tx, 456, 'Missing mandatory element (timeout)');
-          if (!isJsonInteger(t) || t < -1) {
+          if (!isIntegerAt(root, 'timeout') || (t as number) < -1) {
             return errorReply(sessionId, tx, 467, 'Invalid element type (timeout should be a non-negative integer or -1)');
           }
-          session.timeoutOverride = t;
+          session.timeoutOverride = t as number;
           return { ...reply('success', 0, tx), timeout: t, session_id: sessionId };
         }
         default:
