@@ -79,6 +79,10 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
   /** Fresh live targets: a session with an EchoTest and a VideoRoom handle, and the demo room. */
   async function refresh(t: Targets): Promise<void> {
     const post = async (path: string, body: object) => (await rawRequest(srv.ports.http, path, JSON.stringify(body))).json;
+    // undo what fuzzed Admin requests may have switched off, so the next batch still reaches plugins
+    for (const m of [{ janus: 'accept_new_sessions', accept: true }, { janus: 'set_session_timeout', timeout: 60 }, { janus: 'set_log_level', level: 4 }]) {
+      await rawRequest(srv.ports.admin, '/admin', JSON.stringify({ ...m, transaction: 'reset', admin_secret: SECRET }));
+    }
     const s = (await post('/janus', { janus: 'create', transaction: 'r' }))?.data?.id as number;
     if (!s) return;
     const e = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: 'r' }))?.data?.id as number;
