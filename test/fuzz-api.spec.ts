@@ -11,9 +11,9 @@ import * as assert from 'node:assert/strict';
 import * as mqtt from 'mqtt';
 import { WebSocket } from 'ws';
 import { startMosquitto, freePort as freeBrokerPort, type RunningBroker } from './support/brokers';
-import { adminRequest, anyString, anyValue, badReply, janusRequest, Rng, type Generated, type Targets } from './support/fuzz-gen';
+import { adminRequest, anyString, anyValue, badReply, janusRequest, mutateText, Rng, type Generated, type Targets } from './support/fuzz-gen';
 import { Gateway } from '../core/gateway';
-import type { TransportClient } from '../core/plugin-api';
+import { parseRequestJson, type TransportClient } from '../core/plugin-api';
 import RabbitMqTransport from '../transports/rabbitmq';
 import { startTestServer } from './support/server';
 import { rawRequest } from './support/fuzz-http';
@@ -288,6 +288,36 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
       await ts.stop();
     }
     assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  it('parser: never laxer than JSON.parse, same values when it accepts, stricter only where Janus is', () => {
+    const r = new Rng(SEED + 4);
+    const strict = /maximum parsing depth|\\u0000 is not allowed|invalid Unicode|unable to decode|too big (negative )?integer|real number overflow|control character/;
+    const n = LONG ? 50_000 : 5_000;
+    let accepted = 0;
+    for (let i = 0; i < n; i++) {
+      const v = anyValue(r);
+      const base = r.chance(0.5) ? JSON.stringify({ janus: 'x', v }) : JSON.stringify([v]);
+      const text = r.chance(0.5) ? mutateText(r, base) : base;
+      let native: unknown;
+      let nativeOk = true;
+      try {
+        native = JSON.parse(text);
+      } catch {
+        nativeOk = false;
+      }
+      const ours = parseRequestJson(text);
+      const top = text.trimStart()[0];
+      if (ours.ok) {
+        accepted++;
+        assert.ok(nativeOk, `accepted what JSON.parse refuses: ${text.slice(0, 200)}`);
+        // compared as text: values may be 2000 levels deep, too deep for deepEqual's recursion
+        assert.equal(JSON.stringify(ours.value), JSON.stringify(native), text.slice(0, 200));
+      } else if (nativeOk && (top === '{' || top === '[')) {
+        assert.match(ours.text, strict, `refused valid JSON for a reason Janus does not have: ${ours.text} in ${text.slice(0, 200)}`);
+      }
+    }
+    assert.ok(accepted > n / 4, `accepted ${accepted} of ${n}`);
   });
 
   it('no failure was contained along the way (nothing reached the fault policy)', () => {
