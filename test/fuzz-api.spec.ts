@@ -57,6 +57,7 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
           `admin: { subscribe_topic = "to-janus-admin", publish_topic = "from-janus-admin" }\n`,
         // secrets no reply may ever show (issue 10, item 4)
         'janus.plugin.videoroom.jcfg': `general: { admin_key = "${LEAK.adminKey}" }\nroom-1234: { description = "Demo", secret = "${LEAK.secret}", pin = "${LEAK.pin}", publishers = 6 }\n`,
+        'janus.plugin.audiobridge.jcfg': `general: { admin_key = "${LEAK.adminKey}" }\nroom-1234: { description = "Demo", secret = "${LEAK.secret}", pin = "${LEAK.pin}", sampling_rate = 16000 }\n`,
       },
     });
   });
@@ -87,6 +88,8 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
     if (!s) return;
     const e = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: 'r' }))?.data?.id as number;
     const v = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.videoroom', transaction: 'r' }))?.data?.id as number;
+    const a = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.audiobridge', transaction: 'r' }))?.data?.id as number;
+    if (a) t.bridgeHandles = [...(t.bridgeHandles ?? []).slice(-4), [s, a]];
     t.sessions = [...t.sessions.slice(-4), s];
     if (e) t.echoHandles = [...t.echoHandles.slice(-4), [s, e]];
     if (v) t.roomHandles = [...t.roomHandles.slice(-4), [s, v]];
