@@ -144,7 +144,8 @@ describe('Configuration, module loading and the command line', function () {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0);
-    assert.match(out, /"reason":"shutdown","msg":"Session destroyed"/);
+    // Janus-style text lines by default (log_json = false)
+    assert.match(out, /\[INFO\] \[sessions\] Session destroyed \(session=\d+ reason=shutdown\)/);
     assert.match(out, /Server stopped/);
   });
 });
