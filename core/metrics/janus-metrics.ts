@@ -10,13 +10,13 @@ import type { KindCounters } from './media-snapshot';
 import { videoRoomGauges } from './plugin-gauges';
 
 /** Verbs counted by name; anything else is `other` (a client cannot grow the label set). */
-const janusVerbs = ['info', 'ping', 'create', 'keepalive', 'attach', 'destroy', 'claim', 'detach', 'hangup', 'message', 'trickle'];
-const adminVerbs = [
+const janusVerbs = new Set(['info', 'ping', 'create', 'keepalive', 'attach', 'destroy', 'claim', 'detach', 'hangup', 'message', 'trickle']);
+const adminVerbs = new Set([
   'info', 'ping', 'get_status', 'list_sessions', 'list_handles', 'handle_info', 'destroy_session', 'detach_handle',
   'hangup_webrtc', 'start_pcap', 'stop_pcap', 'start_text2pcap', 'stop_text2pcap', 'set_log_level', 'accept_new_sessions',
   'message_plugin', 'query_transport', 'query_eventhandler', 'query_logger', 'add_token', 'allow_token', 'disallow_token',
   'list_tokens', 'remove_token', 'set_session_timeout', 'custom_event', 'custom_logline', 'resolve_address', 'test_stun', 'drain',
-];
+]);
 const OUTCOMES = ['success', 'ack', 'error'] as const;
 export type ApiOutcome = (typeof OUTCOMES)[number];
 
@@ -102,7 +102,7 @@ export class JanusMetrics {
     if (!byVerb) this.apiSlots[i].set(transport, (byVerb = new Map()));
     let slots = byVerb.get(verb);
     if (!slots) byVerb.set(verb, (slots = Int32Array.from(OUTCOMES, (o) => this.requests.slot(api, transport, verb, o))));
-    this.requests.inc(slots[OUTCOMES.indexOf(outcome)]);
+    this.requests.inc(slots[outcome === 'success' ? 0 : outcome === 'ack' ? 1 : 2]);
     let ls = this.latencySlots[i].get(verb);
     if (ls === undefined) this.latencySlots[i].set(verb, (ls = this.latency.slot(api, verb)));
     this.latency.observe(ls, seconds);
@@ -112,9 +112,9 @@ export class JanusMetrics {
     if (typeof verbText !== 'string') return 'other';
     const known = admin ? adminVerbs : janusVerbs;
     // exact match first: no lower-casing allocation for well-behaved clients
-    if (known.includes(verbText)) return verbText;
+    if (known.has(verbText)) return verbText;
     const v = verbText.toLowerCase();
-    return known.includes(v) ? v : 'other';
+    return known.has(v) ? v : 'other';
   }
 
   /** What /readyz checks: not draining, transports up, brokers connected, media workers up. */
