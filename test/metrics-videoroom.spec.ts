@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { RTCPeerConnection } from 'werift';
 import { gathered, JanusWs, startMediaServer, type MediaServer } from './media-support';
 import { hasPrometheus, TestPrometheus } from './metrics-prometheus';
@@ -99,5 +101,22 @@ describe('metrics: a real Prometheus scrapes a VideoRoom with 3 subscribers', fu
     }
     assert.equal(await prom.until('janus_videoroom_subscribers', (v) => v === 0), 0);
     assert.equal(await prom.until('janus_videoroom_publishers', (v) => v === 0), 0);
+  });
+
+  it('the Grafana dashboard in docs/ queries only metrics the server exports, in valid PromQL', async () => {
+    const dash = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8'));
+    const exprs: string[] = [];
+    for (const p of dash.panels) for (const t of p.targets ?? []) exprs.push(t.expr);
+    assert.ok(exprs.length >= 20, `${exprs.length} queries`);
+    const text = await (await fetch(`http://127.0.0.1:${srv.server.metricsPort}/metrics`)).text();
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const e of exprs) {
+      for (const [name] of e.matchAll(/janus_[a-z_]+/g)) {
+        const base = name.replace(/_(bucket|sum|count)$/, '');
+        assert.ok(exported.has(name) || exported.has(base), `${name} (in ${e}) is not exported`);
+      }
+      // Prometheus parses and evaluates it (an error rejects)
+      await prom.query(e.replaceAll('$instance', '.*'));
+    }
   });
 });
