@@ -6,7 +6,9 @@ import { ConfigFile } from '../core/config/config-file';
 import { parseJcfg } from '../core/config/jcfg';
 import { Settings } from '../core/config/settings';
 import { Logger, textLine } from '../core/logger';
+import { JanusServer } from '../core/server';
 import { until } from './media-support';
+import { freePort } from './support/ports';
 
 function settingsOf(text: string): Settings {
   return Settings.fromConfig(new ConfigFile('janus.jcfg', parseJcfg(text), true));
@@ -52,5 +54,35 @@ describe('operations settings and log formats', () => {
     assert.equal(textLine('{"level":30,"time":1,"name":"core","msg":"hi"}', false), '[INFO] [core] hi\n');
     assert.equal(textLine('not json', false), 'not json');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('/readyz is 503 while an enabled broker transport is not connected', async () => {
+    const nobody = await freePort(); // nothing listens there
+    const server = await JanusServer.start({
+      configsFolder: path.resolve(__dirname, '..', '..', 'conf'),
+      signallingOnly: true,
+      overrides: {
+        janus: { 'metrics.enabled': true, 'metrics.port': 0 },
+        'janus.transport.http': { 'general.http': false, 'admin.admin_http': false },
+        'janus.transport.websockets': { 'general.ws_port': await freePort(), 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
+        'janus.transport.mqtt': { 'general.enabled': true, 'general.url': `tcp://127.0.0.1:${nobody}` },
+      },
+      settings: (s) => {
+        s.logToStdout = false;
+        s.logToFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-log-')), 'janus.log');
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${server.metricsPort}`;
+      const r = await fetch(`${url}/readyz`);
+      assert.equal(r.status, 503);
+      assert.deepEqual(await r.json(), { ready: false, problems: ['janus.transport.mqtt not connected to its broker'] });
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const text = await (await fetch(`${url}/metrics`)).text();
+      assert.match(text, /^janus_transport_connected\{transport="janus.transport.mqtt"\} 0$/m);
+      assert.match(text, /^janus_ready 0$/m);
+    } finally {
+      await server.stop();
+    }
   });
 });
