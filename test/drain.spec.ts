@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { adminPost, JanusWs, onTracks, openVideoEcho, RtpPump, sleep, startMediaServer, until } from './media-support';
 import { freePort } from './support/ports';
 import { distPath } from './support/server';
+import { api, HttpSink, makeConfigs, removeConfigs, startServer, waitUntil } from './support/evh-harness';
 
 const main = distPath('core', 'main.js');
 
@@ -119,6 +120,36 @@ describe('graceful drain', function () {
       janus.close();
     } finally {
       await srv.stop();
+    }
+  });
+
+  it('event handlers hear the drain (core event, subtype 3) before the shutdown; their counters show on /metrics', async () => {
+    const sink = new HttpSink(await freePort());
+    await sink.start();
+    const ports = { http: await freePort(), admin: await freePort() };
+    const dir = makeConfigs({ 'janus.eventhandler.sampleevh': `general: {\n\tenabled = true\n\tbackend = "http://127.0.0.1:${sink.port}/evh"\n\tevents = "core,sessions"\n}\n` });
+    const server = await startServer(dir, ports, { janus: { 'metrics.enabled': true, 'metrics.port': 0 } });
+    try {
+      const created = await api(`http://127.0.0.1:${ports.http}/janus`, { janus: 'create', transaction: 'c' });
+      assert.equal(created.janus, 'success');
+      await waitUntil(() => sink.events().some((e) => e.type === 1), 5000, 'session event');
+      const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+      const sent = /^janus_eventhandler_sent_total\{handler="janus.eventhandler.sampleevh"\} (\d+)$/m.exec(text);
+      assert.ok(sent && Number(sent[1]) >= 2, `sent counter: ${sent?.[0]}`);
+      assert.match(text, /^janus_eventhandler_queue_depth\{handler="janus.eventhandler.sampleevh"\} \d+$/m);
+      assert.match(text, /^janus_eventhandler_dropped_total\{handler="janus.eventhandler.sampleevh",reason="overflow"\} 0$/m);
+      const r = await api(`http://127.0.0.1:${ports.admin}/admin`, { janus: 'drain', admin_secret: 'janusoverlord', transaction: 'd', timeout: 5 });
+      assert.equal(r.janus, 'success');
+      await Promise.race([server.whenStopped, sleep(8000)]);
+      await waitUntil(() => sink.events().some((e) => e.type === 256 && e.subtype === 2), 5000, 'shutdown event');
+      const core = sink.events().filter((e) => e.type === 256).map((e) => [e.subtype, (e.event as Record<string, unknown>).status]);
+      assert.deepEqual(core.slice(-2), [[3, 'draining'], [2, 'shutdown']]);
+      const drainEv = sink.events().find((e) => e.type === 256 && e.subtype === 3)!;
+      assert.deepEqual(drainEv.event, { status: 'draining', origin: 'admin', timeout: 5 });
+    } finally {
+      await server.stop();
+      await sink.stop?.();
+      removeConfigs();
     }
   });
 });
