@@ -13,8 +13,12 @@ export interface LoopStats {
 /** Reads a thread's loop figures; media worker threads register one each (posting theirs). */
 export type LoopReader = () => LoopStats | undefined;
 
-/** The main thread's loop, measured with perf_hooks: delay histogram and utilisation. */
-export class MainLoopMonitor {
+/**
+ * One thread's loop, measured with perf_hooks: delay histogram and utilisation. Works in any
+ * thread (perf_hooks measures the calling thread): a media worker makes its own and puts
+ * `read()` into its metrics snapshot (`MediaMetricsSnapshot.loops`).
+ */
+export class LoopMonitor {
   private readonly delay: IntervalHistogram;
   private lastElu: EventLoopUtilization;
 

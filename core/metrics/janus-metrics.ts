@@ -4,7 +4,7 @@ import { ModuleRegistry } from '../modules/registry';
 import { MEDIA_PORT, type MediaPort } from '../media/media-port';
 import { isJsonObject, type JsonObject } from '../plugin-api';
 import { Sessions } from '../sessions';
-import { LoopRegistry, MainLoopMonitor } from './event-loop';
+import { LoopMonitor, LoopRegistry, type LoopStats } from './event-loop';
 import { HotCounter, HotHistogram } from './hot';
 import type { KindCounters } from './media-snapshot';
 import { videoRoomGauges } from './plugin-gauges';
@@ -36,7 +36,7 @@ const BITRATE_BUCKETS = [32e3, 64e3, 128e3, 256e3, 512e3, 1e6, 2e6, 4e6, 8e6];
 export class JanusMetrics {
   readonly registry = new Registry();
   readonly loops = new LoopRegistry();
-  private readonly mainLoop = new MainLoopMonitor();
+  private readonly mainLoop = new LoopMonitor();
   /** Set by the drain controller and the server: what /readyz and `janus_ready` say. */
   draining = false;
   private readonly r = this.registry;
@@ -165,11 +165,12 @@ export class JanusMetrics {
       }
     }
     for (const [pkg, n] of handles) this.handlesG.set(this.handlesG.slot(pkg), n);
-    this.refreshMedia();
+    const workerLoops = this.refreshMedia();
     const vr = videoRoomGauges(this.modules.plugin('janus.plugin.videoroom'));
     if (vr) for (const k of ['rooms', 'publishers', 'subscribers', 'forwarders'] as const) this.vr[k].set(0, vr[k]);
     await this.refreshModules();
-    for (const [thread, s] of this.loops.read()) {
+    const loops: Array<[string, LoopStats]> = [...this.loops.read(), ...Object.entries(workerLoops ?? {})];
+    for (const [thread, s] of loops) {
       this.loopDelay.set(this.loopDelay.slot(thread, '0.5'), s.p50);
       this.loopDelay.set(this.loopDelay.slot(thread, '0.99'), s.p99);
       this.loopDelay.set(this.loopDelay.slot(thread, '1'), s.max);
@@ -180,9 +181,10 @@ export class JanusMetrics {
     this.drainingG.set(0, this.draining ? 1 : 0);
   }
 
-  private refreshMedia(): void {
+  /** Media figures; returns the worker threads' loop figures the snapshot carried. */
+  private refreshMedia(): Record<string, LoopStats> | undefined {
     const m = this.media.metrics?.();
-    if (!m) return;
+    if (!m) return undefined;
     for (const st of ['new', 'connected', 'failed'] as const) this.peersG.set(this.peersG.slot(st), m.peers[st]);
     for (const x of m.newSetupSeconds) this.setup.observe(0, x);
     this.failures.set(0, m.setupFailures);
@@ -221,6 +223,7 @@ export class JanusMetrics {
     }
     this.workersG.set(this.workersG.slot('up'), m.workers.up);
     this.workersG.set(this.workersG.slot('total'), m.workers.total);
+    return m.loops;
   }
 
   private async refreshModules(): Promise<void> {

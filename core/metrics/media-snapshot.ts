@@ -1,4 +1,5 @@
 import type { MediaPeer } from '../media/peer';
+import type { LoopStats } from './event-loop';
 
 /** Cumulative counters of one media kind, from the server's point of view (`in` = received by us). */
 export interface KindCounters {
@@ -38,6 +39,8 @@ export interface MediaMetricsSnapshot {
   streams: Array<{ kind: 'audio' | 'video'; lossIn: number; lossOut: number; jitterIn: number; jitterOut: number; rtt: number; remb: number }>;
   /** Media worker threads (0/0 when media runs on the main thread). */
   workers: { up: number; total: number };
+  /** Event loops of media worker threads, by thread name (`media-1`...), from their own LoopMonitor. */
+  loops?: Record<string, LoopStats>;
 }
 
 export function emptyKind(): KindCounters {
@@ -69,6 +72,7 @@ export function addSnapshot(a: MediaMetricsSnapshot, b: MediaMetricsSnapshot): v
   a.streams.push(...b.streams);
   a.workers.up += b.workers.up;
   a.workers.total += b.workers.total;
+  if (b.loops) a.loops = { ...a.loops, ...b.loops };
 }
 
 interface WeriftSenderStats {
