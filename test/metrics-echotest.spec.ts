@@ -131,6 +131,8 @@ describe('metrics: a real Prometheus scrapes an EchoTest call', function () {
   });
 
   it('shows residual loss (a client that cannot NACK) in the loss histogram', async () => {
+    // start from no live stream, so what shows is this call's
+    assert.equal(await prom.until('sum(janus_stream_loss_ratio_count{kind="video",direction="in"})', (v) => v === 0), 0);
     const echo = await lossyEcho(srv.wsUrl, 10, false);
     const pump = new RtpPump(echo.video, echo.video.codecs[0].payloadType!, 600, 3000);
     pump.start(100);

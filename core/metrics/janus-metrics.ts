@@ -36,7 +36,8 @@ const BITRATE_BUCKETS = [32e3, 64e3, 128e3, 256e3, 512e3, 1e6, 2e6, 4e6, 8e6];
 export class JanusMetrics {
   readonly registry = new Registry();
   readonly loops = new LoopRegistry();
-  private readonly mainLoop = new LoopMonitor();
+  /** Made at the first scrape: a server without a metrics endpoint runs no loop monitor. */
+  private mainLoop?: LoopMonitor;
   /** Set by the drain controller and the server: what /readyz and `janus_ready` say. */
   draining = false;
   private readonly r = this.registry;
@@ -85,7 +86,7 @@ export class JanusMetrics {
     @inject(ModuleRegistry) private readonly modules: ModuleRegistry,
     @inject(MEDIA_PORT) private readonly media: MediaPort,
   ) {
-    this.loops.register('main', () => this.mainLoop.read());
+    this.loops.register('main', () => (this.mainLoop ??= new LoopMonitor()).read());
   }
 
   /** Node process metrics (`janus_process_*`, `janus_nodejs_*`). */
@@ -251,6 +252,7 @@ export class JanusMetrics {
   }
 
   stop(): void {
-    this.mainLoop.stop();
+    this.mainLoop?.stop();
+    this.mainLoop = undefined;
   }
 }
