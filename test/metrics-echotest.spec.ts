@@ -95,6 +95,9 @@ describe('metrics: a real Prometheus scrapes an EchoTest call', function () {
       assert.ok((await prom.value('sum(janus_api_requests_total{verb="message",outcome="ack"})')) >= 1);
       assert.ok((await prom.value('sum(janus_api_request_duration_seconds_count{api="janus"})')) >= 3);
       assert.equal(await prom.until('janus_webrtc_setup_seconds_count', (v) => v >= 1), 1);
+      assert.equal(await prom.value('janus_webrtc_phase_seconds_count{phase="ice"}'), 1);
+      assert.equal(await prom.value('janus_webrtc_phase_seconds_count{phase="dtls"}'), 1);
+      assert.equal(await prom.value('sum(janus_webrtc_phase_failures_total)'), 0);
       assert.ok((await prom.value('janus_stream_jitter_seconds_count{kind="video",direction="in"}')) >= 1);
       assert.ok((await prom.value('janus_eventloop_utilization{thread="main"}')) > 0);
       assert.equal(await prom.value('janus_ready'), 1);

@@ -367,7 +367,10 @@ export class WeriftMedia implements MediaPort {
         handle.send(m);
       },
       mediaReceiving: (s, sub) => this.mediaEvent(handle, s, sub, true),
-      webrtcEvent: (subtype, body) => this.webrtcEvent(handle, subtype, body as JsonObject),
+      webrtcEvent: (subtype, body) => {
+        this.totals.stateEvent(hm.peer, body as { ice?: unknown; dtls?: unknown });
+        this.webrtcEvent(handle, subtype, body as JsonObject);
+      },
     };
   }
 }

@@ -50,6 +50,8 @@ export class JanusMetrics {
   private readonly handlesG = new HotCounter(this.r, 'janus_handles', 'Handles by plugin', ['plugin'], 'gauge');
   private readonly peersG = new HotCounter(this.r, 'janus_peerconnections', 'PeerConnections by state', ['state'], 'gauge');
   private readonly setup = new HotHistogram(this.r, 'janus_webrtc_setup_seconds', 'PeerConnection creation to ICE+DTLS connected', [], SETUP_BUCKETS);
+  private readonly phaseSetup = new HotHistogram(this.r, 'janus_webrtc_phase_seconds', 'Set-up phases: ice (checks to connected), dtls (ICE connected to DTLS connected)', ['phase'], SETUP_BUCKETS);
+  private readonly phaseFailures = new HotCounter(this.r, 'janus_webrtc_phase_failures_total', 'Set-up failures by phase (ice, dtls)', ['phase']);
   private readonly failures = new HotCounter(this.r, 'janus_webrtc_failures_total', 'PeerConnections that failed (ICE failure or DTLS alert)');
   private readonly packets = new HotCounter(this.r, 'janus_rtp_packets_total', 'RTP packets by kind, direction and type (initial, retransmission)', ['kind', 'direction', 'type']);
   private readonly bytes = new HotCounter(this.r, 'janus_rtp_bytes_total', 'RTP payload bytes by kind and direction', ['kind', 'direction']);
@@ -188,6 +190,12 @@ export class JanusMetrics {
     if (!m) return undefined;
     for (const st of ['new', 'connected', 'failed'] as const) this.peersG.set(this.peersG.slot(st), m.peers[st]);
     for (const x of m.newSetupSeconds) this.setup.observe(0, x);
+    const ice = this.phaseSetup.slot('ice');
+    const dtls = this.phaseSetup.slot('dtls');
+    for (const x of m.newIceSeconds) this.phaseSetup.observe(ice, x);
+    for (const x of m.newDtlsSeconds) this.phaseSetup.observe(dtls, x);
+    this.phaseFailures.set(this.phaseFailures.slot('ice'), m.iceFailures);
+    this.phaseFailures.set(this.phaseFailures.slot('dtls'), m.dtlsFailures);
     this.failures.set(0, m.setupFailures);
     for (const kind of ['audio', 'video'] as const) {
       const k: KindCounters = m[kind];

@@ -33,6 +33,12 @@ export interface MediaMetricsSnapshot {
   data: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number };
   /** PeerConnections that reached ICE+DTLS connected since the last snapshot: seconds from creation. */
   newSetupSeconds: number[];
+  /** Since the last snapshot: ICE checks started → ICE connected, and ICE connected → DTLS connected (seconds). */
+  newIceSeconds: number[];
+  newDtlsSeconds: number[];
+  /** Failures by phase, cumulative. */
+  iceFailures: number;
+  dtlsFailures: number;
   /** PeerConnections that failed (ICE failure, DTLS alert), cumulative. */
   setupFailures: number;
   /** Current figures of every live audio/video stream (for distribution histograms). */
@@ -54,6 +60,10 @@ export function emptySnapshot(): MediaMetricsSnapshot {
     video: emptyKind(),
     data: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 },
     newSetupSeconds: [],
+    newIceSeconds: [],
+    newDtlsSeconds: [],
+    iceFailures: 0,
+    dtlsFailures: 0,
     setupFailures: 0,
     streams: [],
     workers: { up: 0, total: 0 },
@@ -68,6 +78,10 @@ export function addSnapshot(a: MediaMetricsSnapshot, b: MediaMetricsSnapshot): v
   }
   for (const f of Object.keys(a.data) as Array<keyof MediaMetricsSnapshot['data']>) a.data[f] += b.data[f];
   a.newSetupSeconds.push(...b.newSetupSeconds);
+  a.newIceSeconds.push(...b.newIceSeconds);
+  a.newDtlsSeconds.push(...b.newDtlsSeconds);
+  a.iceFailures += b.iceFailures;
+  a.dtlsFailures += b.dtlsFailures;
   a.setupFailures += b.setupFailures;
   a.streams.push(...b.streams);
   a.workers.up += b.workers.up;
@@ -96,6 +110,36 @@ export class WeriftMediaTotals {
   private readonly reported = new WeakSet<MediaPeer>();
   /** Keyframe requests the plugins asked the core to send (MediaPort.sendPli). */
   pliRequests = 0;
+  /** Per peer: when ICE checks started and when ICE connected (ms), from its state events. */
+  private readonly phases = new WeakMap<MediaPeer, { checking?: number; ice?: number; dtls?: boolean; failed?: boolean }>();
+
+  /**
+   * A peer's ICE/DTLS state event (the core's webrtc events, a few per PeerConnection): times
+   * the two set-up phases and counts failures by phase.
+   */
+  stateEvent(peer: MediaPeer | undefined, body: { ice?: unknown; dtls?: unknown }): void {
+    if (!peer) return;
+    let ph = this.phases.get(peer);
+    if (!ph) this.phases.set(peer, (ph = {}));
+    const now = Date.now();
+    const r = this.retired;
+    if (body.ice === 'connecting' && ph.checking === undefined) ph.checking = now;
+    else if ((body.ice === 'connected' || body.ice === 'ready') && ph.ice === undefined) {
+      ph.ice = now;
+      r.newIceSeconds.push((now - (ph.checking ?? peer.created)) / 1000);
+    } else if (body.ice === 'failed' && !ph.failed) {
+      ph.failed = true;
+      r.iceFailures++;
+    }
+    if (body.dtls === 'connected' && !ph.dtls) {
+      ph.dtls = true;
+      r.newDtlsSeconds.push((now - (ph.ice ?? now)) / 1000);
+    } else if (body.dtls === 'failed' && ph.dtls === undefined && !ph.failed) {
+      // a DTLS close after a working connection is a hangup, not a set-up failure
+      ph.failed = true;
+      r.dtlsFailures++;
+    }
+  }
 
   /** A PeerConnection is being closed: keep its counters in the totals. */
   retire(peer: MediaPeer): void {
@@ -110,6 +154,8 @@ export class WeriftMediaTotals {
     const out = emptySnapshot();
     addSnapshot(out, this.retired);
     this.retired.newSetupSeconds.length = 0;
+    this.retired.newIceSeconds.length = 0;
+    this.retired.newDtlsSeconds.length = 0;
     for (const p of peers) if (p && !p.isClosed) this.addPeer(out, p, true);
     out.video.pliOut += this.pliRequests;
     return out;
