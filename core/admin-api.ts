@@ -5,6 +5,7 @@ import { Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
+import { Drain } from './metrics/drain';
 import { ModuleRegistry } from './modules/registry';
 import { answer, errorReply, idText, reply, requestIds } from './replies';
 import { ServerInfo } from './server-info';
@@ -57,6 +58,7 @@ export class AdminApi {
     @inject(ServerInfo) private readonly info: ServerInfo,
     @inject(EventBus) private readonly events: EventBus,
     @inject(Logger) private readonly logger: Logger,
+    @inject(Drain) private readonly drain: Drain,
   ) {
     this.log = logger.child('admin-api');
   }
@@ -145,6 +147,15 @@ export class AdminApi {
       return { ...ok(), [setter.out]: root[setter.field] };
     }
     switch (verb) {
+      case 'drain': {
+        // janus-ts: graceful drain (see core/metrics/drain.ts); `timeout` overrides drain_timeout
+        const bad = validateParams(root, [{ name: 'timeout', type: 'positiveInteger' }]);
+        if (bad) return fail(bad.code, bad.reason);
+        const timeout = typeof root.timeout === 'number' ? root.timeout : this.settings.drainTimeout;
+        const already = this.drain.active;
+        void this.drain.start('admin', timeout);
+        return { ...ok(), draining: true, ...(already ? {} : { timeout }) };
+      }
       case 'get_status':
         return { ...ok(), status: this.status() };
       case 'set_session_timeout': {
