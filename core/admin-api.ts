@@ -320,6 +320,8 @@ export class AdminApi {
         this.log.error({ err }, 'Plugin failed in querySession');
       }
     }
+    const recordings = handle.recordings.list();
+    if (recordings) info.recordings = recordings as unknown as JsonObject[];
     if (pluginOnly) return info;
     info.flags = { trickle: handle.trickle };
     Object.assign(info, this.sessions.media.info(handle) ?? {});

@@ -17,6 +17,7 @@ import { loadModules } from './modules/loader';
 import { ModuleRegistry } from './modules/registry';
 import { ServerInfo } from './server-info';
 import { Sessions } from './sessions';
+import { Recorder } from './recording/recorder';
 import {
   EventType,
   type EventHandler,
@@ -79,9 +80,11 @@ export class JanusServer {
     if (opts.media) c.registerInstance(MEDIA_PORT, opts.media);
     else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
     else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
-    for (const cls of [EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
+    for (const cls of [EventBus, Recorder, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);
     }
+    // janus.jcfg `recordings_tmp_ext`: recordings are `.mjr.<ext>` while written
+    c.resolve(Recorder).tmpExt = main.getString('general', 'recordings_tmp_ext') || undefined;
     const server = new JanusServer(c, settings, logger, c.resolve(ModuleRegistry));
     try {
       await server.load(store);
@@ -194,6 +197,7 @@ export class JanusServer {
     await new Promise((r) => setImmediate(r)); // let the bus deliver the shutdown event
     for (const h of this.modules.eventHandlers.values()) await safely(h.info.package, () => h.destroy());
     await safely('media', () => c.resolve<MediaPort>(MEDIA_PORT).close());
+    await safely('recorder', () => c.resolve(Recorder).closeAll());
     log.info('Server stopped');
     this.logger.flush();
   }
