@@ -12,8 +12,8 @@ import { MjrRecording } from './mjr-recording';
 const CHUNK_BYTES = 64 * 1024;
 /** Batches a file may have waiting for the disk (4 MB) before its packets are dropped. */
 const MAX_BACKLOG = 64;
-/** Partly filled batches go to the disk this often, so files grow steadily. */
-const FLUSH_MS = 250;
+/** Partly filled batches go to the disk this often (at most a second of media is only in memory). */
+const FLUSH_MS = 1000;
 
 /** What the owner of a recording hears about it (the core binds these to the handle). */
 export interface RecordingHooks {
