@@ -53,11 +53,12 @@ export class FramePump {
     private readonly tsStep: number,
   ) {}
 
-  start(fps: number): void {
+  /** Send `fps` frames a second; with `limit`, exactly that many frames in all. */
+  start(fps: number, limit = Infinity): void {
     const started = Date.now();
     // paced against the wall clock, so a busy event loop does not stretch the stream
     this.timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - started) * fps) / 1000) + 1;
+      const due = Math.min(limit, Math.floor(((Date.now() - started) * fps) / 1000) + 1);
       while (this.frames < due) this.sendFrame();
     }, Math.max(5, Math.floor(1000 / fps / 2)));
   }
