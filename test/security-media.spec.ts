@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { CipherContext, DtlsClient, DtlsServer } from 'werift';
 import { checkRtcp, checkRtp, screenDtls } from '../core/media/udp-guard';
+import { installWeriftAdapter } from '../core/media/werift-adapter';
 import { MAX_QUEUED_CANDIDATES, MAX_QUEUED_TRICKLES } from '../core/media/trickle';
 import { adminPost, JanusWs, startMediaServer, type MediaServer } from './media-support';
 import { AttackedCall, drops, forgedBindingRequest } from './udp-call-support';
@@ -185,5 +187,64 @@ describe('Security: the pre-offer trickle queue is bounded (issue 10, defect 9)'
     assert.equal((await janus.request({ janus: 'trickle', handle_id: h2, candidates: many(0) })).janus, 'ack');
     assert.equal((await janus.request({ janus: 'trickle', handle_id: h2, candidates: many(150) })).error?.code, 490);
     assert.equal((await janus.request({ janus: 'detach', handle_id: h2 })).janus, 'success');
+  });
+});
+
+describe('Security: a DTLS peer must hold the key of its certificate', function () {
+  this.timeout(20000);
+  interface End {
+    onData?: (buf: Buffer) => void;
+    send(buf: Buffer): Promise<void>;
+    close(): void;
+  }
+  /** An in-memory datagram link between a werift DTLS client and server. */
+  function link(): [End, End] {
+    const a: End = { send: async (buf) => void setImmediate(() => b.onData?.(buf)), close: () => undefined };
+    const b: End = { send: async (buf) => void setImmediate(() => a.onData?.(buf)), close: () => undefined };
+    return [a, b];
+  }
+  type Cert = { certPem: string; keyPem: string; signatureHash: { hash: number; signature: number } };
+  const newCert = () => CipherContext.createSelfSignedCertificateWithKey({ signature: 3, hash: 4 }, 23) as Promise<Cert>;
+
+  /** 'connected' or the error either side failed with; a side whose cert and key differ signs with the wrong key. */
+  async function handshake(server: { cert: Cert; key: Cert }, client: { cert: Cert; key: Cert }): Promise<string> {
+    const [ca, sa] = link();
+    const opts = (x: { cert: Cert; key: Cert }) => ({ cert: x.cert.certPem, key: x.key.keyPem, signatureHash: x.cert.signatureHash as never, srtpProfiles: [7, 1] as Array<1 | 7>, extendedMasterSecret: true });
+    const s = new DtlsServer({ ...opts(server), transport: sa as never, certificateRequest: true });
+    const c = new DtlsClient({ ...opts(client), transport: ca as never });
+    const result = new Promise<string>((resolve) => {
+      let up = 0;
+      const one = () => ++up === 2 && resolve('connected');
+      s.onConnect.once(one);
+      c.onConnect.once(one);
+      s.onError.once((e: Error) => resolve(`server: ${e.message}`));
+      c.onError.once((e: Error) => resolve(`client: ${e.message}`));
+      setTimeout(() => resolve('timeout'), 5000);
+    });
+    await c.connect();
+    const r = await result;
+    c.close();
+    s.close();
+    return r;
+  }
+
+  let a: Cert;
+  let b: Cert;
+  before(async () => {
+    installWeriftAdapter();
+    a = await newCert();
+    b = await newCert();
+  });
+
+  it('honest peers connect', async () => {
+    assert.equal(await handshake({ cert: a, key: a }, { cert: b, key: b }), 'connected');
+  });
+
+  it('a DTLS server presenting a certificate it has no key for is refused (ServerKeyExchange)', async () => {
+    assert.match(await handshake({ cert: a, key: b }, { cert: b, key: b }), /client: .*ServerKeyExchange signature/);
+  });
+
+  it('a DTLS client presenting a certificate it has no key for is refused (CertificateVerify)', async () => {
+    assert.match(await handshake({ cert: a, key: a }, { cert: b, key: a }), /server: .*CertificateVerify signature/);
   });
 });

@@ -13,6 +13,8 @@ export class AttackedCall {
   echoed = 0;
   /** Datagrams the server sent back to the foreign socket. */
   foreignReplies = 0;
+  /** Keepalives, as janus.js sends them: long runs outlast session_timeout (60 s). */
+  private readonly keepalive = setInterval(() => void this.janus.request({ janus: 'keepalive' }), 15000);
   private constructor(
     readonly answerSdp: string,
     readonly janus: JanusWs,
@@ -92,7 +94,12 @@ export class AttackedCall {
     return this.janus.events.some((e) => e.janus === 'hangup' || e.janus === 'detached');
   }
 
+  hangupReason(): string {
+    return JSON.stringify(this.janus.events.filter((e) => e.janus === 'hangup' || e.janus === 'detached'));
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.keepalive);
     this.pump.stop();
     this.foreign.close();
     await this.pc.close().catch(() => undefined);

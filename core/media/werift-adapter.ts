@@ -20,14 +20,33 @@
  *     after decryption (RtpPacket.deSerialize in RTCDtlsTransport) are the ones checked here;
  *   - DTLS records of unknown types or bad framing (werift treats them as an alert and closes),
  *     and, once the handshake is done, plaintext records and alerts that do not decrypt.
+ * - `Flight5.prototype.handleHandshake` and `Flight6.prototype.exec` (dtls/src/flight/): the peer's
+ *   ServerKeyExchange / CertificateVerify signature is verified against its certificate
+ *   (werift-dtls-auth.ts); werift checked only the certificate's fingerprint, not that the peer
+ *   holds its key.
+ * - `Flight3.prototype.exec` (dtls/src/flight/client/flight3.js): a HelloVerifyRequest is
+ *   ignored unless it answers our first ClientHello (werift threw on a duplicate one, which a
+ *   retransmitted ClientHello provokes, and the handshake failed).
  * - `RTCDtlsTransport.prototype.start` (webrtc/src/transport/dtls.js): remembers which DTLS
  *   transport runs over which ICE connection, so the screen knows when the handshake is done
  *   and can authenticate an alert with the session's own cipher before werift sees it.
+ *
+ * - The DTLS handshake's CPU work (werift-dtls-crypto.ts, installed from here): werift computes
+ *   the ECDHE key pair and shared secret in pure JavaScript (tweetnacl for X25519,
+ *   @noble/curves for P-256), re-parses our certificate and key in JavaScript (@fidm/x509) for
+ *   every connection, and has OpenSSL re-parse the PEM key for each signature. The curve work
+ *   moves to OpenSSL through node:crypto, the parsed certificate is reused, and signatures use
+ *   a KeyObject made once; same inputs and outputs (see bench/dtls-handshake.ts for figures).
+ *   werift's flights call these through their modules' exports objects and prototypes at each
+ *   use, so replacing them at run time is enough: chosen over patch-package because it needs
+ *   no postinstall step and the same start-up shape check covers it.
  *
  * The patches apply to every werift PeerConnection in the process (the test clients too).
  */
 import * as path from 'node:path';
 import { RTCDtlsTransport, type RTCPeerConnection } from 'werift';
+import { installDtlsPeerAuthentication, missingAuthShapes, type DtlsAuthModules } from './werift-dtls-auth';
+import { installNativeDtlsCrypto, missingCryptoShapes, type DtlsCryptoModules } from './werift-dtls-crypto';
 import {
   checkRtcp,
   checkRtp,
@@ -91,6 +110,11 @@ interface Internals {
   SUCCEEDED: number;
   DtlsPlaintext: { deSerialize(buf: Buffer): unknown };
   CipherContext: { prototype: { decryptPacket?: unknown } };
+  /** Where the peer's handshake signatures are verified (werift-dtls-auth.ts). */
+  auth: DtlsAuthModules;
+  Flight3: { prototype: { exec(this: { dtls: { flight: number } }, verifyReq: unknown): Promise<void> } };
+  /** What the DTLS handshake's crypto goes through (werift-dtls-crypto.ts). */
+  crypto: DtlsCryptoModules;
 }
 
 /** werift's own lib/ folder: its package exports hide the sub-packages we need. */
@@ -108,7 +132,23 @@ function load(): Internals {
   const stunConst = req('ice-server/src/stun/const.js');
   const plaintext = req('dtls/src/record/message/plaintext.js');
   const cipher = req('dtls/src/context/cipher.js');
+  const curves = req('dtls/src/cipher/const.js').NamedCurveAlgorithm ?? {};
   return {
+    Flight3: req('dtls/src/flight/client/flight3.js').Flight3,
+    auth: {
+      Flight5: req('dtls/src/flight/client/flight5.js').Flight5,
+      Flight6: req('dtls/src/flight/server/flight6.js').Flight6,
+      ServerKeyExchange: req('dtls/src/handshake/message/server/keyExchange.js').ServerKeyExchange,
+      CertificateVerify: req('dtls/src/handshake/message/client/certificateVerify.js').CertificateVerify,
+    },
+    crypto: {
+      namedCurve: req('dtls/src/cipher/namedCurve.js') as DtlsCryptoModules['namedCurve'],
+      prf: req('dtls/src/cipher/prf.js') as DtlsCryptoModules['prf'],
+      curves: { secp256r1: curves.secp256r1_23, x25519: curves.x25519_29 },
+      CipherContext: cipher.CipherContext,
+      PrivateKey: (require(require.resolve('@fidm/x509', { paths: [lib] })) as Record<string, any>).PrivateKey,
+      helper: req('dtls/src/helper.js') as DtlsCryptoModules['helper'],
+    },
     Connection: ice.Connection,
     StunProtocol: protocol.StunProtocol,
     parseMessage: message.parseMessage,
@@ -131,6 +171,9 @@ function missingShapes(w: Internals): string[] {
   need(w.SUCCEEDED === 3, 'CandidatePairState.SUCCEEDED');
   need(typeof w.DtlsPlaintext?.deSerialize === 'function', 'DtlsPlaintext.deSerialize');
   need(typeof w.CipherContext?.prototype?.decryptPacket === 'function', 'CipherContext.prototype.decryptPacket');
+  need(typeof w.Flight3?.prototype?.exec === 'function', 'dtls Flight3.prototype.exec');
+  missing.push(...missingCryptoShapes(w.crypto));
+  missing.push(...missingAuthShapes(w.auth));
   need(typeof (RTCDtlsTransport.prototype as unknown as DtlsTransport).start === 'function', 'RTCDtlsTransport.prototype.start');
   if (typeof w.Connection === 'function') {
     // instance fields exist only on instances: a throwaway one (it only draws random credentials)
@@ -149,8 +192,11 @@ const dtlsOf = new WeakMap<IceConnection, DtlsTransport>();
 const dropsOf = new WeakMap<IceConnection, DropCounters>();
 const guarded = new WeakSet<object>();
 
-/** Patch werift once (idempotent). Throws when werift's internals are not what we expect. */
-export function installWeriftAdapter(): void {
+/**
+ * Patch werift once (idempotent). Throws when werift's internals are not what we expect.
+ * `nativeDtlsCrypto: false` keeps werift's own handshake crypto (only for the before/after bench).
+ */
+export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}): void {
   if (w) return;
   const internals = load();
   const missing = missingShapes(internals);
@@ -166,6 +212,17 @@ export function installWeriftAdapter(): void {
   conn.ensureProtocol = function (this: IceConnection, protocol: StunProtocol) {
     ensureProtocol.call(this, protocol);
     if (protocol instanceof (internals.StunProtocol as unknown as new () => StunProtocol)) guard(this, protocol);
+  };
+  if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
+  installDtlsPeerAuthentication(internals.auth);
+  // werift's DTLS client throws (and fails the handshake) on a second HelloVerifyRequest, and
+  // restarts its handshake on a late one: both happen when our ClientHello is retransmitted
+  // under load, and anyone can send one. It is only meaningful right after our first flight.
+  const flight3 = internals.Flight3.prototype;
+  const exec3 = flight3.exec;
+  flight3.exec = function (this: { dtls: { flight: number } }, verifyReq: unknown) {
+    if (this.dtls.flight !== 1) return Promise.resolve();
+    return exec3.call(this, verifyReq);
   };
   const dtls = RTCDtlsTransport.prototype as unknown as DtlsTransport;
   const start = dtls.start;
@@ -234,16 +291,26 @@ function screenStun(conn: IceConnection, data: Buffer): DropReason | undefined {
   return w!.parseMessage(data, Buffer.from(password, 'utf8')) ? undefined : 'stun_unauthenticated';
 }
 
-/** Source is the nominated pair's remote, or the remote of a pair the peer proved (RFC 8445 valid list). */
+/** The pair media last came in on: an ICE restart clears werift's nominated pair and check list. */
+const lastNominated = new WeakMap<IceConnection, CandidatePair>();
+
+/**
+ * Source is the nominated pair's remote, or the remote of a pair the peer proved (RFC 8445 valid
+ * list), or, while an ICE restart has no new pair yet, the remote media last came from.
+ */
 function fromValidatedPair(conn: IceConnection, protocol: StunProtocol, addr: Address): boolean {
   const n = conn.nominated;
-  if (n && n.protocol === protocol && n.remoteCandidate.port === addr[1] && n.remoteCandidate.host === addr[0]) return true;
+  if (n && n.protocol === protocol && n.remoteCandidate.port === addr[1] && n.remoteCandidate.host === addr[0]) {
+    if (lastNominated.get(conn) !== n) lastNominated.set(conn, n);
+    return true;
+  }
   for (const p of conn.checkList) {
     if (p.protocol !== protocol || p.remoteCandidate.port !== addr[1] || p.remoteCandidate.host !== addr[0]) continue;
     // succeeded, or it sent us a request that passed MESSAGE-INTEGRITY (the screen above)
     if (p.state === w!.SUCCEEDED || p.requestsReceived > 0) return true;
   }
-  return false;
+  const last = n ? undefined : lastNominated.get(conn);
+  return !!last && last.protocol === protocol && last.remoteCandidate.port === addr[1] && last.remoteCandidate.host === addr[0];
 }
 
 function authenticAlert(socket: DtlsSocket, record: Buffer): boolean {

@@ -22,3 +22,4 @@ export * from './simulcast';
 export * from './svc';
 export * from './recorder';
 export { readMjr } from '../recording/mjr-reader';
+export * from './untrusted';
