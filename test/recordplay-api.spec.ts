@@ -140,4 +140,29 @@ describe('Record&Play plugin (janus.plugin.recordplay)', function () {
     assert.ok(texts.some((t) => t.startsWith('line ')), `data ${texts.length}`);
     await viewer.close();
   });
+
+  it("plays Janus's own sample recording (the legacy MEETECHO .mjr format)", async function () {
+    if (!fs.existsSync(path.join(dir, '1234.nfo'))) return this.skip();
+    const h = await janus.attach(RP);
+    const pl = await janus.message(h, { request: 'play', id: 1234 });
+    const pev = await janus.waitFor((m) => m.transaction === pl.transaction && m.janus === 'event');
+    assert.deepEqual(pev.plugindata.data, { recordplay: 'event', result: { status: 'preparing', id: 1234 } });
+    assert.match(pev.jsep.sdp, /a=rtpmap:\d+ opus\/48000\/2[\s\S]*a=rtpmap:\d+ VP8\/90000/);
+    const viewer = clientPeer();
+    await viewer.setRemoteDescription(pev.jsep);
+    let video = 0;
+    let audio = 0;
+    for (const t of viewer.getTransceivers()) onTracks(t, () => (t.kind === 'video' ? video++ : audio++));
+    await viewer.setLocalDescription(await viewer.createAnswer());
+    await gathered(viewer);
+    const st = await janus.message(h, { request: 'start' }, { type: 'answer', sdp: viewer.localDescription!.sdp });
+    await janus.waitFor((m) => m.transaction === st.transaction && m.janus === 'event');
+    // 10.5 s of media: the first two seconds are enough to see both flow at their pace
+    assert.ok(await until(() => video >= 30 && audio >= 90, 8000), `video ${video}, audio ${audio}`);
+    const stop = await janus.message(h, { request: 'stop' });
+    const se = await janus.waitFor((m) => m.transaction === stop.transaction && m.janus === 'event');
+    assert.deepEqual(se.plugindata.data, { recordplay: 'event', result: { status: 'stopped', id: 1234 } });
+    await janus.waitFor((m) => m.janus === 'event' && m.sender === h && m.plugindata?.data?.result === 'done', 5000, 'done');
+    await viewer.close();
+  });
 });
