@@ -48,8 +48,11 @@ export class FileWriter {
     private readonly finalPath: string,
     private readonly pool: ChunkPool,
     private readonly onError: (reason: string) => void,
+    /** A previous recording of the same path still closing: open (and truncate) only after it. */
+    after?: Promise<void>,
   ) {
-    this.open();
+    if (after) void after.then(() => this.open());
+    else this.open();
   }
 
   /** Batches queued and not yet written. */

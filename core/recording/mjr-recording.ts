@@ -27,6 +27,8 @@ export interface MjrRecordingSetup {
   onFailure(rec: MjrRecording, reason: string): void;
   onDrop(rec: MjrRecording, dropped: number): void;
   onClosed(rec: MjrRecording): void;
+  /** Resolves when an earlier recording of the same file has closed. */
+  after?: Promise<void>;
 }
 
 /**
@@ -61,7 +63,7 @@ export class MjrRecording implements Recording {
     this.kind = setup.kind;
     this.codec = setup.codec;
     this.video = setup.kind === 'video';
-    this.writer = new FileWriter(setup.openPath, setup.file, setup.pool, (reason) => setup.onFailure(this, reason));
+    this.writer = new FileWriter(setup.openPath, setup.file, setup.pool, (reason) => setup.onFailure(this, reason), setup.after);
     // the magic goes first, as Janus writes it when it creates the file
     const c = this.take(8);
     if (c) {

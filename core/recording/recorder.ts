@@ -31,6 +31,8 @@ export class Recorder {
   tmpExt: string | undefined;
   private readonly pool = new ChunkPool(CHUNK_BYTES, 512);
   private readonly active = new Set<MjrRecording>();
+  /** Recordings by path, until closed: a new recording of the same file waits for the old one. */
+  private readonly byPath = new Map<string, MjrRecording>();
   private timer?: NodeJS.Timeout;
   private readonly log;
   /** Totals over every recording (benchmarks, diagnostics). */
@@ -72,7 +74,10 @@ export class Recorder {
     if (kind === 'audio' && opts.opusRedPt && opts.opusRedPt > 0) fields.push(['or', String(opts.opusRedPt)]);
     if (opts.encrypted) fields.push(['e', 'true']);
 
-    const rec = new MjrRecording({
+    // the same file again (e.g. record:false then record:true at once): let the old one finish first
+    const previous = this.byPath.get(openPath);
+    const rec: MjrRecording = new MjrRecording({
+      ...(previous ? { after: previous.close().catch(() => undefined) } : {}),
       file,
       openPath,
       kind,
@@ -97,12 +102,14 @@ export class Recorder {
       },
       onClosed: (r) => {
         this.active.delete(r);
+        if (this.byPath.get(openPath) === r) this.byPath.delete(openPath);
         this.log.info({ file: r.file, packets: r.packets, bytes: r.bytes, dropped: r.dropped }, `Closed recording ${r.file}`);
         hooks.closed?.(r);
       },
     });
     this.stats.created++;
     this.active.add(rec);
+    this.byPath.set(openPath, rec);
     this.log.info({ file, codec: rec.codec }, 'Recording started');
     this.startTimer();
     return rec;
