@@ -113,7 +113,10 @@ export default class RecordPlayPlugin implements Plugin<RpSession> {
       return PluginResult.ok({ recordplay: 'configure', status: 'ok', settings: { 'video-keyframe-interval': s.keyframeInterval, 'video-bitrate-max': s.videoBitrate } });
     }
     if (!ASYNC.has(request)) return PluginResult.ok(this.errorBody(ERR.INVALID_REQUEST, `Unknown request '${body.request as string}'`));
-    setImmediate(() => void this.process(s, request, msg).catch((err) => this.ctx.logger.error({ err }, 'Record&Play failed processing a message')));
+    // janus.js sends `hangup` right after `stop`: what is being stopped is decided now, not when the
+    // hangup may already have torn the session down
+    const stopping = request === 'stop' ? s.recording?.id : undefined;
+    setImmediate(() => void this.process(s, request, msg, stopping).catch((err) => this.ctx.logger.error({ err }, 'Record&Play failed processing a message')));
     return PluginResult.okWait();
   }
 
@@ -130,7 +133,7 @@ export default class RecordPlayPlugin implements Plugin<RpSession> {
     return [...this.cat.recordings.values()].filter((r) => r.completed).map((r) => r.toJson());
   }
 
-  private async process(s: RpSession, request: string, msg: PluginMessage): Promise<void> {
+  private async process(s: RpSession, request: string, msg: PluginMessage, stopping?: number): Promise<void> {
     const h = s.handle;
     if (!h.alive || s.destroyed) return;
     let reply: RpReply;
@@ -138,7 +141,7 @@ export default class RecordPlayPlugin implements Plugin<RpSession> {
       if (request === 'record') reply = record(this.cat, s, msg.body, msg.jsep);
       else if (request === 'play') reply = await play(this.cat, s, msg.body, msg.jsep, () => h.closePc());
       else if (request === 'start') reply = start(s, msg.jsep);
-      else if (request === 'stop') reply = { result: { status: 'stopped', ...(s.recording ? { id: s.recording.id } : {}) }, ...(s.recording ? { notify: { event: 'stopped', id: s.recording.id } } : {}) };
+      else if (request === 'stop') reply = { result: { status: 'stopped', ...(stopping !== undefined ? { id: stopping } : {}) }, ...(stopping !== undefined ? { notify: { event: 'stopped', id: stopping } } : {}) };
       else reply = pauseResume(s, request === 'pause');
     } catch (err) {
       const code = err instanceof RpError ? err.code : ERR.UNKNOWN;

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     out.recordingId = /The ID of the current recording is (\d+)/.exec(logs.find((l) => l.includes('The ID of the current recording is')) ?? '')?.[1];
     await new Promise((r) => setTimeout(r, RECORD_MS));
     await rec.click('#stop');
-    await rec.waitForSelector('.bootbox .bootbox-body', { timeout: 10000 });
+    await rec.waitForSelector('.bootbox .bootbox-body', { timeout: 20000 });
     out.alerts.push(await rec.innerText('.bootbox .bootbox-body'));
     const nfo = path.join(folder, `${out.recordingId}.nfo`);
     const t1 = Date.now();
