@@ -125,6 +125,10 @@ describe('Recording: .mjr files (format 2)', function () {
     ok.saveRtp(rtp(1, 1, 1, 96), 100);
     await ok.close();
     assert.ok(fs.existsSync(path.join(deep, 'x.mjr')));
+    // dir + a filename with folders: inside dir, as Janus's "<dir>/<filename>"
+    const inside = recorder.create({ dir, filename: '/sub/y', codec: 'opus' });
+    assert.equal(inside.file, path.join(dir, 'sub', 'y.mjr'));
+    await inside.close();
     fs.writeFileSync(path.join(dir, 'file'), '');
     const reasons: string[] = [];
     const bad = recorder.create({ dir: path.join(dir, 'file', 'sub'), filename: 'y', codec: 'vp9' }, { failed: (_r, why) => reasons.push(why) });

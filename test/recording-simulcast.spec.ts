@@ -65,4 +65,40 @@ describe('Recording: a VideoRoom simulcast publisher', function () {
     janus.close();
     await pc.close();
   });
+
+  it('EchoTest records what it echoes of a simulcast sender under SSRC 1, as Janus', async () => {
+    const janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    const h = await janus.attach('janus.plugin.echotest');
+    const pc = simulcastClient();
+    pc.addTransceiver('video', { direction: 'sendrecv', simulcast: ['h', 'm', 'l'].map((rid) => ({ rid, direction: 'send' as const })) });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheredPc(pc);
+    const base = path.join(dir, 'echo');
+    const o = await janus.message(h, { video: true, record: true, filename: base }, { type: 'offer', sdp: pc.localDescription!.sdp });
+    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === o.transaction);
+    await pc.setRemoteDescription(ev.jsep);
+    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 8000, 'webrtcup');
+    const t = pc.getTransceivers()[0];
+    const pub = new SimulcastPublisher(pc, t.mid!, t.codecs[0].payloadType!, ['h', 'm', 'l']);
+    pub.start();
+    assert.ok(await until(() => pub.frames >= 60, 10000));
+    // switching substreams mid-recording keeps one continuous stream in the file
+    const sw = await janus.message(h, { substream: 0 });
+    await janus.waitFor((m) => m.janus === 'event' && m.transaction === sw.transaction);
+    const n = pub.frames;
+    assert.ok(await until(() => pub.frames >= n + 40, 10000));
+    const off = await janus.message(h, { record: false });
+    await janus.waitFor((m) => m.janus === 'event' && m.transaction === off.transaction);
+    pub.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    const m = await readMjr(`${base}-video.mjr`);
+    assert.ok(m.frames.length > 40, `${m.frames.length} packets`);
+    assert.deepEqual([...new Set(m.frames.map((f) => m.data.readUInt32BE(f.offset + 8)))], [1]);
+    for (let i = 1; i < m.frames.length; i++) {
+      assert.equal(m.data.readUInt16BE(m.frames[i].offset + 2), (m.data.readUInt16BE(m.frames[i - 1].offset + 2) + 1) & 0xffff);
+    }
+    janus.close();
+    await pc.close();
+  });
 });

@@ -59,7 +59,8 @@ export class Recorder {
       base = path.basename(base);
     }
     if (base === undefined) base = `janus-recording-${crypto.randomBytes(4).readUInt32BE(0)}`;
-    const file = path.resolve(dir ?? '.', `${base}.mjr`);
+    // as Janus ("<dir>/<filename>"): a filename with folders stays inside dir, even an absolute one
+    const file = path.resolve(path.join(dir ?? '.', `${base}.mjr`));
     if (this.isProtected(file)) throw new JanusError(490, `Target recording path '${file}' is in protected folder`);
     const openPath = this.tmpExt ? `${file}.${this.tmpExt}` : file;
 
