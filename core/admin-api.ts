@@ -342,6 +342,8 @@ export class AdminApi {
         // recorded by `faults`; the rest of handle_info still answers
       }
     }
+    const recordings = handle.recordings.list();
+    if (recordings) info.recordings = recordings as unknown as JsonObject[];
     if (pluginOnly) return info;
     info.flags = { trickle: handle.trickle };
     Object.assign(info, this.sessions.media.info(handle) ?? {});
