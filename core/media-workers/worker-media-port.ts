@@ -1,0 +1,338 @@
+import { inject, injectable } from 'tsyringe';
+import { Settings } from '../config/settings';
+import { EventBus } from '../events/event-bus';
+import type { Handle } from '../handle';
+import { Logger } from '../logger';
+import { handleInfo } from '../media/handle-info';
+import type { MediaPort } from '../media/media-port';
+import { splitTrickle, type TrickleRequest } from '../media/trickle';
+import {
+  EventType,
+  JanusError,
+  type ClientJsep,
+  type DataPacket,
+  type JsonObject,
+  type OutgoingJsep,
+  type PluginJsep,
+  type RtcpPacket,
+  type RtpPacket,
+} from '../plugin-api';
+import { LoopMonitor, type LoopHealth } from './loop-health';
+import { writeData, writeRtcp, writeRtp, type RecordSink } from './media-record';
+import { MediaWorker } from './media-worker';
+import type { WorkerEvent } from './protocol';
+import { workerSettings } from './worker-settings';
+
+/** A handle's place in the media workers. */
+interface Placement {
+  key: number;
+  handle: Handle;
+  worker?: MediaWorker;
+  /** The worker has a PeerConnection for it (so a hangup is due). */
+  hasPeer: boolean;
+  /** A remote description was applied: trickles are checked at once, as in-thread. */
+  remoteApplied: boolean;
+}
+
+/** Restart back-off after a worker died (ms). */
+const RESTART_DELAY_MS = 200;
+
+/**
+ * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
+ * in one media worker, chosen least-loaded at its first JSEP; its packets cross over shared
+ * memory rings, its control over messages. This class is the core's session-layer end: it turns
+ * the workers' typed events into Janus messages, event-handler events and plugin callbacks, and
+ * keeps Janus's hangup order (plugin `hangupMedia` before the client's `hangup`).
+ */
+@injectable()
+export class WorkerMediaPort implements MediaPort {
+  private readonly workers: (MediaWorker | undefined)[] = [];
+  private readonly byHandle = new Map<Handle, Placement>();
+  private readonly byKey = new Map<number, Placement>();
+  private nextKey = 1;
+  private closing = false;
+  private readonly log;
+  private readonly loop = new LoopMonitor();
+  private mainHealth?: LoopHealth;
+  private readonly timer: NodeJS.Timeout;
+  private lastSettings = '';
+  private lastWanted = '';
+  /** Workers restarted after dying, since start. */
+  restarts = 0;
+
+  constructor(
+    @inject(Settings) private readonly settings: Settings,
+    @inject(EventBus) private readonly bus: EventBus,
+    @inject(Logger) private readonly logger: Logger,
+  ) {
+    this.log = logger.child('media-workers');
+    const n = Math.max(1, settings.mediaWorkers);
+    for (let i = 0; i < n; i++) this.workers.push(this.spawn(i));
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+    this.log.info({ workers: n }, 'Media workers started');
+  }
+
+  private readonly sink: RecordSink = {
+    rtp: (key, p) => {
+      const h = this.byKey.get(key)?.handle;
+      if (!h || !h.attached || h.detached || !h.plugin.incomingRtp) return;
+      try {
+        h.plugin.incomingRtp(h.pluginState, p);
+      } catch (err) {
+        this.log.error({ err, handle: h.id }, 'Plugin failed in incomingRtp');
+      }
+    },
+    rtcp: (key, p) => {
+      const h = this.byKey.get(key)?.handle;
+      if (h) this.callPlugin(h, 'incomingRtcp', () => h.plugin.incomingRtcp?.(h.pluginState, p));
+    },
+    data: (key, p) => {
+      const h = this.byKey.get(key)?.handle;
+      if (h) this.callPlugin(h, 'incomingData', () => h.plugin.incomingData?.(h.pluginState, p));
+    },
+    event: (key, ev) => {
+      const pl = this.byKey.get(key);
+      if (pl) this.onEvent(pl, ev as WorkerEvent);
+    },
+  };
+
+  private spawn(index: number): MediaWorker {
+    return new MediaWorker({
+      index,
+      settings: workerSettings(this.settings, index, Math.max(1, this.settings.mediaWorkers)),
+      logger: {
+        level: this.settings.debugLevel,
+        file: this.settings.logToFile,
+        stdout: this.settings.logToStdout,
+        timestamps: this.settings.debugTimestamps,
+      },
+      wanted: this.wanted(),
+      sink: this.sink,
+      exited: (w, code, error) => this.workerExited(w, code, error),
+    });
+  }
+
+  private wanted(): number[] {
+    return [EventType.WEBRTC, EventType.MEDIA].filter((t) => this.bus.wants(t));
+  }
+
+  /** Once a second: note our own loop health, pass on changed settings and event masks. */
+  private tick(): void {
+    this.mainHealth = this.loop.sample();
+    const wanted = this.wanted();
+    const w = wanted.join(',');
+    const s = JSON.stringify(this.settings);
+    for (const worker of this.workers) {
+      if (!worker?.isAlive) continue;
+      if (w !== this.lastWanted) worker.send({ t: 'wanted', wanted });
+      if (s !== this.lastSettings) worker.send({ t: 'settings', settings: workerSettings(this.settings, worker.index, this.workers.length) });
+    }
+    this.lastWanted = w;
+    this.lastSettings = s;
+  }
+
+  private place(handle: Handle): Placement & { worker: MediaWorker } {
+    let pl = this.byHandle.get(handle);
+    if (!pl) {
+      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false };
+      if (this.nextKey > 0xfffffff0) this.nextKey = 1;
+      this.byHandle.set(handle, pl);
+      this.byKey.set(pl.key, pl);
+    }
+    if (!pl.worker || !pl.worker.isAlive) {
+      let best: MediaWorker | undefined;
+      for (const w of this.workers) if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+      if (!best) throw new JanusError(490, 'No media worker available');
+      pl.worker = best;
+      best.handles.add(pl.key);
+      const plugin = handle.plugin;
+      best.send({
+        t: 'attach',
+        handle: {
+          key: pl.key, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+          wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, data: !!plugin.incomingData },
+        },
+      });
+    }
+    return pl as Placement & { worker: MediaWorker };
+  }
+
+  async remoteJsep(handle: Handle, jsep: ClientJsep): Promise<PluginJsep> {
+    const pl = this.place(handle);
+    const out = (await pl.worker.call(pl.key, 'remoteJsep', jsep, handle.trickle)) as PluginJsep;
+    pl.hasPeer = true;
+    pl.remoteApplied = true;
+    return out;
+  }
+
+  async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
+    const pl = this.place(handle);
+    const out = (await pl.worker.call(pl.key, 'localJsep', jsep, handle.trickle)) as { type: string; sdp: string } & JsonObject;
+    pl.hasPeer = true;
+    return out;
+  }
+
+  trickle(handle: Handle, request: TrickleRequest): void {
+    const pl = this.place(handle);
+    if (pl.remoteApplied && pl.hasPeer) {
+      // checked here so the client gets its error synchronously, as in-thread
+      const { error } = splitTrickle(request);
+      if (error) throw new JanusError(error.code, error.reason);
+    }
+    pl.worker.send({ t: 'trickle', key: pl.key, request });
+  }
+
+  hangup(handle: Handle, reason: string): boolean {
+    const pl = this.byHandle.get(handle);
+    if (!pl?.worker) return false;
+    pl.worker.send({ t: 'hangup', key: pl.key, reason });
+    const had = pl.hasPeer;
+    pl.hasPeer = false;
+    pl.remoteApplied = false;
+    return had;
+  }
+
+  destroy(handle: Handle): void {
+    const pl = this.byHandle.get(handle);
+    if (!pl) return;
+    pl.worker?.send({ t: 'destroy', key: pl.key });
+    pl.worker?.handles.delete(pl.key);
+    this.byHandle.delete(handle);
+    this.byKey.delete(pl.key);
+  }
+
+  /** Without a worker round trip only the flags are known: Admin uses `infoAsync`. */
+  info(handle: Handle): JsonObject | undefined {
+    return handleInfo(undefined, handle.trickle, 0, this.settings);
+  }
+
+  async infoAsync(handle: Handle): Promise<JsonObject | undefined> {
+    const pl = this.byHandle.get(handle);
+    if (!pl?.worker?.isAlive) return this.info(handle);
+    try {
+      return ((await pl.worker.call(pl.key, 'info', undefined, handle.trickle)) as JsonObject | null) ?? undefined;
+    } catch {
+      return this.info(handle);
+    }
+  }
+
+  relayRtp(handle: Handle, packet: RtpPacket): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker && pl.hasPeer) writeRtp(pl.worker.toWorker, pl.key, packet);
+  }
+  relayRtcp(handle: Handle, packet: RtcpPacket): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker && pl.hasPeer) writeRtcp(pl.worker.toWorker, pl.key, packet);
+  }
+  relayData(handle: Handle, packet: DataPacket): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker && pl.hasPeer) writeData(pl.worker.toWorker, pl.key, packet);
+  }
+  sendPli(handle: Handle, mindex?: number): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker && pl.hasPeer) pl.worker.send({ t: 'pli', key: pl.key, mindex });
+  }
+  sendRemb(handle: Handle, bitrate: number): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker && pl.hasPeer) pl.worker.send({ t: 'remb', key: pl.key, bitrate });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.timer);
+    this.loop.stop();
+    await Promise.all(this.workers.map((w) => w?.terminate()));
+    this.byHandle.clear();
+    this.byKey.clear();
+  }
+
+  /** Event-loop health of the main thread and every worker (Admin, bench). */
+  loopHealth(): JsonObject {
+    return {
+      main: (this.mainHealth ?? null) as unknown as JsonObject,
+      workers: this.workers.map((w) => ({
+        index: w?.index ?? -1,
+        alive: !!w?.isAlive,
+        thread_id: w?.threadId ?? -1,
+        handles: w?.handles.size ?? 0,
+        peers: w?.peers ?? 0,
+        ring_drops: w?.toWorker.dropped ?? 0,
+        loop: (w?.health ?? null) as unknown as JsonObject,
+      })),
+      restarts: this.restarts,
+    };
+  }
+
+  /** For tests: make worker `index` die as a bug would. */
+  crashWorker(index: number): void {
+    this.workers[index]?.send({ t: 'crash' });
+  }
+
+  // --- the session layer's end of the workers' events ---
+
+  private onEvent(pl: Placement, ev: WorkerEvent): void {
+    const h = pl.handle;
+    if (ev.e === 'send') {
+      if (ev.m.janus === 'hangup') {
+        // the worker's PeerConnection failed on its own (ICE/DTLS): the one hangup path
+        this.failed(pl, typeof ev.m.reason === 'string' ? ev.m.reason : 'ICE failed', false);
+        return;
+      }
+      if (!h.detached) h.send(ev.m as never);
+    } else if (ev.e === 'bus') {
+      if (this.bus.wants(ev.type)) this.bus.emit(ev.type, ev.subtype, h.session.id, h.id, h.opaqueId, ev.body);
+    } else if (ev.cb === 'setupMedia') {
+      this.callPlugin(h, 'setupMedia', () => h.plugin.setupMedia?.(h.pluginState));
+    } else if (ev.cb === 'dataReady') {
+      this.callPlugin(h, 'dataReady', () => h.plugin.dataReady?.(h.pluginState));
+    } else if (ev.cb === 'slowLink') {
+      this.callPlugin(h, 'slowLink', () => h.plugin.slowLink?.(h.pluginState, ev.mindex, ev.video, ev.uplink));
+    }
+  }
+
+  /**
+   * A PeerConnection is gone without the client or plugin asking (ICE/DTLS failure, or its
+   * worker died): as Janus, the plugin hears first, then the client gets `hangup`.
+   */
+  private failed(pl: Placement, reason: string, emitEvent: boolean): void {
+    const h = pl.handle;
+    if (!pl.hasPeer || h.detached) return;
+    pl.hasPeer = false;
+    pl.remoteApplied = false;
+    this.log.warn({ handle: h.id, reason }, 'PeerConnection failed');
+    if (emitEvent && this.bus.wants(EventType.WEBRTC)) {
+      this.bus.emit(EventType.WEBRTC, 6, h.session.id, h.id, h.opaqueId, { connection: 'hangup', reason });
+    }
+    this.callPlugin(h, 'hangupMedia', () => h.plugin.hangupMedia?.(h.pluginState));
+    const m = { janus: 'hangup', session_id: h.session.id, sender: h.id, reason } as JsonObject;
+    if (this.settings.opaqueIdInApi && h.opaqueId) m.opaque_id = h.opaqueId;
+    h.send(m as never);
+  }
+
+  private workerExited(w: MediaWorker, code: number, error?: Error): void {
+    if (this.closing) return;
+    this.log.error({ worker: w.index, code, err: error }, 'Media worker died: hanging up its PeerConnections, restarting it');
+    for (const key of w.handles) {
+      const pl = this.byKey.get(key);
+      if (!pl) continue;
+      pl.worker = undefined;
+      this.failed(pl, 'Media worker failed', true);
+    }
+    w.handles.clear();
+    setTimeout(() => {
+      if (this.closing) return;
+      this.workers[w.index] = this.spawn(w.index);
+      this.restarts++;
+    }, RESTART_DELAY_MS).unref();
+  }
+
+  private callPlugin(h: Handle, what: string, fn: () => void): void {
+    if (!h.attached || h.detached) return;
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err, handle: h.id, callback: what }, 'Plugin failed in a media callback');
+    }
+  }
+}
