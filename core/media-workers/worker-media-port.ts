@@ -6,6 +6,7 @@ import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
 import type { MediaPort } from '../media/media-port';
 import { splitTrickle, type TrickleRequest } from '../media/trickle';
+import { unappliedMediaSettings } from '../media/werift-limits';
 import {
   EventType,
   JanusError,
@@ -66,6 +67,9 @@ export class WorkerMediaPort implements MediaPort {
     @inject(Logger) private readonly logger: Logger,
   ) {
     this.log = logger.child('media-workers');
+    // said once, at start-up (the workers run with these values neutralised: see worker-settings)
+    const mediaLog = logger.child('media');
+    for (const u of unappliedMediaSettings(settings)) mediaLog.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
     const n = Math.max(1, settings.mediaWorkers);
     for (let i = 0; i < n; i++) this.workers.push(this.spawn(i));
     this.timer = setInterval(() => this.tick(), 1000);
@@ -262,6 +266,12 @@ export class WorkerMediaPort implements MediaPort {
       })),
       restarts: this.restarts,
     };
+  }
+
+  /** Which worker serves a handle (Admin, tests). */
+  workerIndexOf(handleId: number): number | undefined {
+    for (const pl of this.byHandle.values()) if (pl.handle.id === handleId) return pl.worker?.index;
+    return undefined;
   }
 
   /** For tests: make worker `index` die as a bug would. */
