@@ -14,6 +14,8 @@ import {
   EventType,
   isJsonInteger,
   isJsonObject,
+  ownValue,
+  serialisationError,
   validateParams,
   type IncomingRequest,
   type JanusMessage,
@@ -138,7 +140,7 @@ export class AdminApi {
   private async global(verb: string, verbText: string, root: JsonObject, tx: string): Promise<JanusMessage> {
     const ok = () => reply('success', 0, tx);
     const fail = (code: number, reason?: string) => errorReply(0, tx, code, reason);
-    const setter = setters[verb];
+    const setter = ownValue(setters, verb);
     if (setter) {
       const bad = validateParams(root, [{ name: setter.field, type: setter.type, required: true }]);
       if (bad) return fail(bad.code, bad.reason);
@@ -253,6 +255,8 @@ export class AdminApi {
       'nack-optimizations': s.nackOptimizations,
       no_media_timer: s.noMediaTimer,
       slowlink_threshold: s.slowlinkThreshold,
+      // ours: failures contained per module (docs/plugins.md, "Faults"); absent while there are none
+      ...(this.sessions.faults.total() > 0 ? { module_failures: this.sessions.faults.snapshot() as unknown as JsonObject } : {}),
     };
   }
 
@@ -304,7 +308,13 @@ export class AdminApi {
     const target = find(root[field] as string);
     if (!target) return errorReply(0, tx, 460, unknownText);
     if (!target.call) return errorReply(0, tx, 490, unsupportedText);
-    const response = await target.call(root.request ?? null);
+    const pkg = root[field] as string;
+    const response = await this.sessions.faults.call(pkg, 'admin request', () => target.call!(root.request ?? null));
+    const unserialisable = serialisationError(response);
+    if (unserialisable) {
+      this.log.error({ err: unserialisable, module: pkg }, 'Module answer cannot be serialised');
+      return errorReply(0, tx, 490, `Module returned a response that cannot be serialised (${unserialisable.message})`);
+    }
     return { ...reply('success', 0, tx), response: isJsonObject(response) ? response : {} };
   }
 
@@ -326,10 +336,10 @@ export class AdminApi {
     if (handle.attached && !handle.detached) {
       info.plugin = handle.plugin.info.package;
       try {
-        const specific = handle.plugin.querySession?.(handle.pluginState);
-        if (isJsonObject(specific)) info.plugin_specific = specific;
-      } catch (err) {
-        this.log.error({ err }, 'Plugin failed in querySession');
+        const specific = this.sessions.faults.call(handle.plugin.info.package, 'querySession', () => handle.plugin.querySession?.(handle.pluginState));
+        if (isJsonObject(specific) && !serialisationError(specific)) info.plugin_specific = specific;
+      } catch {
+        // recorded by `faults`; the rest of handle_info still answers
       }
     }
     if (pluginOnly) return info;

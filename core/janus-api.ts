@@ -14,6 +14,7 @@ import {
   isJsonInteger,
   isJsonObject,
   prefixedFormats,
+  serialisationError,
   validateParams,
   type ClientJsep,
   type IncomingRequest,
@@ -163,7 +164,8 @@ export class JanusApi {
     const bad = validateParams(root, bodyParams);
     if (bad) return errorReply(session.id, tx, bad.code, bad.reason);
     let jsep: PluginJsep | undefined;
-    if (root.jsep !== undefined && root.jsep !== null) {
+    // `"jsep": null` is an invalid jsep (455) for Janus, not an absent one
+    if (root.jsep !== undefined) {
       if (!isJsonObject(root.jsep)) return errorReply(session.id, tx, 455, 'Invalid jsep object');
       const jbad = validateParams(root.jsep, jsepParams, 456, 467, jsepFormats);
       if (jbad) return errorReply(session.id, tx, jbad.code, jbad.reason);
@@ -184,11 +186,13 @@ export class JanusApi {
     gated.push(handle);
     let result;
     try {
-      result = await handle.plugin.handleMessage(handle.pluginState, {
-        transaction: tx,
-        body: root.body as JsonObject,
-        ...(jsep ? { jsep } : {}),
-      });
+      result = await this.sessions.faults.call(handle.plugin.info.package, 'handleMessage', () =>
+        handle.plugin.handleMessage(handle.pluginState, {
+          transaction: tx,
+          body: root.body as JsonObject,
+          ...(jsep ? { jsep } : {}),
+        }),
+      );
     } catch (err) {
       return errorReply(session.id, tx, 462, (err as Error)?.message || "Plugin didn't give a result");
     }
@@ -200,6 +204,12 @@ export class JanusApi {
       return ack;
     }
     if (!isJsonObject(result.content)) return errorReply(session.id, tx, 462, 'Plugin returned an invalid synchronous response');
+    // a BigInt or a cycle would make the reply unsendable: answer the client with an error instead
+    const unserialisable = serialisationError(result.content);
+    if (unserialisable) {
+      this.log.error({ err: unserialisable, plugin: handle.plugin.info.package }, 'Plugin result cannot be serialised');
+      return errorReply(session.id, tx, 462, `Plugin returned a response that cannot be serialised (${unserialisable.message})`);
+    }
     const out = reply('success', session.id, tx);
     out.sender = handle.id;
     if (this.settings.opaqueIdInApi && handle.opaqueId) out.opaque_id = handle.opaqueId;

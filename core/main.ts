@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { CliError, parseCli, usage } from './cli';
 import { JcfgSyntaxError } from './config/jcfg';
+import { Faults, installProcessFaultPolicy, moduleOfError } from './faults';
 import { JanusServer } from './server';
 import { JANUS_VERSION_STRING, OUR_VERSION } from './version';
 
@@ -40,6 +41,9 @@ async function main(): Promise<number> {
     else process.stderr.write(`Could not start: ${(err as Error).message}\n`);
     return 1;
   }
+  // a failing module is logged and counted, the server keeps serving (docs/plugins.md, "Faults")
+  const faults = server.container.resolve(Faults);
+  installProcessFaultPolicy((kind, err) => faults.record(moduleOfError(err, server.moduleDirs), kind, err));
   if (server.settings.pidFile) fs.writeFileSync(server.settings.pidFile, `${process.pid}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;

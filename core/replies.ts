@@ -1,4 +1,4 @@
-import { JanusError, isJsonInteger, isJsonObject, janusErrorText, type IncomingRequest, type JanusMessage, type ModuleLogger } from './plugin-api';
+import { JanusError, isIntegerAt, isJsonObject, janusErrorText, type IncomingRequest, type JanusMessage, type ModuleLogger } from './plugin-api';
 
 /** `{janus, session_id?, transaction?}` in Janus's key order (session_id only when non-zero). */
 export function reply(janus: string, sessionId: number, transaction: string | undefined): JanusMessage {
@@ -24,8 +24,9 @@ export function requestIds(root: unknown): { sessionId: number; handleId: number
   const s = root.session_id;
   const h = root.handle_id;
   return {
-    sessionId: isJsonInteger(s) ? s : 0,
-    handleId: isJsonInteger(h) ? h : 0,
+    // `1.0` is a real for Janus (json_integer_value gives 0)
+    sessionId: isIntegerAt(root, 'session_id') ? (s as number) : 0,
+    handleId: isIntegerAt(root, 'handle_id') ? (h as number) : 0,
     hasHandle: h !== undefined && h !== null,
   };
 }

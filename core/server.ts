@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import * as path from 'node:path';
 import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
 import { AdminApi } from './admin-api';
 import { Auth } from './auth';
@@ -7,6 +8,7 @@ import { ConfigStore, type ConfigOverrides } from './config/config-store';
 import { JcfgSyntaxError } from './config/jcfg';
 import { knownJanusKeys, Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
+import { Faults } from './faults';
 import { Gateway } from './gateway';
 import { JanusApi } from './janus-api';
 import { Logger } from './logger';
@@ -49,6 +51,8 @@ export interface ServerOptions {
  */
 export class JanusServer {
   private stopped = false;
+  /** Folder of each loaded module's entry file → its package (to tell which module a stack trace blames). */
+  readonly moduleDirs = new Map<string, string>();
   private constructor(
     readonly container: DependencyContainer,
     readonly settings: Settings,
@@ -81,7 +85,7 @@ export class JanusServer {
     else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
     else if (settings.mediaWorkers > 0) c.register(MEDIA_PORT, { useClass: WorkerMediaPort }, { lifecycle: Lifecycle.Singleton });
     else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
-    for (const cls of [EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
+    for (const cls of [Faults, EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);
     }
     const server = new JanusServer(c, settings, logger, c.resolve(ModuleRegistry));
@@ -158,6 +162,7 @@ export class JanusServer {
       throw new Error('No Janus API transport is available: enable at least one in its config file');
     }
 
+    this.mapModuleDirs();
     c.resolve(Sessions).startWatchdog();
     log.info(
       {
@@ -168,6 +173,16 @@ export class JanusServer {
       'Janus-compatible server started',
     );
     bus.emit(EventType.CORE, 1, undefined, undefined, undefined, { status: 'started', info: c.resolve(ServerInfo).build() });
+  }
+
+  private mapModuleDirs(): void {
+    const all = [...this.modules.plugins.values(), ...this.modules.transports.values(), ...this.modules.eventHandlers.values()];
+    for (const mod of Object.values(require.cache)) {
+      const exp = mod?.exports as { default?: unknown } | undefined;
+      const ctor = exp?.default ?? exp;
+      const m = all.find((x) => x.constructor === ctor);
+      if (m && mod) this.moduleDirs.set(path.dirname(mod.filename) + path.sep, m.info.package);
+    }
   }
 
   /**

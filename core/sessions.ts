@@ -3,6 +3,7 @@ import { Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
 import { Handle, type HandleHost } from './handle';
 import { randomId53 } from './ids';
+import { Faults } from './faults';
 import { Logger } from './logger';
 import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import {
@@ -39,6 +40,7 @@ export class Sessions implements HandleHost {
     @inject(EventBus) private readonly events: EventBus,
     @inject(MEDIA_PORT) readonly media: MediaPort,
     @inject(Logger) logger: Logger,
+    @inject(Faults) readonly faults: Faults,
   ) {
     this.log = logger.child('sessions');
   }
@@ -128,7 +130,7 @@ export class Sessions implements HandleHost {
     const handle = new Handle(hid, session, plugin, opaqueId, token, this);
     session.handles.set(hid, handle);
     try {
-      handle.pluginState = await plugin.createSession(handle.pluginHandle);
+      handle.pluginState = await this.faults.call(plugin.info.package, 'createSession', () => plugin.createSession(handle.pluginHandle));
       handle.attached = true;
     } catch (err) {
       session.handles.delete(hid);
@@ -160,9 +162,9 @@ export class Sessions implements HandleHost {
     this.hangupMedia(handle, 'Detach');
     this.media.destroy(handle);
     try {
-      if (handle.attached) await handle.plugin.destroySession(handle.pluginState);
-    } catch (err) {
-      this.log.error({ err, handle: handle.id }, 'Plugin failed destroying its session');
+      if (handle.attached) await this.faults.call(handle.plugin.info.package, 'destroySession', () => handle.plugin.destroySession(handle.pluginState));
+    } catch {
+      // recorded (logged, counted) by `faults`: the handle goes anyway
     }
     session.handles.delete(handle.id);
     if (notify) session.send(this.envelope('detached', handle));
@@ -185,11 +187,8 @@ export class Sessions implements HandleHost {
     const hadPc = this.media.hangup(handle, reason);
     if (!hadPc && !always) return false;
     // as Janus: the plugin hears first (its own events go out), then the client gets `hangup`
-    try {
-      handle.plugin.hangupMedia?.(handle.pluginState);
-    } catch (err) {
-      this.log.error({ err, handle: handle.id }, 'Plugin failed in hangupMedia');
-    }
+    // a throw, or a rejection of what it returns, is recorded and contained
+    this.faults.callQuietly(handle.plugin.info.package, 'hangupMedia', () => handle.plugin.hangupMedia?.(handle.pluginState));
     if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
     return hadPc;
   }
@@ -232,7 +231,8 @@ export class Sessions implements HandleHost {
   // --- HandleHost: what plugins reach through their PluginHandle ---
 
   async pushEvent(handle: Handle, transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void> {
-    if (handle.detached || handle.session.destroyed) throw new JanusError(459, 'Handle is gone');
+    // as documented: calls on a handle that is gone are ignored (the plugin may not have heard yet)
+    if (handle.detached || handle.session.destroyed) return;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JanusError(455, 'Message is not an object');
     // Janus's key order: janus, session_id, transaction, sender, (opaque_id), plugindata, jsep
     const event: JanusMessage = { janus: 'event', session_id: handle.session.id };

@@ -102,6 +102,7 @@ describe('Request dispatcher (unit)', () => {
     assert.equal(handles[0].alive, false);
     assert.deepEqual(over, [[S, false, false]]);
     assert.equal(sessions.get(S), undefined);
-    await assert.rejects(handles[0].pushEvent('x', {}), /Handle is gone/);
+    // as the plugin API documents: calls on a handle that is gone are ignored (no rejection)
+    await handles[0].pushEvent('x', {});
   });
 });

@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings';
 import type { JsonObject } from '../plugin-api';
 import type { MediaPeer } from './peer';
+import { droppedDatagrams } from './werift-adapter';
 
 const us = (ms: number) => ms * 1000;
 
@@ -118,6 +119,8 @@ export function handleInfo(peer: MediaPeer | undefined, trickle: boolean, pendin
         out: { packets: dtls?.packetsSent ?? 0, bytes: dtls?.bytesSent ?? 0 },
       },
     },
+    // not in Janus: datagrams the receive screen dropped before werift (werift-adapter.ts), by reason
+    'dropped-datagrams': droppedDatagrams(p.pc),
     extensions,
     bwe: twccExt !== undefined ? { twcc: true, 'twcc-ext-id': twccExt } : { twcc: false },
     media,

@@ -9,6 +9,22 @@ export interface TrickleRequest {
   received: number;
 }
 
+/**
+ * Bounds on what a client may make us hold for one handle (Janus has none: 100 trickles of 10k
+ * candidates each cost 180 MB that stayed until the handle went). Real clients send a few
+ * candidates per m-line; a trickle over a bound is refused with 490 and nothing of it is kept.
+ */
+export const MAX_QUEUED_TRICKLES = 100;
+export const MAX_QUEUED_CANDIDATES = 200;
+/** Per request, and in total on one PeerConnection (werift pairs each with every local candidate). */
+export const MAX_CANDIDATES_PER_TRICKLE = 200;
+export const MAX_REMOTE_CANDIDATES = 1000;
+
+/** How many candidates a request carries, as queued (an array counts its length, else 1). */
+export function candidateCount(req: TrickleRequest): number {
+  return Array.isArray(req.candidates) ? req.candidates.length : 1;
+}
+
 const candidateParams = [
   { name: 'sdpMid', type: 'string' },
   { name: 'sdpMLineIndex', type: 'positiveInteger' },

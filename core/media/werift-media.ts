@@ -24,7 +24,16 @@ import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
-import { splitTrickle, type TrickleRequest } from './trickle';
+import {
+  candidateCount,
+  MAX_CANDIDATES_PER_TRICKLE,
+  MAX_QUEUED_CANDIDATES,
+  MAX_QUEUED_TRICKLES,
+  MAX_REMOTE_CANDIDATES,
+  splitTrickle,
+  type TrickleRequest,
+} from './trickle';
+import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
@@ -33,7 +42,8 @@ interface HandleMedia {
   monitor?: MediaMonitor;
   /** Trickles that came before there was a remote description to apply them to. */
   queued: TrickleRequest[];
-  trickles: number;
+  /** Candidates in `queued` (bounded, see trickle.ts). */
+  queuedCandidates: number;
 }
 
 /**
@@ -54,6 +64,8 @@ export class WeriftMedia implements MediaPort {
     @inject(Logger) logger: Logger,
   ) {
     this.log = logger.child('media');
+    // fails here, with what is missing, if werift is not the version whose internals we patch
+    installWeriftAdapter();
     relaxConsentResponseTimeout();
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
     // said once, at start-up: a setting werift cannot honour is never silently ignored
@@ -73,7 +85,7 @@ export class WeriftMedia implements MediaPort {
 
   private get(handle: Handle): HandleMedia {
     let s = this.state.get(handle);
-    if (!s) this.state.set(handle, (s = { queued: [], trickles: 0 }));
+    if (!s) this.state.set(handle, (s = { queued: [], queuedCandidates: 0 }));
     return s;
   }
 
@@ -144,17 +156,34 @@ export class WeriftMedia implements MediaPort {
   }
 
   trickle(handle: Handle, request: TrickleRequest): void {
+    const n = candidateCount(request);
+    if (n > MAX_CANDIDATES_PER_TRICKLE) throw new JanusError(490, `Trickle error: too many candidates in one request (${n}, max ${MAX_CANDIDATES_PER_TRICKLE})`);
     const hm = this.get(handle);
     const peer = hm.peer && !hm.peer.isClosed ? hm.peer : undefined;
     if (!peer || !peer.remoteSdp) {
-      // as Janus: before there is something to apply them to, candidates wait unchecked
+      // as Janus: before there is something to apply them to, candidates wait unchecked (but bounded)
+      this.dropExpired(hm);
+      if (hm.queued.length >= MAX_QUEUED_TRICKLES || hm.queuedCandidates + n > MAX_QUEUED_CANDIDATES) {
+        throw new JanusError(490, `Trickle error: too many candidates queued before the PeerConnection (max ${MAX_QUEUED_TRICKLES} trickles, ${MAX_QUEUED_CANDIDATES} candidates)`);
+      }
       hm.queued.push(request);
-      hm.trickles += Array.isArray(request.candidates) ? request.candidates.length : 1;
+      hm.queuedCandidates += n;
       return;
     }
     const { candidates, completed, error } = splitTrickle(request);
     if (error) throw new JanusError(error.code, error.reason);
+    if (peer.remoteCandidates.length + candidates.length > MAX_REMOTE_CANDIDATES) {
+      throw new JanusError(490, `Trickle error: too many remote candidates for this PeerConnection (max ${MAX_REMOTE_CANDIDATES})`);
+    }
     this.apply(peer, candidates, completed);
+  }
+
+  /** Queued trickles older than `candidates_timeout` would be skipped anyway: free them now. */
+  private dropExpired(hm: HandleMedia): void {
+    const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
+    if (hm.queued.length === 0 || hm.queued[0].received >= oldest) return;
+    hm.queued = hm.queued.filter((r) => r.received >= oldest);
+    hm.queuedCandidates = hm.queued.reduce((sum, r) => sum + candidateCount(r), 0);
   }
 
   private apply(peer: MediaPeer, candidates: ReturnType<typeof splitTrickle>['candidates'], completed: boolean): void {
@@ -172,6 +201,7 @@ export class WeriftMedia implements MediaPort {
     const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
     const queued = hm.queued;
     hm.queued = [];
+    hm.queuedCandidates = 0;
     for (const req of queued) {
       if (req.received < oldest) continue;
       const { candidates, completed } = splitTrickle(req); // errors in queued candidates are ignored, as in Janus
@@ -181,7 +211,11 @@ export class WeriftMedia implements MediaPort {
 
   hangup(handle: Handle, reason: string): boolean {
     const hm = this.state.get(handle);
-    if (hm) hm.queued = []; // as Janus: pending trickles belong to the PeerConnection being closed
+    if (hm) {
+      // as Janus: pending trickles belong to the PeerConnection being closed
+      hm.queued = [];
+      hm.queuedCandidates = 0;
+    }
     if (!hm?.peer) return false;
     this.dropPeer(hm);
     this.webrtcEvent(handle, 6, { connection: 'hangup', reason });

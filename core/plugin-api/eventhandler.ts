@@ -4,6 +4,7 @@
  */
 import type { ModuleContext, ModuleInfo } from './module';
 import type { JsonObject } from './messages';
+import { ownValue } from './untrusted';
 
 /** Janus event types (numeric `type` in the envelope; also the bits of a handler's mask). */
 export const EventType = {
@@ -41,7 +42,7 @@ export function parseEventMask(value: string | undefined): number {
   if (value === undefined) return ALL_EVENTS;
   let mask = 0;
   for (const label of value.split(',')) {
-    const bits = eventMaskLabels[label.trim().toLowerCase()];
+    const bits = ownValue(eventMaskLabels, label.trim().toLowerCase());
     if (bits === ALL_EVENTS) return ALL_EVENTS;
     if (bits !== undefined) mask |= bits;
   }

@@ -20,3 +20,4 @@ export * from './vp8';
 export * from './vp9';
 export * from './simulcast';
 export * from './svc';
+export * from './untrusted';

@@ -45,6 +45,7 @@ export interface PluginHandle {
   /**
    * Send a Janus `event` to the client (`plugindata.data = data`), optionally with JSEP.
    * Rejects with a JanusError when the JSEP is invalid; resolves once queued to the transport.
+   * On a handle that is gone (detached, session destroyed) it resolves and sends nothing.
    */
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void>;
   /** Send RTP to the peer on `packet.mindex`. Hot path: no allocation in the core. */

@@ -3,6 +3,7 @@
  * (plugins pass their own error codes, e.g. VideoRoom's 429/430).
  */
 import type { JsonObject } from './messages';
+import { isRealLiteral } from './json-parse';
 
 export type ParamType =
   | 'string'
@@ -81,12 +82,15 @@ export function validateParams(
   formats: ValidationFormats = plainFormats,
 ): ValidationFailure | undefined {
   for (const p of params) {
-    const v = obj[p.name];
+    // own keys only: a spec never names `constructor`, but a request body must not reach the prototype
+    const v = Object.hasOwn(obj, p.name) ? obj[p.name] : undefined;
     if (v === undefined) {
       if (p.required) return { code: missingCode, reason: formats.missing(p.name) };
       continue;
     }
-    if (!matchesType(v, p.type)) return { code: invalidCode, reason: formats.invalid(p.name, typeText[p.type]) };
+    // `1.0` is a real for Janus: not an integer even though its value is integral
+    const realAsInt = (p.type === 'integer' || p.type === 'positiveInteger') && isRealLiteral(obj, p.name);
+    if (realAsInt || !matchesType(v, p.type)) return { code: invalidCode, reason: formats.invalid(p.name, typeText[p.type]) };
   }
   return undefined;
 }

@@ -34,8 +34,11 @@ import { closeForwarderSockets } from './rtp/forwarder';
 
 export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
 
-/** Requests answered at once (also through Admin `message_plugin`). */
-const syncRequests: Record<string, (vr: VideoRoomState, body: JsonObject) => JsonObject> = {
+/**
+ * Requests answered at once (also through Admin `message_plugin`). A Map, never a plain object:
+ * the verb is client-chosen, and `constructor`/`__proto__` must be unknown requests (423).
+ */
+const syncRequests = new Map<string, (vr: VideoRoomState, body: JsonObject) => JsonObject>(Object.entries({
   create: rooms.create,
   edit: rooms.edit,
   destroy: rooms.destroy,
@@ -49,7 +52,7 @@ const syncRequests: Record<string, (vr: VideoRoomState, body: JsonObject) => Jso
   listforwarders: fwd.listForwarders,
   rtp_forward: fwd.rtpForward,
   stop_rtp_forward: fwd.stopRtpForward,
-};
+}));
 
 const asyncRequests = new Set([
   'join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'leave',
@@ -106,7 +109,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     } catch (err) {
       return Result.ok(errorBody(err));
     }
-    const sync = syncRequests[request];
+    const sync = syncRequests.get(request);
     if (sync) {
       try {
         return Result.ok(sync(vr, body));
@@ -258,7 +261,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     try {
       checkParams(body, [{ name: 'request', type: 'string', required: true }]);
       const r = (body.request as string).toLowerCase();
-      const sync = syncRequests[r];
+      const sync = syncRequests.get(r);
       if (!sync) throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${body.request as string}'`);
       return sync(vr, body);
     } catch (err) {

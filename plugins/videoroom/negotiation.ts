@@ -21,7 +21,7 @@ const sdpCodec: Record<string, { name: string; clockRate?: number }> = {
 };
 
 function matches(roomCodec: string, c: SdpCodec): boolean {
-  const m = sdpCodec[roomCodec];
+  const m = Object.hasOwn(sdpCodec, roomCodec) ? sdpCodec[roomCodec] : undefined;
   if (!m) return c.name === roomCodec;
   return c.name === m.name && (m.clockRate === undefined || c.clockRate === m.clockRate);
 }

@@ -2,11 +2,14 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import {
-  formatJson,
+  formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
+  parsePathId,
+  boundedInt,
   type JanusMessage,
   type JsonObject,
   type JsonStyle,
@@ -29,6 +32,12 @@ const known = {
   cors: ['allow_origin', 'enforce_cors'],
   certificates: ['cert_pem', 'cert_key', 'cert_pwd', 'ciphers'],
 };
+
+/** After a 413, how long the half-closed socket stays before it is dropped (nothing more is read). */
+const LINGER_MS = 2000;
+
+/** Most events one long poll returns (`maxev`), whatever the client asks. */
+const MAX_EVENTS_PER_POLL = 1000;
 
 /** A POST whose reply takes longer than this gets its connection closed with no body (as Janus). */
 const REPLY_TIMEOUT_MS = 10_000;
@@ -217,14 +226,15 @@ export default class HttpTransport implements Transport {
       // the request's client, so the event's `id` matches the `transport.id` of a session it creates (as in Janus)
       this.gateway.notifyEvent(this, admin ? this.adminClient : this.client, { event: 'request', admin_api: admin, ip: ip ?? '', port: req.socket.remotePort ?? 0 }, this.instanceOf(req));
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    const parts = splitPath(url.pathname, admin ? this.adminBasePath : this.basePath);
+    // route on the raw path as Janus does: no WHATWG normalisation (`/janus/../admin` is not `/admin`)
+    const target = splitTarget(req.url ?? '/');
+    const parts = splitPath(target.path, admin ? this.adminBasePath : this.basePath);
     const method = req.method ?? 'GET';
-    if (!parts && !admin && this.demos && (method === 'GET' || method === 'HEAD') && this.demos.serve(req, res, url.pathname)) return;
+    if (!parts && !admin && this.demos && (method === 'GET' || method === 'HEAD') && this.demos.serve(req, res, target.rawPath)) return;
     if (!parts || parts.length > 2) {
-      // Janus answers GETs outside its paths with 404 and drops anything else
-      if (method === 'GET' || method === 'HEAD') this.empty(res, 404);
-      else res.destroy();
+      // Janus answers 404 here (and drops a few odd cases, e.g. a POST with three path parts):
+      // we always answer 404, never reset a connection for a path
+      this.empty(res, 404);
       return;
     }
     if (method === 'OPTIONS') {
@@ -236,7 +246,7 @@ export default class HttpTransport implements Transport {
       return;
     }
     if (method === 'GET' || method === 'HEAD') {
-      this.get(req, res, url, parts, admin);
+      this.get(req, res, target.query, parts, admin);
       return;
     }
     if (method !== 'POST') {
@@ -253,7 +263,7 @@ export default class HttpTransport implements Transport {
     this.readBody(req, res, (body) => this.post(req, res, body, parts, admin));
   }
 
-  private get(req: http.IncomingMessage, res: http.ServerResponse, url: URL, parts: string[], admin: boolean): void {
+  private get(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, parts: string[], admin: boolean): void {
     if (parts.length === 1 && parts[0] === 'info') {
       this.forward(req, res, { janus: 'info', transaction: randomTransaction() }, admin);
       return;
@@ -262,12 +272,11 @@ export default class HttpTransport implements Transport {
       this.sendJson(res, errorJson(454, 'Request payload missing'));
       return;
     }
-    const sessionId = parts.length ? parseId(parts[0]) : 0;
+    const sessionId = parts.length ? parsePathId(parts[0]) : 0;
     if (sessionId === 0) {
       this.empty(res, 404);
       return;
     }
-    const q = url.searchParams;
     const secretNeeded = this.gateway.isApiSecretNeeded();
     const tokenNeeded = this.gateway.isAuthTokenNeeded();
     if ((secretNeeded || tokenNeeded) &&
@@ -286,8 +295,8 @@ export default class HttpTransport implements Transport {
       this.empty(res, 302);
       return;
     }
-    const maxevRaw = parseInt(q.get('maxev') ?? '1', 10);
-    const maxev = Number.isFinite(maxevRaw) && maxevRaw >= 1 ? maxevRaw : 1;
+    // bounded: a client asking for 10^12 events gets at most what a queue can hold anyway
+    const maxev = boundedInt(q.get('maxev') ?? undefined, 1, MAX_EVENTS_PER_POLL, 1);
     const cancel = this.queues.poll(sessionId, maxev, (events) => {
       const list = events ?? [{ janus: 'keepalive' }];
       this.sendJson(res, maxev > 1 ? list : list[0]);
@@ -310,15 +319,15 @@ export default class HttpTransport implements Transport {
       return;
     }
     const message = parsed.value;
-    const sessionId = parts.length > 0 ? parseId(parts[0]) : 0;
-    const handleId = parts.length > 1 ? parseId(parts[1]) : 0;
-    if (sessionId > 0) {
+    const sessionId = parts.length > 0 ? parsePathId(parts[0]) : 0;
+    const handleId = parts.length > 1 ? parsePathId(parts[1]) : 0;
+    if (sessionId !== 0) {
       if (message.session_id !== undefined && message.session_id !== sessionId) {
         this.sendJson(res, errorJson(457, 'Conflicting session ID (payload and path)'));
         return;
       }
       message.session_id = sessionId;
-      if (handleId > 0) {
+      if (handleId !== 0) {
         if (message.handle_id !== undefined && message.handle_id !== handleId) {
           this.sendJson(res, errorJson(457, 'Conflicting handle ID (payload and path)'));
           return;
@@ -355,14 +364,30 @@ export default class HttpTransport implements Transport {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
+    // past the limit: answer 413 and close the connection, never read (or buffer) the rest. The
+    // answer goes straight on the socket: Node would otherwise read and discard the remaining body
+    // to keep the connection alive. We stop reading and half-close at once, so the client sees
+    // the 413 and our FIN, and drop the socket shortly after (a reset now could lose the answer).
+    const reject = () => {
+      tooBig = true;
+      chunks.length = 0;
+      const sock = req.socket;
+      sock.pause();
+      const text = formatJsonChecked(errorJson(454, `JSON error: request payload too large (more than ${this.maxBody} bytes)`), this.json).text;
+      const extra = Object.entries(res.getHeaders()).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}\r\n`).join('');
+      sock.end(`HTTP/1.1 413 Payload Too Large\r\n${extra}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      setTimeout(() => sock.destroy(), LINGER_MS).unref();
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBody) {
+      reject();
+      return;
+    }
     req.on('data', (c: Buffer) => {
+      if (tooBig) return;
       size += c.length;
       if (size > this.maxBody) {
-        if (!tooBig) {
-          tooBig = true;
-          this.sendJson(res, errorJson(454, `JSON error: request payload too large (more than ${this.maxBody} bytes)`), 413);
-          req.resume();
-        }
+        reject();
         return;
       }
       chunks.push(c);
@@ -374,7 +399,19 @@ export default class HttpTransport implements Transport {
         res.destroy();
         return;
       }
-      done(Buffer.concat(chunks).toString('utf8'));
+      const buf = Buffer.concat(chunks);
+      // Janus's parser refuses bytes that are not UTF-8; a lenient decode would hide them
+      if (!isUtf8(buf)) {
+        this.sendJson(res, errorJson(454, `JSON error: on line 1: unable to decode byte 0x${firstBadByte(buf)}`));
+        return;
+      }
+      try {
+        done(buf.toString('utf8'));
+      } catch (err) {
+        // nothing a request carries may escape this handler: log, answer, keep serving
+        this.log.error({ err }, 'HTTP request handling failed');
+        this.sendJson(res, errorJson(500, 'Internal error handling the request'), 500);
+      }
     });
     req.on('error', () => res.destroy());
   }
@@ -390,7 +427,12 @@ export default class HttpTransport implements Transport {
 
   private sendJson(res: http.ServerResponse, body: unknown, status = 200): void {
     if (res.headersSent || res.destroyed) return;
-    const text = formatJson(body, this.json);
+    const out = formatJsonChecked(body, this.json);
+    if (out.error) {
+      this.log.error({ err: out.error }, 'A reply could not be serialised: answered 500 instead');
+      status = 500;
+    }
+    const text = out.text;
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(res.req.method === 'HEAD' ? undefined : text);
   }
@@ -409,20 +451,65 @@ function normalizeBase(p: string): string {
   return b;
 }
 
-/** Path components after the base path; undefined when the path is not under it. */
-function splitPath(pathname: string, base: string): string[] | undefined {
-  let rest: string;
-  if (base === '/') rest = pathname;
-  else if (pathname === base) rest = '';
-  else if (pathname.startsWith(`${base}/`)) rest = pathname.slice(base.length);
-  else return undefined;
-  return rest.split('/').filter((p) => p.length > 0);
+/**
+ * The request target as Janus's web server hands it over: the path before `?`, percent-decoded
+ * (invalid escapes kept as they are) and cut at a decoded NUL; `#` is an ordinary character.
+ */
+export function splitTarget(target: string): { path: string; rawPath: string; query: URLSearchParams } {
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  let query: URLSearchParams;
+  try {
+    query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+  } catch {
+    query = new URLSearchParams();
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < rawPath.length; i++) {
+    const c = rawPath.charCodeAt(i);
+    if (c === 0x25 && /^[0-9A-Fa-f]{2}$/.test(rawPath.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(rawPath.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c & 0xff);
+  }
+  const nul = bytes.indexOf(0);
+  const path = Buffer.from(nul < 0 ? bytes : bytes.slice(0, nul)).toString('latin1');
+  return { path, rawPath, query };
 }
 
-/** Janus reads path IDs with strtoull: leading digits, anything else is 0. */
-function parseId(s: string): number {
-  const m = /^\d+/.exec(s);
-  return m ? Number(m[0]) : 0;
+/**
+ * Path components after the base path; undefined when the path is not under it. As Janus: the
+ * base itself matches case-insensitively, anything below it must start with `<base>/` exactly;
+ * components are split on `/` and kept even when empty (an empty one reads as id 0).
+ */
+export function splitPath(path: string, base: string): string[] | undefined {
+  if (base === '/') return path.startsWith('/') ? (path === '/' ? [] : path.slice(1).split('/')) : undefined;
+  if (path.toLowerCase() === base.toLowerCase()) return [];
+  if (!path.startsWith(`${base}/`)) return undefined;
+  const rest = path.slice(base.length + 1);
+  return rest === '' ? [] : rest.split('/');
+}
+
+/** The first byte that breaks UTF-8 decoding, in hex (for the error text). */
+function firstBadByte(buf: Buffer): string {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = buf.length;
+  // the longest valid prefix, by bisection (at most ~log2(n) decodes)
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      dec.decode(buf.subarray(0, mid));
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  let i = lo;
+  // a truncated multi-byte sequence at the end of a valid prefix: the byte after it is the culprit
+  while (i > 0 && (buf[i - 1] & 0xc0) === 0x80) i--;
+  if (i > 0 && buf[i - 1] >= 0xc0) i--;
+  return (buf[i] ?? buf[lo] ?? 0).toString(16);
 }
 
 function errorJson(code: number, reason: string): JanusMessage {

@@ -1,6 +1,6 @@
 import * as mqtt from 'mqtt';
 import {
-  formatJson,
+  formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
@@ -202,6 +202,12 @@ export default class MqttTransport implements Transport {
     }
   }
 
+  private serialise(message: JanusMessage): string {
+    const out = formatJsonChecked(message, this.cfg.json);
+    if (out.error) this.log.error({ err: out.error }, 'A reply or event could not be serialised: sent a 500 error instead');
+    return out.text;
+  }
+
   /** An event for a session we own: routed like its request in v5 mode when it carries a known transaction. */
   publishEvent(message: JanusMessage): void {
     this.publish(false, message, this.routes?.lookup(message.transaction));
@@ -210,7 +216,7 @@ export default class MqttTransport implements Transport {
   private publish(admin: boolean, message: JanusMessage, route?: V5Route): void {
     if (!this.client || this.closing) return;
     const api = admin && this.cfg.admin ? this.cfg.admin : this.cfg.janus;
-    const item: MqttOutgoing = { topic: route?.responseTopic ?? api.publish, payload: formatJson(message, this.cfg.json), qos: api.publishQos, retain: false };
+    const item: MqttOutgoing = { topic: route?.responseTopic ?? api.publish, payload: this.serialise(message), qos: api.publishQos, retain: false };
     if (route && (route.correlationData || route.userProperties)) {
       item.properties = {
         ...(route.correlationData ? { correlationData: route.correlationData } : {}),

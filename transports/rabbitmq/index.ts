@@ -1,6 +1,6 @@
 import type * as amqp from 'amqplib';
 import {
-  formatJson,
+  formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
@@ -74,6 +74,15 @@ export default class RabbitMqTransport implements Transport {
   }
 
   private onDelivery(api: RabbitApiConfig, msg: amqp.ConsumeMessage): void {
+    // nothing a delivery carries may escape into the broker client (it would end the process)
+    try {
+      this.handleDelivery(api, msg);
+    } catch (err) {
+      this.log.error({ err }, 'Failed to handle a RabbitMQ message');
+    }
+  }
+
+  private handleDelivery(api: RabbitApiConfig, msg: amqp.ConsumeMessage): void {
     const props = msg.properties;
     const correlationId = props.correlationId === undefined || props.correlationId === null ? undefined : String(props.correlationId);
     const replyTo = typeof props.replyTo === 'string' && props.replyTo !== '' ? props.replyTo : undefined;
@@ -99,9 +108,15 @@ export default class RabbitMqTransport implements Transport {
     link.send({
       exchange: replyTo ? '' : this.cfg.exchange,
       routingKey: replyTo ?? api.fromJanus,
-      body: Buffer.from(formatJson(message, this.cfg.json)),
+      body: Buffer.from(this.serialise(message)),
       correlationId,
     });
+  }
+
+  private serialise(message: JanusMessage): string {
+    const out = formatJsonChecked(message, this.cfg.json);
+    if (out.error) this.log.error({ err: out.error }, 'A reply or event could not be serialised: sent a 500 error instead');
+    return out.text;
   }
 
   async destroy(): Promise<void> {

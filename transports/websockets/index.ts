@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
-  formatJson,
+  formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestStream,
@@ -187,7 +187,13 @@ export default class WebSocketsTransport implements Transport {
     }
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       client.lastSeen = Date.now();
-      this.onFrame(client, isBinary ? data.toString('utf8') : data.toString(), admin);
+      // nothing a frame carries may escape this handler (it would end the process): log and answer
+      try {
+        this.onFrame(client, isBinary ? data.toString('utf8') : data.toString(), admin);
+      } catch (err) {
+        this.log.error({ err }, 'WebSocket request handling failed');
+        this.send(client, { janus: 'error', error: { code: 500, reason: 'Internal error handling the request' } });
+      }
     });
     ws.on('pong', () => (client.lastSeen = Date.now()));
     ws.on('error', (err) => this.log.debug({ err }, 'WebSocket error'));
@@ -219,7 +225,9 @@ export default class WebSocketsTransport implements Transport {
 
   send(client: WsClient, message: JanusMessage): void {
     if (client.ws.readyState !== WebSocket.OPEN) return;
-    client.ws.send(formatJson(message, this.json));
+    const out = formatJsonChecked(message, this.json);
+    if (out.error) this.log.error({ err: out.error }, 'A reply or event could not be serialised: sent a 500 error instead');
+    client.ws.send(out.text);
   }
 
   /** WS-level keepalive: PING clients idle for `pingpong_trigger` s, drop them after `pingpong_timeout` s more. */
