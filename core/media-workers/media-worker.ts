@@ -5,7 +5,8 @@ import { JanusError } from '../plugin-api';
 import type { LoopHealth } from './loop-health';
 import { RecordReader, type RecordSink } from './media-record';
 import { createRingMemory, RingReader, RingWriter } from './packet-ring';
-import type { CallOp, ToMain, ToWorker, WorkerEvent } from './protocol';
+import { udpDropsMemory } from '../media/udp-guard';
+import type { CallOp, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
 
 /** Ring size per direction: ~2 s of a 100 Mbit/s burst; a full ring drops (counted). */
 const RING_BYTES = 8 * 1024 * 1024;
@@ -46,7 +47,7 @@ export class MediaWorker {
     this.fromWorker = new RingReader(toMain);
     const reader = new RecordReader(opts.sink);
     this.thread = new Worker(path.join(__dirname, 'worker-entry.js'), {
-      workerData: { index: opts.index, settings: opts.settings, logger: opts.logger, toWorker, toMain, wanted: opts.wanted },
+      workerData: { index: opts.index, settings: opts.settings, logger: opts.logger, toWorker, toMain, wanted: opts.wanted, udpDrops: udpDropsMemory() } satisfies WorkerBoot,
       stdout: false,
       stderr: false,
     });

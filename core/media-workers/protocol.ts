@@ -12,6 +12,8 @@ export interface WorkerBoot {
   /** main → worker packets, worker → main packets and events. */
   toWorker: SharedArrayBuffer;
   toMain: SharedArrayBuffer;
+  /** Process-wide UDP drop counters (udp-guard.ts), counted by every thread. */
+  udpDrops: SharedArrayBuffer;
   /** Event types the core's event handlers want (EventBus.wants), refreshed with `bus`. */
   wanted: number[];
 }

@@ -4,6 +4,7 @@ import { Settings } from '../config/settings';
 import type { EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
+import { shareUdpDrops } from '../media/udp-guard';
 import { WeriftMedia } from '../media/werift-media';
 import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type Plugin } from '../plugin-api';
 import { LoopMonitor } from './loop-health';
@@ -18,6 +19,7 @@ import type { HandleRef, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './pro
  * the main thread turns them into Janus messages and real plugin callbacks.
  */
 const boot = workerData as WorkerBoot;
+shareUdpDrops(boot.udpDrops);
 const port = parentPort!;
 const settings = Object.assign(new Settings(), boot.settings);
 const logger = new Logger(boot.logger);

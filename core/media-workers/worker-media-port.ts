@@ -5,8 +5,17 @@ import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
 import type { MediaPort } from '../media/media-port';
-import { splitTrickle, type TrickleRequest } from '../media/trickle';
+import {
+  candidateCount,
+  MAX_CANDIDATES_PER_TRICKLE,
+  MAX_QUEUED_CANDIDATES,
+  MAX_QUEUED_TRICKLES,
+  MAX_REMOTE_CANDIDATES,
+  splitTrickle,
+  type TrickleRequest,
+} from '../media/trickle';
 import { unappliedMediaSettings } from '../media/werift-limits';
+import { installWeriftAdapter } from '../media/werift-adapter';
 import {
   EventType,
   JanusError,
@@ -33,10 +42,16 @@ interface Placement {
   hasPeer: boolean;
   /** A remote description was applied: trickles are checked at once, as in-thread. */
   remoteApplied: boolean;
+  /** Trickles sent before that (time received, candidates): the worker's queue, mirrored for its bounds. */
+  queued: Array<{ received: number; n: number }>;
+  /** Candidates applied to the current PeerConnection. */
+  remoteCandidates: number;
 }
 
-/** Restart back-off after a worker died (ms). */
+/** Restart delay after a worker died (ms); doubled while workers die young, up to the max. */
 const RESTART_DELAY_MS = 200;
+const RESTART_DELAY_MAX_MS = 30000;
+const YOUNG_MS = 10000;
 
 /**
  * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
@@ -60,6 +75,7 @@ export class WorkerMediaPort implements MediaPort {
   private lastWanted = '';
   /** Workers restarted after dying, since start. */
   restarts = 0;
+  private restartDelay = RESTART_DELAY_MS / 2;
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -67,6 +83,8 @@ export class WorkerMediaPort implements MediaPort {
     @inject(Logger) private readonly logger: Logger,
   ) {
     this.log = logger.child('media-workers');
+    // a werift whose internals do not match fails the start here, not in a worker restart loop
+    installWeriftAdapter();
     // said once, at start-up (the workers run with these values neutralised: see worker-settings)
     const mediaLog = logger.child('media');
     for (const u of unappliedMediaSettings(settings)) mediaLog.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
@@ -139,7 +157,7 @@ export class WorkerMediaPort implements MediaPort {
   private place(handle: Handle): Placement & { worker: MediaWorker } {
     let pl = this.byHandle.get(handle);
     if (!pl) {
-      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false };
+      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false, queued: [], remoteCandidates: 0 };
       if (this.nextKey > 0xfffffff0) this.nextKey = 1;
       this.byHandle.set(handle, pl);
       this.byKey.set(pl.key, pl);
@@ -166,6 +184,12 @@ export class WorkerMediaPort implements MediaPort {
     const pl = this.place(handle);
     const out = (await pl.worker.call(pl.key, 'remoteJsep', jsep, handle.trickle)) as PluginJsep;
     pl.hasPeer = true;
+    if (!pl.remoteApplied) {
+      // the worker applied its queue: those candidates now count against the PeerConnection
+      const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
+      pl.remoteCandidates = pl.queued.reduce((sum, q) => sum + (q.received >= oldest ? q.n : 0), 0);
+    }
+    pl.queued = [];
     pl.remoteApplied = true;
     return out;
   }
@@ -177,12 +201,26 @@ export class WorkerMediaPort implements MediaPort {
     return out;
   }
 
+  /** The same checks and bounds as in-thread (werift-media.ts), here so errors stay synchronous. */
   trickle(handle: Handle, request: TrickleRequest): void {
+    const n = candidateCount(request);
+    if (n > MAX_CANDIDATES_PER_TRICKLE) throw new JanusError(490, `Trickle error: too many candidates in one request (${n}, max ${MAX_CANDIDATES_PER_TRICKLE})`);
     const pl = this.place(handle);
     if (pl.remoteApplied && pl.hasPeer) {
-      // checked here so the client gets its error synchronously, as in-thread
-      const { error } = splitTrickle(request);
+      const { candidates, error } = splitTrickle(request);
       if (error) throw new JanusError(error.code, error.reason);
+      if (pl.remoteCandidates + candidates.length > MAX_REMOTE_CANDIDATES) {
+        throw new JanusError(490, `Trickle error: too many remote candidates for this PeerConnection (max ${MAX_REMOTE_CANDIDATES})`);
+      }
+      pl.remoteCandidates += candidates.length;
+    } else {
+      const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
+      if (pl.queued.length && pl.queued[0].received < oldest) pl.queued = pl.queued.filter((q) => q.received >= oldest);
+      const queuedCandidates = pl.queued.reduce((sum, q) => sum + q.n, 0);
+      if (pl.queued.length >= MAX_QUEUED_TRICKLES || queuedCandidates + n > MAX_QUEUED_CANDIDATES) {
+        throw new JanusError(490, `Trickle error: too many candidates queued before the PeerConnection (max ${MAX_QUEUED_TRICKLES} trickles, ${MAX_QUEUED_CANDIDATES} candidates)`);
+      }
+      pl.queued.push({ received: request.received, n });
     }
     pl.worker.send({ t: 'trickle', key: pl.key, request });
   }
@@ -192,8 +230,7 @@ export class WorkerMediaPort implements MediaPort {
     if (!pl?.worker) return false;
     pl.worker.send({ t: 'hangup', key: pl.key, reason });
     const had = pl.hasPeer;
-    pl.hasPeer = false;
-    pl.remoteApplied = false;
+    this.peerGone(pl);
     return had;
   }
 
@@ -308,8 +345,7 @@ export class WorkerMediaPort implements MediaPort {
   private failed(pl: Placement, reason: string, emitEvent: boolean): void {
     const h = pl.handle;
     if (!pl.hasPeer || h.detached) return;
-    pl.hasPeer = false;
-    pl.remoteApplied = false;
+    this.peerGone(pl);
     this.log.warn({ handle: h.id, reason }, 'PeerConnection failed');
     if (emitEvent && this.bus.wants(EventType.WEBRTC)) {
       this.bus.emit(EventType.WEBRTC, 6, h.session.id, h.id, h.opaqueId, { connection: 'hangup', reason });
@@ -318,6 +354,13 @@ export class WorkerMediaPort implements MediaPort {
     const m = { janus: 'hangup', session_id: h.session.id, sender: h.id, reason } as JsonObject;
     if (this.settings.opaqueIdInApi && h.opaqueId) m.opaque_id = h.opaqueId;
     h.send(m as never);
+  }
+
+  private peerGone(pl: Placement): void {
+    pl.hasPeer = false;
+    pl.remoteApplied = false;
+    pl.queued = [];
+    pl.remoteCandidates = 0;
   }
 
   private workerExited(w: MediaWorker, code: number, error?: Error): void {
@@ -330,11 +373,13 @@ export class WorkerMediaPort implements MediaPort {
       this.failed(pl, 'Media worker failed', true);
     }
     w.handles.clear();
+    // a worker that keeps dying at once (a bug at start-up) is not restarted in a tight loop
+    this.restartDelay = Date.now() - w.started < YOUNG_MS ? Math.min(RESTART_DELAY_MAX_MS, this.restartDelay * 2) : RESTART_DELAY_MS;
     setTimeout(() => {
       if (this.closing) return;
       this.workers[w.index] = this.spawn(w.index);
       this.restarts++;
-    }, RESTART_DELAY_MS).unref();
+    }, this.restartDelay).unref();
   }
 
   private callPlugin(h: Handle, what: string, fn: () => void): void {
