@@ -76,6 +76,8 @@ export class WorkerMediaPort implements MediaPort {
   /** Workers restarted after dying, since start. */
   restarts = 0;
   private restartDelay = RESTART_DELAY_MS / 2;
+  /** Slots whose worker died and waits for its restart. */
+  private readonly restarting = new Set<number>();
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -88,8 +90,9 @@ export class WorkerMediaPort implements MediaPort {
     // said once, at start-up (the workers run with these values neutralised: see worker-settings)
     const mediaLog = logger.child('media');
     for (const u of unappliedMediaSettings(settings)) mediaLog.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
+    // threads start at the first handle that needs one: a server (or test) without media pays nothing
     const n = Math.max(1, settings.mediaWorkers);
-    for (let i = 0; i < n; i++) this.workers.push(this.spawn(i));
+    for (let i = 0; i < n; i++) this.workers.push(undefined);
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
     this.log.info({ workers: n }, 'Media workers started');
@@ -164,7 +167,11 @@ export class WorkerMediaPort implements MediaPort {
     }
     if (!pl.worker || !pl.worker.isAlive) {
       let best: MediaWorker | undefined;
-      for (const w of this.workers) if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+      for (let i = 0; i < this.workers.length; i++) {
+        let w = this.workers[i];
+        if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
+        if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+      }
       if (!best) throw new JanusError(490, 'No media worker available');
       pl.worker = best;
       best.handles.add(pl.key);
@@ -375,7 +382,9 @@ export class WorkerMediaPort implements MediaPort {
     w.handles.clear();
     // a worker that keeps dying at once (a bug at start-up) is not restarted in a tight loop
     this.restartDelay = Date.now() - w.started < YOUNG_MS ? Math.min(RESTART_DELAY_MAX_MS, this.restartDelay * 2) : RESTART_DELAY_MS;
+    this.restarting.add(w.index);
     setTimeout(() => {
+      this.restarting.delete(w.index);
       if (this.closing) return;
       this.workers[w.index] = this.spawn(w.index);
       this.restarts++;
