@@ -45,6 +45,13 @@ function cpuMicros(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) / HZ) * 1e6; // utime + stime
 }
 
+/** Whole-machine CPU ticks (busy, total) from /proc/stat: how busy the shared machine was. */
+function machineTicks(): { busy: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total }; // minus idle and iowait
+}
+
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : 0;
@@ -173,6 +180,8 @@ interface Row {
   cpuPct: number;
   /** 1-minute load average of the machine during the window (other work competes for the cores). */
   load: number;
+  /** Share of all cores busy (any process) during the window. */
+  busy: number;
 }
 
 function percentile(hist: Map<number, number>, total: number, q: number): number {
@@ -225,8 +234,10 @@ async function main(): Promise<void> {
       for (const w of [pub, ...subs]) w.child.send({ cmd: 'window', t0, t1 });
       await sleep(t0 - now());
       const c0 = cpuMicros(pid);
+      const m0 = machineTicks();
       await sleep(t1 - now());
       const c1 = cpuMicros(pid);
+      const m1 = machineTicks();
       const rss = rssMb(pid);
       watch?.stop();
       await sleep(1000); // packets in flight
@@ -251,6 +262,7 @@ async function main(): Promise<void> {
         rss,
         cpuPct: ((c1 - c0) / ((t1 - t0) * 1000)) * 100,
         load: os.loadavg()[0],
+        busy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
       };
       rows.push(row);
       process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
@@ -265,10 +277,10 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
-  console.log('| N | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | main loop util | worker loop util | max loop delay ms | load avg |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| N | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} |`);
+    console.log(`| ${r.n} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
   }
 }
 
