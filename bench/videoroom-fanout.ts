@@ -132,6 +132,9 @@ class LoopWatch {
   mainUtil: number[] = [];
   maxDelay = 0;
   workerUtil: number[] = [];
+  /** Largest backlog seen in a packet ring (KB), to the workers and to the main thread. */
+  maxQueuedToWorker = 0;
+  maxQueuedToMain = 0;
   constructor(private readonly admin: string) {}
   start(): void {
     this.mainUtil = [];
@@ -149,6 +152,8 @@ class LoopWatch {
         if (!w.loop) continue;
         this.workerUtil.push(w.loop.utilization);
         this.maxDelay = Math.max(this.maxDelay, w.loop.delay_max_ms);
+        this.maxQueuedToWorker = Math.max(this.maxQueuedToWorker, Math.round((w.ring_queued_to_worker ?? 0) / 1024));
+        this.maxQueuedToMain = Math.max(this.maxQueuedToMain, Math.round((w.ring_queued_to_main ?? 0) / 1024));
       }
     } catch {
       /* the server is busy or gone: skip this sample */
@@ -171,6 +176,8 @@ interface Row {
   workerUtil: number;
   /** Largest event-loop delay of any of our threads, join and window included (ms). */
   maxDelay: number;
+  /** Largest ring backlog seen (KB): [to the workers, to the main thread]. */
+  ringKB: number[];
   failed: number;
   cpuPerPkt: number;
   delivery: number;
@@ -254,6 +261,7 @@ async function main(): Promise<void> {
         mainUtil: watch ? mean(watch.mainUtil) : NaN,
         workerUtil: watch ? mean(watch.workerUtil) : NaN,
         maxDelay: watch ? watch.maxDelay : NaN,
+        ringKB: watch ? [watch.maxQueuedToWorker, watch.maxQueuedToMain] : [],
         failed,
         cpuPerPkt: received ? (c1 - c0) / received : NaN,
         delivery: sentInWindow ? received / (sentInWindow * n) : 0,

@@ -8,8 +8,12 @@ import { createRingMemory, RingReader, RingWriter } from './packet-ring';
 import { udpDropsMemory } from '../media/udp-guard';
 import type { CallOp, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
 
-/** Ring size per direction: ~2 s of a 100 Mbit/s burst; a full ring drops (counted). */
-const RING_BYTES = 8 * 1024 * 1024;
+/**
+ * Ring size per direction, ~1700 video packets. A full ring drops (counted): a worker that falls
+ * behind (measured on a saturated machine: 3.3 MB backlog, over a second) would otherwise
+ * deliver packets too old to play; a bounded ring keeps the delay bounded, as a socket buffer.
+ */
+const RING_BYTES = 2 * 1024 * 1024;
 
 export interface MediaWorkerOptions {
   index: number;
@@ -74,9 +78,9 @@ export class MediaWorker {
     return this.thread.threadId;
   }
 
-  /** Packets dropped because a ring was full, both directions. */
-  get dropped(): { toWorker: number } {
-    return { toWorker: this.toWorker.dropped };
+  /** Bytes waiting in each ring now (a growing figure is a thread falling behind). */
+  get queued(): { toWorker: number; toMain: number } {
+    return { toWorker: this.toWorker.used, toMain: this.fromWorker.used };
   }
 
   send(m: ToWorker): void {

@@ -306,6 +306,8 @@ export class WorkerMediaPort implements MediaPort {
         handles: w?.handles.size ?? 0,
         peers: w?.peers ?? 0,
         ring_drops: w?.toWorker.dropped ?? 0,
+        ring_queued_to_worker: w?.queued.toWorker ?? 0,
+        ring_queued_to_main: w?.queued.toMain ?? 0,
         loop: (w?.health ?? null) as unknown as JsonObject,
       })),
       restarts: this.restarts,
