@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { CipherContext, DtlsClient, DtlsServer } from 'werift';
+import * as net from 'node:net';
+import { CipherContext, DtlsClient, DtlsServer, RTCPeerConnection, RTCRtpCodecParameters, useSdesMid } from 'werift';
 import { checkRtcp, checkRtp, screenDtls } from '../core/media/udp-guard';
-import { installWeriftAdapter } from '../core/media/werift-adapter';
+import { installWeriftAdapter, sendRawFromPeer } from '../core/media/werift-adapter';
 import { MAX_QUEUED_CANDIDATES, MAX_QUEUED_TRICKLES } from '../core/media/trickle';
-import { adminPost, JanusWs, startMediaServer, type MediaServer } from './media-support';
+import { adminPost, gathered, JanusWs, onTracks, RtpPump, startMediaServer, until, type MediaServer } from './media-support';
 import { AttackedCall, drops, forgedBindingRequest } from './udp-call-support';
 
 /**
@@ -246,5 +247,68 @@ describe('Security: a DTLS peer must hold the key of its certificate', function 
 
   it('a DTLS client presenting a certificate it has no key for is refused (CertificateVerify)', async () => {
     assert.match(await handshake({ cert: a, key: a }, { cert: b, key: a }), /server: .*CertificateVerify signature/);
+  });
+});
+
+describe('Security: ICE-TCP frames go through the same screen (ice_tcp = true)', function () {
+  this.timeout(40000);
+  let srv: MediaServer;
+  before(async () => {
+    srv = await startMediaServer({ 'nat.ice_tcp': true });
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('the reported RTP packet over a foreign TCP connection and over the call\'s own', async () => {
+    const janus = await JanusWs.connect(srv.wsUrl);
+    await janus.createSession();
+    const handle = await janus.attach();
+    const pc = new RTCPeerConnection({
+      iceServers: [],
+      iceUseIpv4: false,
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceUseTcp: true,
+      bundlePolicy: 'max-bundle',
+      codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000 })] },
+      headerExtensions: { video: [useSdesMid()] },
+    });
+    const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    // only TCP candidates either way, so ICE has to use TCP
+    const tcpOnly = (sdp: string) => sdp.split('\r\n').filter((l) => !/^a=candidate:\S+ \d+ udp /i.test(l)).join('\r\n');
+    const { transaction } = await janus.message(handle, { video: true }, { type: 'offer', sdp: tcpOnly(pc.localDescription!.sdp) });
+    const ev = await janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction);
+    const answer = tcpOnly(ev.jsep.sdp);
+    const port = Number(/a=candidate:\S+ \d+ tcp \d+ 127\.0\.0\.1 (\d+) typ host tcptype passive/i.exec(answer)?.[1]);
+    assert.ok(port > 0, 'no passive TCP candidate in the answer');
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    await janus.waitFor((m) => m.janus === 'webrtcup', 15000, 'webrtcup over ICE-TCP');
+    let echoed = 0;
+    onTracks(video, () => echoed++);
+    const pump = new RtpPump(video, Number(/m=video \d+ \S+ (\d+)/.exec(answer)![1]), 300, 3000);
+    pump.start(50);
+    try {
+      assert.ok(await until(() => echoed >= 10, 10000), 'no echo over ICE-TCP');
+      const before = drops();
+      // a foreign TCP connection to the passive port, one RFC 4571 frame
+      const sock = net.connect(port, '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.write(Buffer.concat([Buffer.from([0, RTP_EXT_FFFF.length]), RTP_EXT_FFFF]));
+      assert.ok(await until(() => drops().foreign_source > before.foreign_source, 3000), 'the foreign frame was not screened');
+      sock.destroy();
+      // and from the call's own TCP connection
+      assert.ok(await sendRawFromPeer(pc, RTP_EXT_FFFF));
+      assert.ok(await until(() => drops().rtp_malformed > before.rtp_malformed, 3000), 'the peer frame was not screened');
+      const from = echoed;
+      assert.ok(await until(() => echoed >= from + 20, 8000), 'echo stopped');
+      assert.ok(!janus.events.some((e) => e.janus === 'hangup'));
+    } finally {
+      pump.stop();
+      await pc.close();
+      janus.close();
+    }
   });
 });

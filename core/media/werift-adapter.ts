@@ -1,13 +1,15 @@
 /**
- * The one place where janus-ts reaches into werift's private internals for the security of the
- * receive path (werift pinned to 0.24.4 in package.json). `installWeriftAdapter()` runs once at
+ * The one place where janus-ts patches werift's private internals: the security of the receive
+ * path and the DTLS handshake, and the handshake's CPU cost (werift pinned to 0.24.4 in
+ * package.json; other reaches into werift, e.g. rtp-out.ts, are not moved here yet). `installWeriftAdapter()` runs once at
  * start-up, checks that every private shape it patches exists, and throws a clear error naming
  * what is missing otherwise (a werift upgrade must fail at start, never silently lose a guard).
  *
  * What it patches, and why:
  * - `Connection.prototype.ensureProtocol` (ice/src/ice.js): each UDP `StunProtocol` it sets up
  *   gets a screen in front of `datagramReceived`, the point where every datagram of the
- *   PeerConnection's socket enters werift. The screen (udp-guard.ts) drops, with a counter:
+ *   PeerConnection's socket enters werift (and each ICE-TCP protocol in front of `handleFrame`,
+ *   where each frame of any TCP connection enters). The screen (udp-guard.ts) drops, with a counter:
  *   - STUN requests without a valid MESSAGE-INTEGRITY for our ufrag (werift 0.24.4 never checks
  *     it on requests: anyone could make it answer, learn a peer-reflexive pair, switch its ICE
  *     role), and STUN that does not parse;
@@ -30,7 +32,6 @@
  * - `RTCDtlsTransport.prototype.start` (webrtc/src/transport/dtls.js): remembers which DTLS
  *   transport runs over which ICE connection, so the screen knows when the handshake is done
  *   and can authenticate an alert with the session's own cipher before werift sees it.
- *
  * - The DTLS handshake's CPU work (werift-dtls-crypto.ts, installed from here): werift computes
  *   the ECDHE key pair and shared secret in pure JavaScript (tweetnacl for X25519,
  *   @noble/curves for P-256), re-parses our certificate and key in JavaScript (@fidm/x509) for
@@ -74,6 +75,8 @@ interface StunMessage {
 interface StunProtocol {
   type: string;
   datagramReceived(data: Buffer, addr: Address): void;
+  /** ICE-TCP protocols: one RFC 4571 frame from a connection. */
+  handleFrame(data: Buffer, addr: Address): void;
   sendData(data: Buffer, addr: Address): Promise<void>;
 }
 interface Candidate {
@@ -105,6 +108,7 @@ interface DtlsTransport {
 interface Internals {
   Connection: { prototype: IceConnection } & (new (controlling: boolean, options: object) => IceConnection);
   StunProtocol: { prototype: StunProtocol };
+  TcpProtocol: { prototype: StunProtocol };
   parseMessage: (data: Buffer, integrityKey?: Buffer) => StunMessage | undefined;
   REQUEST: number;
   SUCCEEDED: number;
@@ -128,6 +132,7 @@ function load(): Internals {
   const ice = req('ice/src/ice.js');
   const iceBase = req('ice/src/iceBase.js');
   const protocol = req('ice/src/stun/protocol.js');
+  const tcp = req('ice/src/stun/tcpProtocol.js');
   const message = req('ice-server/src/stun/message.js');
   const stunConst = req('ice-server/src/stun/const.js');
   const plaintext = req('dtls/src/record/message/plaintext.js');
@@ -151,6 +156,8 @@ function load(): Internals {
     },
     Connection: ice.Connection,
     StunProtocol: protocol.StunProtocol,
+    // the base class of TcpActiveProtocol and TcpPassiveProtocol (not exported by itself)
+    TcpProtocol: tcp.TcpActiveProtocol ? Object.getPrototypeOf(tcp.TcpActiveProtocol) : undefined,
     parseMessage: message.parseMessage,
     REQUEST: stunConst.classes?.REQUEST,
     SUCCEEDED: iceBase.CandidatePairState?.SUCCEEDED,
@@ -166,6 +173,7 @@ function missingShapes(w: Internals): string[] {
   need(typeof w.Connection?.prototype?.ensureProtocol === 'function', 'ice Connection.prototype.ensureProtocol');
   need(typeof w.StunProtocol?.prototype?.datagramReceived === 'function', 'StunProtocol.prototype.datagramReceived');
   need(typeof w.StunProtocol?.prototype?.sendData === 'function', 'StunProtocol.prototype.sendData');
+  need(typeof w.TcpProtocol?.prototype?.handleFrame === 'function', 'ICE-TCP BaseTcpProtocol.prototype.handleFrame');
   need(typeof w.parseMessage === 'function', 'stun parseMessage');
   need(w.REQUEST === 0, 'stun classes.REQUEST');
   need(w.SUCCEEDED === 3, 'CandidatePairState.SUCCEEDED');
@@ -211,7 +219,10 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   const ensureProtocol = conn.ensureProtocol;
   conn.ensureProtocol = function (this: IceConnection, protocol: StunProtocol) {
     ensureProtocol.call(this, protocol);
-    if (protocol instanceof (internals.StunProtocol as unknown as new () => StunProtocol)) guard(this, protocol);
+    // UDP datagrams, and ICE-TCP frames (RFC 4571: one datagram each, from any TCP connection)
+    const p: object = protocol;
+    if (p instanceof (internals.StunProtocol as unknown as new () => object)) guard(this, protocol, 'datagramReceived');
+    else if (p instanceof (internals.TcpProtocol as unknown as new () => object)) guard(this, protocol, 'handleFrame');
   };
   if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
   installDtlsPeerAuthentication(internals.auth);
@@ -233,12 +244,12 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   };
 }
 
-function guard(conn: IceConnection, protocol: StunProtocol): void {
+function guard(conn: IceConnection, protocol: StunProtocol, entry: 'datagramReceived' | 'handleFrame'): void {
   if (guarded.has(protocol)) return;
   guarded.add(protocol);
-  const received = protocol.datagramReceived;
+  const received = protocol[entry];
   const records = { records: 0 };
-  protocol.datagramReceived = (data: Buffer, addr: Address) => {
+  protocol[entry] = (data: Buffer, addr: Address) => {
     const out = screen(conn, protocol, data, addr, records);
     if (typeof out === 'string') {
       count(conn, out);

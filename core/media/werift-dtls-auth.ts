@@ -89,14 +89,20 @@ export function installDtlsPeerAuthentication(m: DtlsAuthModules): void {
   };
 }
 
-const keys = new WeakMap<Buffer, KeyObject>();
+/** Public keys of certificates seen lately, by DER (browsers keep one certificate for many connections). */
+const keys = new Map<string, KeyObject>();
 const HASHES: Record<number, string> = { 2: 'sha1', 4: 'sha256', 5: 'sha384', 6: 'sha512' };
 
 /** A TLS 1.2 SignatureAndHashAlgorithm (hash << 8 | signature) or a TLS 1.3-style RSA-PSS scheme. */
 function verifies(certDer: Buffer, scheme: number, data: Buffer, signature: Buffer): boolean {
-  let key = keys.get(certDer);
+  const id = certDer.toString('base64');
+  let key = keys.get(id);
   try {
-    if (!key) keys.set(certDer, (key = new X509Certificate(certDer).publicKey));
+    if (!key) {
+      key = new X509Certificate(certDer).publicKey;
+      if (keys.size >= 256) keys.delete(keys.keys().next().value!);
+      keys.set(id, key);
+    }
     if (scheme >= 0x0804 && scheme <= 0x0806) {
       // rsa_pss_rsae_sha256/384/512
       const hash = ['sha256', 'sha384', 'sha512'][scheme - 0x0804];
