@@ -95,7 +95,7 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; admi
   const child = spawn(process.execPath, [
     ...nodeArgs,
     path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N',
-    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', '5'] : ['-d', '2']),
+    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', args.get('server-level') ?? '5'] : ['-d', '2']),
     '-r', '43000-43499', '-E', IP,
     '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
     '--set', 'janus.transport.websockets:admin.admin_ws=false',

@@ -41,6 +41,8 @@ export class MediaWorker {
   private alive = true;
   health?: LoopHealth;
   peers = 0;
+  /** Exceptions/rejections the worker contained (logged there). */
+  faults = 0;
   readonly started = Date.now();
 
   constructor(opts: MediaWorkerOptions) {
@@ -108,6 +110,7 @@ export class MediaWorker {
     } else if (m.t === 'health') {
       this.health = m.loop;
       this.peers = m.peers;
+      this.faults = m.faults;
     } else if (m.t === 'event') {
       sink.event(m.key, m.event satisfies WorkerEvent);
     }

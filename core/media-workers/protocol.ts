@@ -49,7 +49,7 @@ export type ToWorker =
 export type ToMain =
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; code?: number; reason: string }
-  | { t: 'health'; loop: LoopHealth; peers: number }
+  | { t: 'health'; loop: LoopHealth; peers: number; faults: number }
   | { t: 'wake' }
   /** An event that did not fit in the ring (rare). */
   | { t: 'event'; key: number; event: WorkerEvent };

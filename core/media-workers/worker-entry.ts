@@ -87,19 +87,30 @@ function forHandle<T>(key: number, fn: (h: Handle) => T): T | undefined {
   return h ? fn(h) : undefined;
 }
 
+/** Same policy as the main thread (core/faults.ts): log it, count it, keep serving. */
+let faults = 0;
+function fault(kind: string, err: unknown): void {
+  faults++;
+  log.error({ err, kind, worker: boot.index }, 'Media worker fault (kept running)');
+}
+process.on('unhandledRejection', (reason) => fault('unhandledRejection', reason));
+process.on('uncaughtException', (err) => fault('uncaughtException', err));
+
+/** A relayed packet that makes the stack throw is dropped, as in-thread (the plugin's call would catch it). */
+function relay(key: number, fn: (h: Handle) => void): void {
+  const h = handles.get(key);
+  if (!h) return;
+  try {
+    fn(h);
+  } catch (err) {
+    fault('relay', err);
+  }
+}
+
 const reader = new RecordReader({
-  rtp: (key, p) => {
-    const h = handles.get(key);
-    if (h) media.relayRtp(h, p);
-  },
-  rtcp: (key, p) => {
-    const h = handles.get(key);
-    if (h) media.relayRtcp(h, p);
-  },
-  data: (key, p) => {
-    const h = handles.get(key);
-    if (h) media.relayData(h, p);
-  },
+  rtp: (key, p) => relay(key, (h) => media.relayRtp(h, p)),
+  rtcp: (key, p) => relay(key, (h) => media.relayRtcp(h, p)),
+  data: (key, p) => relay(key, (h) => media.relayData(h, p)),
   event: () => undefined,
 });
 fromMain.start(reader.onRecord);
@@ -164,14 +175,12 @@ port.on('message', (m: ToWorker) => {
       Object.assign(settings, m.settings);
       break;
     case 'crash':
-      // for tests: die as a bug would
-      setImmediate(() => {
-        throw new Error('media worker crash requested');
-      });
+      // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)
+      process.exit(70);
       break;
   }
 });
 
 const loop = new LoopMonitor();
-setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size }), 1000).unref();
+setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults }), 1000).unref();
 log.info({ worker: boot.index }, 'Media worker started');

@@ -305,6 +305,7 @@ export class WorkerMediaPort implements MediaPort {
         thread_id: w?.threadId ?? -1,
         handles: w?.handles.size ?? 0,
         peers: w?.peers ?? 0,
+        faults: w?.faults ?? 0,
         ring_drops: w?.toWorker.dropped ?? 0,
         ring_queued_to_worker: w?.queued.toWorker ?? 0,
         ring_queued_to_main: w?.queued.toMain ?? 0,
