@@ -6,6 +6,7 @@ import { Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
 import type { Handle } from './handle';
 import { Logger } from './logger';
+import { Drain } from './metrics/drain';
 import { ModuleRegistry } from './modules/registry';
 import { answer, errorReply, idText, reply, requestIds } from './replies';
 import { ServerInfo } from './server-info';
@@ -15,6 +16,7 @@ import {
   isJsonInteger,
   isJsonObject,
   ownValue,
+  isIntegerAt,
   serialisationError,
   validateParams,
   type IncomingRequest,
@@ -57,6 +59,7 @@ export class AdminApi {
     @inject(ServerInfo) private readonly info: ServerInfo,
     @inject(EventBus) private readonly events: EventBus,
     @inject(Logger) private readonly logger: Logger,
+    @inject(Drain) private readonly drain: Drain,
   ) {
     this.log = logger.child('admin-api');
   }
@@ -102,10 +105,10 @@ export class AdminApi {
         case 'set_session_timeout': {
           const t = root.timeout;
           if (t === undefined || t === null) return errorReply(sessionId, tx, 456, 'Missing mandatory element (timeout)');
-          if (!isJsonInteger(t) || t < -1) {
+          if (!isIntegerAt(root, 'timeout') || (t as number) < -1) {
             return errorReply(sessionId, tx, 467, 'Invalid element type (timeout should be a non-negative integer or -1)');
           }
-          session.timeoutOverride = t;
+          session.timeoutOverride = t as number;
           return { ...reply('success', 0, tx), timeout: t, session_id: sessionId };
         }
         default:
@@ -148,6 +151,15 @@ export class AdminApi {
       return { ...ok(), [setter.out]: root[setter.field] };
     }
     switch (verb) {
+      case 'drain': {
+        // janus-ts: graceful drain (see core/metrics/drain.ts); `timeout` overrides drain_timeout
+        const bad = validateParams(root, [{ name: 'timeout', type: 'positiveInteger' }]);
+        if (bad) return fail(bad.code, bad.reason);
+        const timeout = typeof root.timeout === 'number' ? root.timeout : this.settings.drainTimeout;
+        const already = this.drain.active;
+        void this.drain.start('admin', timeout);
+        return { ...ok(), draining: true, ...(already ? {} : { timeout }) };
+      }
       case 'get_status':
         return { ...ok(), status: this.status() };
       case 'set_session_timeout': {

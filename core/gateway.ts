@@ -4,8 +4,9 @@ import { Auth } from './auth';
 import { EventBus } from './events/event-bus';
 import { JanusApi } from './janus-api';
 import { Logger } from './logger';
+import { JanusMetrics } from './metrics/janus-metrics';
 import { Sessions, anonymousInstanceId, transportInstanceId } from './sessions';
-import { EventType, type IncomingRequest, type JsonObject, type Transport, type TransportClient, type TransportGateway } from './plugin-api';
+import { EventType, isJsonObject, type IncomingRequest, type JanusMessage, type JsonObject, type Transport, type TransportClient, type TransportGateway } from './plugin-api';
 
 /** What transports call: routes requests to the Janus or Admin API, and answers their checks. */
 @injectable()
@@ -19,6 +20,7 @@ export class Gateway implements TransportGateway {
     @inject(Auth) private readonly auth: Auth,
     @inject(EventBus) private readonly events: EventBus,
     @inject(Logger) logger: Logger,
+    @inject(JanusMetrics) private readonly metrics: JanusMetrics,
   ) {
     this.log = logger.child('gateway');
   }
@@ -26,7 +28,21 @@ export class Gateway implements TransportGateway {
   incomingRequest(request: IncomingRequest): void {
     const api = request.admin ? this.admin : this.janus;
     // a transport must never see a throw from here, whatever the request was
-    api.handle(request).catch((err) => this.log.error({ err }, 'Request processing failed'));
+    api.handle(this.counted(request)).catch((err) => this.log.error({ err }, 'Request processing failed'));
+  }
+
+  /** The same request, its reply counted (janus_api_requests_total, janus_api_request_duration_seconds). */
+  private counted(request: IncomingRequest): IncomingRequest {
+    const started = performance.now();
+    const metrics = this.metrics;
+    const reply = (message: JanusMessage) => {
+      const outcome = message.janus === 'error' ? 'error' : message.janus === 'ack' ? 'ack' : 'success';
+      const verb = isJsonObject(request.message) ? request.message.janus : undefined;
+      metrics.requestDone(request.admin, request.client.transport.info.package, verb, outcome, (performance.now() - started) / 1000);
+      request.reply(message);
+    };
+    // a view of the transport's object (its own fields and methods stay reachable), reply wrapped
+    return Object.create(request, { reply: { value: reply } }) as IncomingRequest;
   }
 
   transportGone(client: TransportClient): void {

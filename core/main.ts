@@ -47,14 +47,25 @@ async function main(): Promise<number> {
   if (server.settings.pidFile) fs.writeFileSync(server.settings.pidFile, `${process.pid}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
+    // SIGTERM drains (drain_timeout > 0); SIGINT, or a second signal, stops at once
     const stop = (sig: string) => {
-      if (stopping) return;
+      const signum = os.constants.signals[sig as NodeJS.Signals] ?? 0;
+      if (sig === 'SIGTERM' && !stopping && server.settings.drainTimeout > 0) {
+        stopping = true;
+        server.logger.child('core').info({ signal: sig }, 'Draining');
+        void server.drain(signum);
+        return;
+      }
+      if (stopping && !server.isDraining) return;
       stopping = true;
       server.logger.child('core').info({ signal: sig }, 'Stopping');
-      server.stop(os.constants.signals[sig as NodeJS.Signals] ?? 0).finally(resolve);
+      if (server.isDraining) void server.drain(signum);
+      else void server.stop(signum);
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // also when an Admin `drain` stopped it
+    void server.whenStopped.then(resolve);
   });
   if (server.settings.pidFile) fs.rmSync(server.settings.pidFile, { force: true });
   return 0;

@@ -16,6 +16,9 @@ import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import { WorkerMediaPort } from './media-workers/worker-media-port';
 import { SignallingOnlyMedia } from './media/signalling-only';
 import { WeriftMedia } from './media/werift-media';
+import { Drain } from './metrics/drain';
+import { MetricsEndpoint } from './metrics/http-endpoint';
+import { JanusMetrics } from './metrics/janus-metrics';
 import { loadModules } from './modules/loader';
 import { ModuleRegistry } from './modules/registry';
 import { ServerInfo } from './server-info';
@@ -51,6 +54,12 @@ export interface ServerOptions {
  */
 export class JanusServer {
   private stopped = false;
+  private endpoint?: MetricsEndpoint;
+  private resolveStopped!: () => void;
+  /** Resolves once the server stopped (a signal, an Admin `drain`, or `stop`). */
+  readonly whenStopped = new Promise<void>((r) => (this.resolveStopped = r));
+  /** The metrics endpoint's port when enabled (useful with port 0). */
+  metricsPort?: number;
   /** Folder of each loaded module's entry file → its package (to tell which module a stack trace blames). */
   readonly moduleDirs = new Map<string, string>();
   private constructor(
@@ -72,6 +81,7 @@ export class JanusServer {
       file: settings.logToFile,
       stdout: settings.logToStdout,
       timestamps: settings.debugTimestamps,
+      json: settings.logJson,
     });
     const log = logger.child('core');
     const checked = new ConfigFile(main.file, main.root, main.loaded, log);
@@ -85,12 +95,14 @@ export class JanusServer {
     else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
     else if (settings.mediaWorkers > 0) c.register(MEDIA_PORT, { useClass: WorkerMediaPort }, { lifecycle: Lifecycle.Singleton });
     else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
-    for (const cls of [Faults, EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusApi, AdminApi, Gateway]) {
+    for (const cls of [Faults, EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusMetrics, Drain, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);
     }
     const server = new JanusServer(c, settings, logger, c.resolve(ModuleRegistry));
+    c.resolve(Drain).onDrained = () => server.stop(server.drainSignal);
     try {
       await server.load(store);
+      await server.startMetrics();
     } catch (err) {
       await server.stop();
       throw err;
@@ -107,6 +119,37 @@ export class JanusServer {
       log.error({ file: err.file, line: err.line }, `Config file does not parse, module uses defaults: ${err.message}`);
       return new ConfigFile(err.file, {}, false);
     }
+  }
+
+  private drainSignal = 0;
+
+  get isDraining(): boolean {
+    return this.container.resolve(Drain).active;
+  }
+
+  /** The operations endpoint (/metrics, /healthz, /readyz) when `metrics.enabled`. */
+  private async startMetrics(): Promise<void> {
+    const cfg = this.settings.metrics;
+    if (!cfg.enabled) return;
+    const metrics = this.container.resolve(JanusMetrics);
+    if (cfg.defaultMetrics) metrics.enableDefaultMetrics();
+    this.endpoint = new MetricsEndpoint(cfg, metrics, this.logger.child('metrics'));
+    this.metricsPort = await this.endpoint.start();
+  }
+
+  /**
+   * Graceful drain (SIGTERM, Admin `drain`): see core/metrics/drain.ts. Resolves once stopped;
+   * a second call ends the wait for active media at once.
+   */
+  drain(signum = 0): Promise<void> {
+    const d = this.container.resolve(Drain);
+    if (d.active) {
+      d.hurry();
+      return this.whenStopped;
+    }
+    this.drainSignal = signum;
+    void d.start(signum ? 'signal' : 'api');
+    return this.whenStopped;
   }
 
   private async load(store: ConfigStore): Promise<void> {
@@ -192,6 +235,7 @@ export class JanusServer {
   async stop(signum = 0): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.container.resolve(Drain).hurry();
     const log = this.logger.child('core');
     const c = this.container;
     const bus = c.resolve(EventBus);
@@ -211,7 +255,10 @@ export class JanusServer {
     await new Promise((r) => setImmediate(r)); // let the bus deliver the shutdown event
     for (const h of this.modules.eventHandlers.values()) await safely(h.info.package, () => h.destroy());
     await safely('media', () => c.resolve<MediaPort>(MEDIA_PORT).close());
+    await safely('metrics', () => this.endpoint?.stop());
+    c.resolve(JanusMetrics).stop();
     log.info('Server stopped');
     this.logger.flush();
+    this.resolveStopped();
   }
 }

@@ -136,7 +136,7 @@ describe('Configuration, module loading and the command line', function () {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 100 && !out.includes('server started'); i++) await sleep(50);
+      for (let i = 0; i < 300 && !out.includes('server started'); i++) await sleep(50); // up to 15 s on a loaded machine
       const S = (await post(`http://127.0.0.1:${ports.http}/janus`, { janus: 'create', transaction: 'c' })).json.data.id;
       const admin = await post(`http://127.0.0.1:${ports.admin}/admin`, { janus: 'list_sessions', admin_secret: 'janusoverlord', transaction: 'l' });
       assert.deepEqual(admin.json.sessions, [S]);
@@ -144,7 +144,8 @@ describe('Configuration, module loading and the command line', function () {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0);
-    assert.match(out, /"reason":"shutdown","msg":"Session destroyed"/);
+    // Janus-style text lines by default (log_json = false)
+    assert.match(out, /\[INFO\] \[sessions\] Session destroyed \(session=\d+ reason=shutdown\)/);
     assert.match(out, /Server stopped/);
   });
 });

@@ -11,7 +11,11 @@ import * as assert from 'node:assert/strict';
 import * as mqtt from 'mqtt';
 import { WebSocket } from 'ws';
 import { startMosquitto, freePort as freeBrokerPort, type RunningBroker } from './support/brokers';
-import { adminRequest, badReply, janusRequest, Rng, type Generated, type Targets } from './support/fuzz-gen';
+import { adminRequest, anyString, anyValue, badReply, janusRequest, mutateText, Rng, type Generated, type Targets } from './support/fuzz-gen';
+import { Gateway } from '../core/gateway';
+import { parseRequestJson, type TransportClient } from '../core/plugin-api';
+import RabbitMqTransport from '../transports/rabbitmq';
+import { startTestServer } from './support/server';
 import { rawRequest } from './support/fuzz-http';
 import { startChildServer, type ChildServer } from './support/fuzz-server';
 
@@ -19,7 +23,7 @@ const LONG = process.env.FUZZ_LONG === '1';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 const SECRET = 'janusoverlord';
 /** Per transport, seconds. */
-const BUDGET = { http: LONG ? 300 : 30, ws: LONG ? 200 : 22, mqtt: LONG ? 100 : 14 };
+const BUDGET = { http: LONG ? 300 : 30, ws: LONG ? 200 : 22, mqtt: LONG ? 100 : 14, rabbit: LONG ? 60 : 6 };
 const BATCH = 40;
 const LEAK = { adminKey: 'fuzz-admin-key-7c1f', secret: 'fuzz-room-secret-93ab', pin: 'fuzz-room-pin-55d2' };
 /** Replies seen, by kind (`success`, `error 454`, ...), for the summary line. */
@@ -37,7 +41,7 @@ function check(m: unknown, text: string): string | undefined {
 }
 
 describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
-  this.timeout((BUDGET.http + BUDGET.ws + BUDGET.mqtt) * 1000 + 120_000);
+  this.timeout((BUDGET.http + BUDGET.ws + BUDGET.mqtt + BUDGET.rabbit) * 1000 + 120_000);
   let broker: RunningBroker;
   let srv: ChildServer;
   const problems: string[] = [];
@@ -53,6 +57,7 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
           `admin: { subscribe_topic = "to-janus-admin", publish_topic = "from-janus-admin" }\n`,
         // secrets no reply may ever show (issue 10, item 4)
         'janus.plugin.videoroom.jcfg': `general: { admin_key = "${LEAK.adminKey}" }\nroom-1234: { description = "Demo", secret = "${LEAK.secret}", pin = "${LEAK.pin}", publishers = 6 }\n`,
+        'janus.plugin.audiobridge.jcfg': `general: { admin_key = "${LEAK.adminKey}" }\nroom-1234: { description = "Demo", secret = "${LEAK.secret}", pin = "${LEAK.pin}", sampling_rate = 16000 }\n`,
       },
     });
   });
@@ -75,10 +80,16 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
   /** Fresh live targets: a session with an EchoTest and a VideoRoom handle, and the demo room. */
   async function refresh(t: Targets): Promise<void> {
     const post = async (path: string, body: object) => (await rawRequest(srv.ports.http, path, JSON.stringify(body))).json;
+    // undo what fuzzed Admin requests may have switched off, so the next batch still reaches plugins
+    for (const m of [{ janus: 'accept_new_sessions', accept: true }, { janus: 'set_session_timeout', timeout: 60 }, { janus: 'set_log_level', level: 4 }]) {
+      await rawRequest(srv.ports.admin, '/admin', JSON.stringify({ ...m, transaction: 'reset', admin_secret: SECRET }));
+    }
     const s = (await post('/janus', { janus: 'create', transaction: 'r' }))?.data?.id as number;
     if (!s) return;
     const e = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: 'r' }))?.data?.id as number;
     const v = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.videoroom', transaction: 'r' }))?.data?.id as number;
+    const a = (await post(`/janus/${s}`, { janus: 'attach', plugin: 'janus.plugin.audiobridge', transaction: 'r' }))?.data?.id as number;
+    if (a) t.bridgeHandles = [...(t.bridgeHandles ?? []).slice(-4), [s, a]];
     t.sessions = [...t.sessions.slice(-4), s];
     if (e) t.echoHandles = [...t.echoHandles.slice(-4), [s, e]];
     if (v) t.roomHandles = [...t.roomHandles.slice(-4), [s, v]];
@@ -229,6 +240,87 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
       await client.endAsync();
     }
     assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  it('RabbitMQ: deliveries with generated payloads and properties, fed to the transport handler (in-process core)', async () => {
+    const ts = await startTestServer();
+    const r = new Rng(SEED + 3);
+    const t: Targets = { sessions: [], echoHandles: [], roomHandles: [], rooms: [1234] };
+    const published: string[] = [];
+    const rabbit = new RabbitMqTransport();
+    const owner: TransportClient = { transport: rabbit, sendEvent: (m) => published.push(JSON.stringify(m)) };
+    // the transport as init() leaves it, with the broker link replaced by a recorder
+    Object.assign(rabbit, {
+      cfg: { admin: { toJanus: 'to-janus-admin' }, replyToRouting: true, json: 'plain', exchange: 'janus-exchange', janus: { fromJanus: 'from-janus' } },
+      gateway: ts.server.container.resolve(Gateway),
+      log: ts.server.logger.child('fuzz-rabbitmq'),
+      client: owner,
+      link: { send: (m: { body: Buffer }) => published.push(m.body.toString('utf8')) },
+    });
+    const deliver = (rabbit as unknown as { onDelivery(api: unknown, msg: unknown): void }).onDelivery.bind(rabbit);
+    const end = Date.now() + BUDGET.rabbit * 1000;
+    let n = 0;
+    try {
+      while (Date.now() < end) {
+        for (let i = 0; i < BATCH; i++, n++) {
+          const g = generate(r, t);
+          let content = Buffer.from(g.text, 'utf8');
+          if (r.chance(0.05)) content = Buffer.concat([content, Buffer.from([0xff, 0xfe, 0xc0])]);
+          const props = { correlationId: r.chance(0.7) ? anyValue(r) : undefined, replyTo: r.chance(0.3) ? anyValue(r) : undefined };
+          const routingKey = r.chance(0.9) ? (g.admin ? 'to-janus-admin' : 'to-janus') : anyString(r);
+          deliver({ admin: g.admin && r.chance(0.5), queue: 'q', toJanus: 'to-janus', fromJanus: 'from-janus' }, { content, properties: props, fields: { routingKey } });
+        }
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      const deadline = Date.now() + 5000;
+      while (published.length < n && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      for (const text of published) {
+        let m: unknown;
+        try {
+          m = JSON.parse(text);
+        } catch {
+          problems.push(`rabbitmq: unparsable reply ${text.slice(0, 200)}`);
+          continue;
+        }
+        const bad = check(m, text);
+        if (bad && problems.length < 50) problems.push(`rabbitmq: ${bad}`);
+      }
+      sent += n;
+      assert.ok(published.length >= n * 0.9, `replies: ${published.length} for ${n} deliveries`);
+    } finally {
+      await ts.stop();
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  it('parser: never laxer than JSON.parse, same values when it accepts, stricter only where Janus is', () => {
+    const r = new Rng(SEED + 4);
+    const strict = /maximum parsing depth|\\u0000 is not allowed|invalid Unicode|unable to decode|too big (negative )?integer|real number overflow|control character/;
+    const n = LONG ? 50_000 : 5_000;
+    let accepted = 0;
+    for (let i = 0; i < n; i++) {
+      const v = anyValue(r);
+      const base = r.chance(0.5) ? JSON.stringify({ janus: 'x', v }) : JSON.stringify([v]);
+      const text = r.chance(0.5) ? mutateText(r, base) : base;
+      let native: unknown;
+      let nativeOk = true;
+      try {
+        native = JSON.parse(text);
+      } catch {
+        nativeOk = false;
+      }
+      const ours = parseRequestJson(text);
+      const top = text.trimStart()[0];
+      if (ours.ok) {
+        accepted++;
+        assert.ok(nativeOk, `accepted what JSON.parse refuses: ${text.slice(0, 200)}`);
+        // compared as text: values may be 2000 levels deep, too deep for deepEqual's recursion
+        assert.equal(JSON.stringify(ours.value), JSON.stringify(native), text.slice(0, 200));
+      } else if (nativeOk && (top === '{' || top === '[')) {
+        assert.match(ours.text, strict, `refused valid JSON for a reason Janus does not have: ${ours.text} in ${text.slice(0, 200)}`);
+      }
+    }
+    assert.ok(accepted > n / 4, `accepted ${accepted} of ${n}`);
   });
 
   it('no failure was contained along the way (nothing reached the fault policy)', () => {

@@ -32,7 +32,9 @@ describe('security (API): issue 10 reproductions', function () {
   });
 
   async function infoWithin(ms: number): Promise<string | undefined> {
-    const r = await fetch(`${srv.url}/janus`, { method: 'POST', body: '{"janus":"info","transaction":"alive"}', signal: AbortSignal.timeout(ms) });
+    const r = await fetch(`${srv.url}/janus`, { method: 'POST', body: '{"janus":"info","transaction":"alive"}', signal: AbortSignal.timeout(ms) }).catch((e: Error) => {
+      throw new Error(`info did not answer within ${ms} ms: ${e.message}`);
+    });
     return ((await r.json()) as { janus?: string }).janus;
   }
   const post = (path: string, body: string | object, port = srv.ports.http) =>
@@ -106,6 +108,20 @@ describe('security (API): issue 10 reproductions', function () {
       // the room is still there, untouched
       const ex = await post(`/janus/${s}/${h}`, { janus: 'message', transaction: 'm', body: { request: 'exists', room: 4242 } });
       assert.equal(ex.json.plugindata.data.exists, true);
+    });
+
+    it('AudioBridge: the same names are unknown requests, no secret leaks', async () => {
+      const s = await session();
+      const h = await attach(s, 'janus.plugin.audiobridge');
+      const created = await post(`/janus/${s}/${h}`, { janus: 'message', transaction: 'm', body: { request: 'create', room: 4243, secret: 'ab-secret-xyz', pin: 'ab-pin-xyz' } });
+      assert.equal(created.json.plugindata.data.audiobridge, 'created', created.body);
+      for (const verb of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+        const r = await post(`/janus/${s}/${h}`, `{"janus":"message","transaction":"m","body":{"request":"${verb}"}}`);
+        assert.equal(r.json.plugindata.data.error, `Unknown request '${verb}'`, r.body.slice(0, 300));
+        assert.ok(!r.body.includes('ab-secret-xyz') && !r.body.includes('ab-pin-xyz'), `${verb} leaked a secret`);
+        const a = await post('/admin', { janus: 'message_plugin', plugin: 'janus.plugin.audiobridge', request: { request: verb }, transaction: 't', admin_secret: SECRET }, srv.ports.admin);
+        assert.equal(a.json.response.error, `Unknown request '${verb}'`);
+      }
     });
 
     it('EchoTest, Janus API and Admin API verbs', async () => {

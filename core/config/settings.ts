@@ -10,6 +10,7 @@ export const knownJanusKeys: Record<string, readonly string[]> = {
     'interface', 'server_name', 'session_timeout', 'candidates_timeout', 'reclaim_session_timeout',
     'recordings_tmp_ext', 'event_loops', 'allow_loop_indication', 'task_pool_size', 'opaqueid_in_api',
     'hide_dependencies', 'exit_on_dl_error', 'no_webrtc_encryption', 'protected_folders',
+    'log_json', 'drain_timeout',
   ],
   certificates: ['cert_pem', 'cert_key', 'cert_pwd', 'dtls_accept_selfsigned', 'dtls_ciphers', 'rsa_private_key'],
   media: [
@@ -28,7 +29,21 @@ export const knownJanusKeys: Record<string, readonly string[]> = {
   transports: ['disable', 'load'],
   loggers: ['disable', 'load'],
   events: ['broadcast', 'disable', 'load', 'stats_period', 'combine_media_stats'],
+  metrics: ['enabled', 'ip', 'port', 'path', 'username', 'password', 'default_metrics'],
 };
+
+/** janus.jcfg `metrics`: the Prometheus endpoint, with /healthz and /readyz on the same port. */
+export interface MetricsSettings {
+  enabled: boolean;
+  ip: string;
+  port: number;
+  path: string;
+  /** Basic auth: both set, or none. */
+  username?: string;
+  password?: string;
+  /** Node process metrics (CPU, memory, GC, handles) next to ours. */
+  defaultMetrics: boolean;
+}
 
 /**
  * The core's settings from janus.jcfg (after CLI overrides). Mutable: the Admin API's `set_*`
@@ -110,6 +125,12 @@ export class Settings {
   eventsBroadcast = false;
   statsPeriod = 1;
   combineMediaStats = false;
+  // operations (issue 15)
+  /** pino's JSON lines instead of Janus-style text fields (`log_json`). */
+  logJson = false;
+  /** Seconds a drain (SIGTERM / Admin `drain`) waits for active media before stopping. */
+  drainTimeout = 30;
+  metrics: MetricsSettings = { enabled: false, ip: '127.0.0.1', port: 9464, path: '/metrics', defaultMetrics: true };
 
   /** Read janus.jcfg, keeping defaults for what is absent. */
   static fromConfig(cfg: ConfigFile): Settings {
@@ -185,6 +206,19 @@ export class Settings {
     s.eventsBroadcast = bool('events', 'broadcast', false);
     s.statsPeriod = Math.max(0, int('events', 'stats_period', 1));
     s.combineMediaStats = bool('events', 'combine_media_stats', false);
+
+    s.logJson = bool('general', 'log_json', false);
+    s.drainTimeout = Math.max(0, int('general', 'drain_timeout', s.drainTimeout));
+    const mpath = str('metrics', 'path') ?? '/metrics';
+    s.metrics = {
+      enabled: bool('metrics', 'enabled', false),
+      ip: str('metrics', 'ip') ?? '127.0.0.1',
+      port: int('metrics', 'port', 9464),
+      path: mpath.startsWith('/') ? mpath : `/${mpath}`,
+      username: str('metrics', 'username'),
+      password: str('metrics', 'password'),
+      defaultMetrics: bool('metrics', 'default_metrics', true),
+    };
     return s;
   }
 }

@@ -1,5 +1,6 @@
 import type { ClientJsep, DataPacket, JsonObject, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from '../plugin-api';
 import type { Handle } from '../handle';
+import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { TrickleRequest } from './trickle';
 
 /** One trickled candidate as the client sent it (already validated). */
@@ -39,6 +40,8 @@ export interface MediaPort {
   relayData(handle: Handle, packet: DataPacket): void;
   sendPli(handle: Handle, mindex?: number): void;
   sendRemb(handle: Handle, bitrate: number): void;
+  /** Counters for the metrics endpoint, read at scrape time (never on the packet path). */
+  metrics?(): MediaMetricsSnapshot;
   /** Shut down sockets at server stop. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type PluginJsep } from '../plugin-api';
 import type { Handle } from '../handle';
+import { emptySnapshot } from '../metrics/media-snapshot';
 import type { MediaPort } from './media-port';
 import { checkSdpBasics } from './sdp-check';
 import type { TrickleRequest } from './trickle';
@@ -65,5 +66,8 @@ export class SignallingOnlyMedia implements MediaPort {
   relayData(): void {}
   sendPli(): void {}
   sendRemb(): void {}
+  metrics() {
+    return emptySnapshot();
+  }
   async close(): Promise<void> {}
 }

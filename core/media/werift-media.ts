@@ -18,6 +18,7 @@ import {
 import { handleInfo } from './handle-info';
 import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
 import { jsepToAnswerMedia, jsepToOfferMedia } from './jsep-media';
+import { WeriftMediaTotals } from '../metrics/media-snapshot';
 import type { MediaPort } from './media-port';
 import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
@@ -57,6 +58,7 @@ export class WeriftMedia implements MediaPort {
   private readonly log;
   private readonly nat: NatMapping;
   private iceConfig?: ReturnType<typeof iceOptions>;
+  private readonly totals = new WeriftMediaTotals();
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -225,6 +227,7 @@ export class WeriftMedia implements MediaPort {
   private dropPeer(hm: HandleMedia): void {
     hm.monitor?.finalStats();
     hm.monitor?.stop();
+    if (hm.peer) this.totals.retire(hm.peer);
     hm.peer?.close();
     hm.peer = undefined;
     hm.monitor = undefined;
@@ -252,10 +255,15 @@ export class WeriftMedia implements MediaPort {
     this.state.get(handle)?.peer?.relayData(packet);
   }
   sendPli(handle: Handle, mindex?: number): void {
+    this.totals.pliRequests++;
     this.state.get(handle)?.peer?.sendPli(mindex);
   }
   sendRemb(handle: Handle, bitrate: number): void {
     this.state.get(handle)?.peer?.sendRemb(bitrate);
+  }
+
+  metrics() {
+    return this.totals.snapshot([...this.state.values()].map((hm) => hm.peer));
   }
 
   async close(): Promise<void> {
@@ -360,7 +368,10 @@ export class WeriftMedia implements MediaPort {
         handle.send(m);
       },
       mediaReceiving: (s, sub) => this.mediaEvent(handle, s, sub, true),
-      webrtcEvent: (subtype, body) => this.webrtcEvent(handle, subtype, body as JsonObject),
+      webrtcEvent: (subtype, body) => {
+        this.totals.stateEvent(hm.peer, body as { ice?: unknown; dtls?: unknown });
+        this.webrtcEvent(handle, subtype, body as JsonObject);
+      },
     };
   }
 }

@@ -56,9 +56,14 @@ class Stop {
   ) {}
 }
 
-type Frame = { kind: 'object'; value: Record<string, unknown>; key?: string } | { kind: 'array'; value: unknown[] };
+/** A container being filled; `reals` holds the keys of its integral-valued reals, once it has any. */
+type Frame =
+  | { kind: 'object'; value: Record<string, unknown>; key?: string; reals?: Set<string> }
+  | { kind: 'array'; value: unknown[]; reals?: Set<string> };
 
 const WORD = /[A-Za-z0-9_+.\-]+/y;
+/** What ends a plain run inside a string: quote, backslash, control character, surrogate. */
+const SPECIAL = /["\\\x00-\x1f\ud800-\udfff]/g;
 
 /**
  * Parse one value starting at `start`. With `stream`, text after it is left for the caller
@@ -102,14 +107,12 @@ function parseAt(s: string, start: number, stream: boolean): { ok: true; value: 
         else continue;
       } else {
         if (c === '"') {
-          const str = readString(s, i);
-          value = str.value;
-          i = str.end;
+          i = readString(s, i);
+          value = tokString;
         } else if (c === '-' || (c >= '0' && c <= '9')) {
-          const n = readNumber(s, i);
-          value = n.value;
-          isReal = n.real && Number.isInteger(n.value);
-          i = n.end;
+          i = readNumber(s, i);
+          value = tokNumber;
+          isReal = tokReal && Number.isInteger(tokNumber);
         } else if (isAlpha(s.charCodeAt(i))) {
           let j = i;
           while (j < s.length && isAlpha(s.charCodeAt(j))) j++;
@@ -173,14 +176,24 @@ function isDigit(s: string, i: number): boolean {
 }
 
 /** A number token as jansson lexes it: integers must fit exactly, reals must be finite. */
-function readNumber(s: string, start: number): { value: number; real: boolean; end: number } {
+/** Results of the last readNumber/readString (module variables: no object per token). */
+let tokNumber = 0;
+let tokReal = false;
+let tokString = '';
+
+function readNumber(s: string, start: number): number {
   let j = start;
-  if (s[j] === '-') j++;
+  const neg = s.charCodeAt(j) === 0x2d;
+  if (neg) j++;
   if (!isDigit(s, j)) throw new Stop(start, s.slice(start, j), 'invalid token');
-  if (s[j] === '0') {
+  let acc = 0;
+  const first = j;
+  if (s.charCodeAt(j) === 0x30) {
     j++;
     if (isDigit(s, j)) throw new Stop(start, s.slice(start, j), 'invalid token');
-  } else while (isDigit(s, j)) j++;
+  } else {
+    while (isDigit(s, j)) acc = acc * 10 + (s.charCodeAt(j++) - 0x30);
+  }
   let real = false;
   if (s[j] === '.') {
     j++;
@@ -195,23 +208,31 @@ function readNumber(s: string, start: number): { value: number; real: boolean; e
     while (isDigit(s, j)) j++;
     real = true;
   }
+  // the common case, a short integer, needs no substring (15 digits are exact in a double)
+  tokReal = real;
+  if (!real && j - first <= 15) {
+    tokNumber = neg && acc !== 0 ? -acc : acc;
+    return j;
+  }
   const text = s.slice(start, j);
   const value = Number(text);
   if (real) {
     if (!Number.isFinite(value)) throw new Stop(start, text, 'real number overflow');
-    return { value, real, end: j };
+    tokNumber = value;
+    return j;
   }
-  if (!Number.isSafeInteger(value)) throw new Stop(start, text, text.startsWith('-') ? 'too big negative integer' : 'too big integer');
-  return { value: value === 0 ? 0 : value, real, end: j };
+  if (!Number.isSafeInteger(value)) throw new Stop(start, text, neg ? 'too big negative integer' : 'too big integer');
+  tokNumber = value === 0 ? 0 : value;
+  return j;
 }
 
 /** Put a value into the innermost container (under the pending key for an object). */
 function attach(stack: Frame[], value: unknown, isReal: boolean): void {
   const f = stack[stack.length - 1];
   if (!f) return;
-  let key: string;
+  let key: string | number;
   if (f.kind === 'array') {
-    key = String(f.value.length);
+    key = f.value.length;
     f.value.push(value);
   } else {
     key = f.key!;
@@ -220,34 +241,37 @@ function attach(stack: Frame[], value: unknown, isReal: boolean): void {
     if (key === '__proto__') Object.defineProperty(f.value, key, { value, writable: true, enumerable: true, configurable: true });
     else f.value[key] = value;
   }
-  const set = realLiterals.get(f.value);
+  // bookkeeping only for containers that hold a real (rare): no cost per value otherwise
   if (isReal) {
-    if (set) set.add(key);
-    else realLiterals.set(f.value, new Set([key]));
-  } else set?.delete(key);
+    if (!f.reals) realLiterals.set(f.value, (f.reals = new Set()));
+    f.reals.add(String(key));
+  } else if (f.reals) f.reals.delete(String(key));
 }
 
 /** Read `"key" :` of an object member; returns the index after the colon. */
 function readKey(s: string, i: number, frame: Extract<Frame, { kind: 'object' }>): number {
   if (s[i] !== '"') throw new Stop(i, tokenAt(s, i), "string or '}' expected");
-  const k = readString(s, i);
-  i = skipWs(s, k.end);
+  i = skipWs(s, readString(s, i));
   if (s[i] !== ':') throw new Stop(i, tokenAt(s, i), "':' expected");
-  frame.key = k.value;
+  frame.key = tokString;
   return i + 1;
 }
 
 /** Read a string token at `start` (on its quote), with jansson's checks. */
-function readString(s: string, start: number): { value: string; end: number } {
+function readString(s: string, start: number): number {
   let out = '';
   let i = start + 1;
   let run = i;
   for (;;) {
+    // jump to the next character that needs a look (the regex engine scans much faster than a loop)
+    SPECIAL.lastIndex = i;
+    const hit = SPECIAL.exec(s);
+    i = hit ? hit.index : s.length;
     if (i >= s.length) throw new Stop(start, s.slice(start, i), 'premature end of input');
     const c = s.charCodeAt(i);
     if (c === 0x22) {
-      out += s.slice(run, i);
-      return { value: out, end: i + 1 };
+      tokString = out + s.slice(run, i);
+      return i + 1;
     }
     if (c < 0x20) throw new Stop(start, s.slice(start, i), `control character 0x${c.toString(16)}`);
     if (c >= 0xd800 && c <= 0xdfff) {

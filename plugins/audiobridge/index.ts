@@ -5,6 +5,7 @@
  */
 import {
   isJsonObject,
+  ownValue,
   PluginResult as Result,
   type JsonObject,
   type ModuleInfo,
@@ -110,7 +111,8 @@ export default class AudioBridgePlugin implements Plugin<AbSession> {
     } catch (err) {
       return Result.ok(errorBody(err));
     }
-    const sync = syncRequests[request];
+    // own keys only: `constructor`/`__proto__` are unknown requests, never Object's (issue 10)
+    const sync = ownValue(syncRequests, request);
     if (sync) {
       try {
         return Result.ok(await sync(ab, body, session, this));
@@ -131,7 +133,7 @@ export default class AudioBridgePlugin implements Plugin<AbSession> {
     try {
       checkParams(request, [{ name: 'request', type: 'string', required: true }]);
       const r = (request.request as string).toLowerCase();
-      const sync = syncRequests[r];
+      const sync = ownValue(syncRequests, r);
       if (!sync) throw new AbError(AbErrorCode.INVALID_REQUEST, `Unknown request '${request.request as string}'`);
       return await sync(ab, request, undefined, this);
     } catch (err) {

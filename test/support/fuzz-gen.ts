@@ -32,6 +32,8 @@ export interface Targets {
   sessions: number[];
   echoHandles: Array<[number, number]>;
   roomHandles: Array<[number, number]>;
+  /** AudioBridge handles (optional: suites that predate it leave it out). */
+  bridgeHandles?: Array<[number, number]>;
   rooms: number[];
 }
 
@@ -180,10 +182,26 @@ const VR_FIELDS: Record<string, Array<[string, (r: Rng, t: Targets) => unknown]>
   update: [['subscribe', (r) => [{ feed: r.int(1e6) }]], ['unsubscribe', (r) => [{ feed: r.int(1e6) }]]],
 };
 
-function pluginBody(r: Rng, t: Targets, plugin: 'echo' | 'vr'): unknown {
+/** AudioBridge requests (every one Janus knows) and the fields they read. */
+const AB_VERBS = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'enable_recording', 'enable_mjrs', 'mute', 'unmute', 'mute_room',
+  'unmute_room', 'kick', 'kick_all', 'listparticipants', 'resetdecoder', 'rtp_forward', 'stop_rtp_forward', 'listforwarders', 'play_file',
+  'is_playing', 'stop_file', 'join', 'configure', 'changeroom', 'leave', 'hangup'];
+const AB_FIELDS: Array<[string, (r: Rng, t: Targets) => unknown]> = [
+  ['room', (r, t) => r.pick(t.rooms)], ['id', (r) => r.int(1e6)], ['secret', () => 's'], ['pin', () => 'p'], ['display', (r) => anyString(r)],
+  ['muted', (r) => r.chance(0.5)], ['volume', (r) => r.int(200)], ['quality', (r) => r.int(12)], ['expected_loss', (r) => r.int(30)],
+  ['codec', (r) => r.pick(['opus', 'pcmu', 'pcma', 'x'])], ['sampling_rate', (r) => r.pick([8000, 16000, 24000, 48000, 7])], ['spatial_audio', (r) => r.chance(0.5)],
+  ['spatial_position', (r) => r.int(101)], ['record', () => false], ['filename', () => '/tmp/janus-ts-fuzz-ab'], ['file_id', () => 'f'],
+  ['host', () => '127.0.0.1'], ['port', (r) => r.int(70000)], ['stream_id', (r) => r.int(1e6)], ['rtp', () => ({ ip: '127.0.0.1', port: 5000 })],
+  ['generate_offer', (r) => r.chance(0.5)], ['prebuffer', (r) => r.int(100)], ['denoise', (r) => r.chance(0.5)], ['allowed', () => ['t']],
+];
+
+function pluginBody(r: Rng, t: Targets, plugin: 'echo' | 'vr' | 'ab'): unknown {
   if (r.chance(0.05)) return anyValue(r);
   const b: Record<string, unknown> = {};
-  if (plugin === 'echo') {
+  if (plugin === 'ab') {
+    b.request = r.chance(0.1) ? (r.chance(0.5) ? r.pick(PROTO_KEYS) : anyValue(r)) : r.pick(AB_VERBS);
+    for (const [k, good] of AB_FIELDS) if (r.chance(0.25)) b[k] = field(r, () => good(r, t), 0.25);
+  } else if (plugin === 'echo') {
     for (const [k, good] of ECHO_FIELDS) if (r.chance(0.3)) b[k] = field(r, () => good(r));
     if (r.chance(0.2)) b.request = anyValue(r);
   } else {
@@ -221,10 +239,13 @@ export function janusRequest(r: Rng, t: Targets): Generated {
   if (r.chance(0.95)) m.transaction = field(r, () => `fz${r.int(1e9)}`, 0.05);
   let s = 0;
   let h = 0;
-  let plugin: 'echo' | 'vr' = 'echo';
+  let plugin: 'echo' | 'vr' | 'ab' = 'echo';
   const aim = r.int(10);
-  if (aim < 4 && t.echoHandles.length) [s, h] = r.pick(t.echoHandles);
-  else if (aim < 8 && t.roomHandles.length) {
+  if (aim < 3 && t.echoHandles.length) [s, h] = r.pick(t.echoHandles);
+  else if (aim < 5 && t.bridgeHandles?.length) {
+    [s, h] = r.pick(t.bridgeHandles);
+    plugin = 'ab';
+  } else if (aim < 8 && t.roomHandles.length) {
     [s, h] = r.pick(t.roomHandles);
     plugin = 'vr';
   } else if (aim < 9 && t.sessions.length) s = r.pick(t.sessions);
@@ -234,7 +255,7 @@ export function janusRequest(r: Rng, t: Targets): Generated {
   switch (verb) {
     case 'create': if (r.chance(0.3)) m.id = field(r, () => r.int(1e6)); break;
     case 'attach':
-      m.plugin = field(r, () => r.pick(['janus.plugin.echotest', 'janus.plugin.videoroom', 'janus.plugin.none']), 0.2);
+      m.plugin = field(r, () => r.pick(['janus.plugin.echotest', 'janus.plugin.videoroom', 'janus.plugin.audiobridge', 'janus.plugin.none']), 0.2);
       if (r.chance(0.3)) m.opaque_id = anyValue(r);
       if (r.chance(0.1)) m.loop_index = anyValue(r);
       break;
@@ -271,8 +292,8 @@ export function adminRequest(r: Rng, t: Targets, secret: string): Generated {
     if (r.chance(0.12)) m[k] = anyValue(r);
   }
   if (m.janus === 'message_plugin' && r.chance(0.7)) {
-    m.plugin = r.pick(['janus.plugin.videoroom', 'janus.plugin.echotest']);
-    m.request = pluginBody(r, t, 'vr');
+    m.plugin = r.pick(['janus.plugin.videoroom', 'janus.plugin.echotest', 'janus.plugin.audiobridge']);
+    m.request = pluginBody(r, t, m.plugin === 'janus.plugin.audiobridge' ? 'ab' : 'vr');
   }
   let path = '/admin';
   const handle = r.chance(0.5) ? r.pick(t.roomHandles.concat(t.echoHandles)) : undefined;
