@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoggerOptions } from '../logger';
+import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { JanusError } from '../plugin-api';
 import type { LoopHealth } from './loop-health';
 import { RecordReader, type RecordSink } from './media-record';
@@ -43,6 +44,8 @@ export class MediaWorker {
   peers = 0;
   /** Exceptions/rejections the worker contained (logged there). */
   faults = 0;
+  /** The worker's media counters as of its last report (each second). */
+  metrics?: MediaMetricsSnapshot;
   readonly started = Date.now();
 
   constructor(opts: MediaWorkerOptions) {
@@ -111,6 +114,14 @@ export class MediaWorker {
       this.health = m.loop;
       this.peers = m.peers;
       this.faults = m.faults;
+      // counters are the worker's totals; the "new since last" lists pile up until a scrape takes them
+      const prev = this.metrics;
+      if (prev) {
+        m.metrics.newSetupSeconds.unshift(...prev.newSetupSeconds);
+        m.metrics.newIceSeconds.unshift(...prev.newIceSeconds);
+        m.metrics.newDtlsSeconds.unshift(...prev.newDtlsSeconds);
+      }
+      this.metrics = m.metrics;
     } else if (m.t === 'event') {
       sink.event(m.key, m.event satisfies WorkerEvent);
     }

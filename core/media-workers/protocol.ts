@@ -1,6 +1,7 @@
 import type { LoggerOptions } from '../logger';
 import type { JsonObject } from '../plugin-api';
 import type { TrickleRequest } from '../media/trickle';
+import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { LoopHealth } from './loop-health';
 
 /** What a media worker starts with (workerData). */
@@ -49,7 +50,7 @@ export type ToWorker =
 export type ToMain =
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; code?: number; reason: string }
-  | { t: 'health'; loop: LoopHealth; peers: number; faults: number }
+  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot }
   | { t: 'wake' }
   /** An event that did not fit in the ring (rare). */
   | { t: 'event'; key: number; event: WorkerEvent };

@@ -182,5 +182,5 @@ port.on('message', (m: ToWorker) => {
 });
 
 const loop = new LoopMonitor();
-setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults }), 1000).unref();
+setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics() }), 1000).unref();
 log.info({ worker: boot.index }, 'Media worker started');

@@ -27,6 +27,7 @@ import {
   type RtcpPacket,
   type RtpPacket,
 } from '../plugin-api';
+import { addSnapshot, emptySnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { LoopMonitor, type LoopHealth } from './loop-health';
 import { writeData, writeRtcp, writeRtp, type RecordSink } from './media-record';
 import { MediaWorker } from './media-worker';
@@ -313,6 +314,24 @@ export class WorkerMediaPort implements MediaPort {
       })),
       restarts: this.restarts,
     };
+  }
+
+  /**
+   * Media counters for the metrics endpoint: the sum of the workers' last reports (at most a
+   * second old). A worker that died takes its totals with it (its restart counts from zero).
+   */
+  metrics(): MediaMetricsSnapshot {
+    const out = emptySnapshot();
+    for (const w of this.workers) {
+      const m = w?.isAlive ? w.metrics : undefined;
+      if (!m) continue;
+      addSnapshot(out, m);
+      m.newSetupSeconds.length = 0;
+      m.newIceSeconds.length = 0;
+      m.newDtlsSeconds.length = 0;
+    }
+    out.workers = { up: this.workers.filter((w) => !w || w.isAlive).length, total: this.workers.length };
+    return out;
   }
 
   /** Which worker serves a handle (Admin, tests). */
