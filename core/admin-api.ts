@@ -354,6 +354,8 @@ export class AdminApi {
         // recorded by `faults`; the rest of handle_info still answers
       }
     }
+    const recordings = handle.recordings.list();
+    if (recordings) info.recordings = recordings as unknown as JsonObject[];
     if (pluginOnly) return info;
     info.flags = { trickle: handle.trickle };
     if (!this.sessions.media.infoAsync) Object.assign(info, this.sessions.media.info(handle) ?? {});

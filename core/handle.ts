@@ -1,5 +1,6 @@
 import { monotonicMicros } from './clock';
 import type { Session } from './session';
+import { HandleRecordings } from './recording/handle-recordings';
 import type {
   DataPacket,
   JanusMessage,
@@ -9,6 +10,8 @@ import type {
   PluginHandle,
   RtcpPacket,
   RtpPacket,
+  Recording,
+  RecordingOptions,
 } from './plugin-api';
 
 /** What a handle needs from the core to serve its plugin (implemented by `Sessions`). */
@@ -22,6 +25,7 @@ export interface HandleHost {
   closePc(handle: Handle): void;
   endSession(handle: Handle): void;
   notifyPluginEvent(handle: Handle, event: JsonObject): void;
+  startRecording(handle: Handle, options: RecordingOptions): Recording;
 }
 
 /** A Janus handle: one attachment of a session to a plugin, with the plugin's per-handle state. */
@@ -37,6 +41,8 @@ export class Handle {
   private gateDepth = 0;
   private held: JanusMessage[] = [];
   readonly pluginHandle: PluginHandle;
+  /** `.mjr` recordings the plugin opened for this handle (Admin `handle_info` → `recordings`). */
+  readonly recordings = new HandleRecordings();
 
   constructor(
     readonly id: number,
@@ -118,5 +124,8 @@ class CorePluginHandle implements PluginHandle {
   }
   notifyEvent(event: JsonObject): void {
     this.host.notifyPluginEvent(this.h, event);
+  }
+  startRecording(options: RecordingOptions): Recording {
+    return this.host.startRecording(this.h, options);
   }
 }

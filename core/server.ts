@@ -23,6 +23,7 @@ import { loadModules } from './modules/loader';
 import { ModuleRegistry } from './modules/registry';
 import { ServerInfo } from './server-info';
 import { Sessions } from './sessions';
+import { Recorder } from './recording/recorder';
 import {
   EventType,
   type EventHandler,
@@ -95,9 +96,11 @@ export class JanusServer {
     else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
     else if (settings.mediaWorkers > 0) c.register(MEDIA_PORT, { useClass: WorkerMediaPort }, { lifecycle: Lifecycle.Singleton });
     else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
-    for (const cls of [Faults, EventBus, Auth, Sessions, ModuleRegistry, ServerInfo, JanusMetrics, Drain, JanusApi, AdminApi, Gateway]) {
+    for (const cls of [Faults, EventBus, Recorder, Auth, Sessions, ModuleRegistry, ServerInfo, JanusMetrics, Drain, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);
     }
+    // janus.jcfg `recordings_tmp_ext`: recordings are `.mjr.<ext>` while written
+    c.resolve(Recorder).tmpExt = main.getString('general', 'recordings_tmp_ext') || undefined;
     const server = new JanusServer(c, settings, logger, c.resolve(ModuleRegistry));
     c.resolve(Drain).onDrained = () => server.stop(server.drainSignal);
     try {
@@ -257,6 +260,7 @@ export class JanusServer {
     await safely('media', () => c.resolve<MediaPort>(MEDIA_PORT).close());
     await safely('metrics', () => this.endpoint?.stop());
     c.resolve(JanusMetrics).stop();
+    await safely('recorder', () => c.resolve(Recorder).closeAll());
     log.info('Server stopped');
     this.logger.flush();
     this.resolveStopped();

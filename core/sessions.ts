@@ -14,12 +14,15 @@ import {
   type JsonObject,
   type OutgoingJsep,
   type Plugin,
+  type Recording,
+  type RecordingOptions,
   type RtcpPacket,
   type RtpPacket,
   type TransportClient,
 } from './plugin-api';
 import { monotonicMs } from './clock';
 import { Session } from './session';
+import { Recorder } from './recording/recorder';
 
 /** How often idle sessions are looked for (Janus's watchdog period). */
 const WATCHDOG_MS = 2000;
@@ -41,6 +44,7 @@ export class Sessions implements HandleHost {
     @inject(MEDIA_PORT) readonly media: MediaPort,
     @inject(Logger) logger: Logger,
     @inject(Faults) readonly faults: Faults,
+    @inject(Recorder) private readonly recorder: Recorder,
   ) {
     this.log = logger.child('sessions');
   }
@@ -166,6 +170,7 @@ export class Sessions implements HandleHost {
     } catch {
       // recorded (logged, counted) by `faults`: the handle goes anyway
     }
+    handle.recordings.closeAll();
     session.handles.delete(handle.id);
     if (notify) session.send(this.envelope('detached', handle));
     if (this.events.wants(EventType.HANDLE)) {
@@ -281,6 +286,16 @@ export class Sessions implements HandleHost {
       plugin: handle.plugin.info.package,
       data: event,
     });
+  }
+  startRecording(handle: Handle, options: RecordingOptions): Recording {
+    return handle.recordings.start(this.recorder, {
+      plugin: handle.plugin.info.package,
+      get alive() {
+        return !handle.detached;
+      },
+      pushEvent: (data) => void this.pushEvent(handle, undefined, data).catch(() => undefined),
+      notifyEvent: (data) => this.notifyPluginEvent(handle, data),
+    }, options);
   }
 }
 

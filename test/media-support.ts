@@ -39,7 +39,12 @@ export interface MediaServer {
   stop(): Promise<void>;
 }
 
-export async function startMediaServer(janusExtra: Record<string, string | number | boolean> = {}, opts: Partial<ServerOptions> = {}): Promise<MediaServer> {
+export async function startMediaServer(
+  janusExtra: Record<string, string | number | boolean> = {},
+  opts: Partial<ServerOptions> = {},
+  /** Overrides of other modules' config files (e.g. a plugin's `general.path`). */
+  moduleOverrides: Record<string, Record<string, string | number | boolean>> = {},
+): Promise<MediaServer> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-media-'));
   const ports = tcpPorts();
   const logFile = path.join(folder, 'janus.log');
@@ -54,6 +59,7 @@ export async function startMediaServer(janusExtra: Record<string, string | numbe
       },
       'janus.transport.http': { 'general.http': false, 'admin.admin_http': true, 'admin.admin_port': ports.admin, 'admin.admin_ip': '127.0.0.1' },
       'janus.transport.websockets': { 'general.ws_port': ports.ws, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
+      ...moduleOverrides,
     },
     settings: (s) => {
       s.logToStdout = false;

@@ -20,6 +20,7 @@ export const builtinModules: readonly BuiltinModule[] = [
   { kind: 'transport', package: 'janus.transport.mqtt', library: 'libjanus_mqtt.so', dir: 'transports/mqtt' },
   { kind: 'plugin', package: 'janus.plugin.echotest', library: 'libjanus_echotest.so', dir: 'plugins/echotest' },
   { kind: 'plugin', package: 'janus.plugin.videoroom', library: 'libjanus_videoroom.so', dir: 'plugins/videoroom' },
+  { kind: 'plugin', package: 'janus.plugin.recordplay', library: 'libjanus_recordplay.so', dir: 'plugins/recordplay' },
   { kind: 'plugin', package: 'janus.plugin.audiobridge', library: 'libjanus_audiobridge.so', dir: 'plugins/audiobridge' },
   { kind: 'eventhandler', package: 'janus.eventhandler.sampleevh', library: 'libjanus_sampleevh.so', dir: 'eventhandlers/sample' },
   { kind: 'eventhandler', package: 'janus.eventhandler.wsevh', library: 'libjanus_wsevh.so', dir: 'eventhandlers/websockets' },

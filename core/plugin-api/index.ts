@@ -20,4 +20,6 @@ export * from './vp8';
 export * from './vp9';
 export * from './simulcast';
 export * from './svc';
+export * from './recorder';
+export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';

@@ -8,6 +8,7 @@
 import type { ModuleContext, ModuleInfo } from './module';
 import type { JsonObject } from './messages';
 import type { DataPacket, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from './media';
+import type { Recording, RecordingOptions } from './recorder';
 
 /** A `message` request as the plugin receives it. */
 export interface PluginMessage {
@@ -62,6 +63,13 @@ export interface PluginHandle {
   endSession(): void;
   /** Emit a plugin event (type 64) to event handlers, tied to this handle. */
   notifyEvent(event: JsonObject): void;
+  /**
+   * Open a `.mjr` recording for this handle (Janus's recorder). Throws a JanusError for an unknown
+   * codec or a protected folder; a folder or disk failure later gives the handle an event
+   * `{<plugin>:"event", ...failureContext, recording:{status:"failed", file, type, codec, reason}}`,
+   * event handlers a `recording-failed` plugin event, and Admin `handle_info` lists it under `recordings`.
+   */
+  startRecording(options: RecordingOptions): Recording;
 }
 
 /** The core, as seen from the plugin as a whole. */

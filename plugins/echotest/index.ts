@@ -19,6 +19,7 @@ import {
   type RtpPacket,
 } from '../../core/plugin-api';
 import { EchoSession } from './session';
+import { configureRecording, recordingInfo, stopRecording } from './recording';
 
 /** EchoTest error codes (janus_echotest.c). */
 const ERR = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, UNKNOWN: 499 } as const;
@@ -86,6 +87,7 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
 
   destroySession(s: EchoSession): void {
     s.destroyed = true;
+    stopRecording(s);
     this.sessions.delete(s);
   }
 
@@ -104,6 +106,8 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
       out.svc = svc.describe();
       break;
     }
+    const recording = recordingInfo(s);
+    if (recording) out.recording = recording;
     out.hangingup = s.hangingUp ? 1 : 0;
     out.destroyed = s.destroyed ? 1 : 0;
     return out;
@@ -150,20 +154,19 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     if (typeof body.max_delay === 'number') s.maxDelay = body.max_delay;
     this.configureLayers(s, body);
 
-    if (this.notify && this.ctx.eventsEnabled()) {
-      h.notifyEvent({ audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate });
-    }
-
     const result: JsonObject = { echotest: 'event', result: 'ok' };
     if (!msg.jsep) {
       await h.pushEvent(msg.transaction, result).catch(() => undefined);
+      this.afterEvent(s, body);
       return;
     }
     if (msg.jsep.type !== 'offer') {
       // we never offer, so an answer only confirms what the client already had
       await h.pushEvent(msg.transaction, result).catch(() => undefined);
+      this.afterEvent(s, body);
       return;
     }
+    s.e2ee = msg.jsep.e2ee === true;
     const answer = this.answerFor(s, msg.jsep.media);
     s.lastJsep = msg.jsep;
     try {
@@ -174,6 +177,18 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
       return;
     }
     s.hasPc = true;
+    this.afterEvent(s, body);
+  }
+
+  /** As Janus: recording is set up after the event (so it knows the negotiated codecs), then handlers hear of it. */
+  private afterEvent(s: EchoSession, body: JsonObject): void {
+    if (typeof body.record === 'boolean') {
+      configureRecording(s, body.record, typeof body.filename === 'string' ? body.filename : undefined, this.ctx.logger);
+    }
+    if (this.notify && this.ctx.eventsEnabled()) {
+      const recording = recordingInfo(s);
+      s.handle.notifyEvent({ audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate, ...(recording ? { recording } : {}) });
+    }
   }
 
   /**
@@ -202,6 +217,7 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
     const out: AnswerMedia[] = [];
     s.simulcast.clear();
     s.svc.clear();
+    s.hasData = false;
     for (const m of media) {
       if (m.disabled) {
         out.push({ mindex: m.mindex, accept: false });
@@ -212,8 +228,10 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
       const a: AnswerMedia = { mindex: m.mindex, accept: true, direction: dir };
       if (want) a.codecs = [want];
       const codec = want ? m.codecs.find((c) => c.name === want) : m.codecs.find((c) => !['rtx', 'red', 'ulpfec'].includes(c.name));
+      if (m.kind === 'application') s.hasData = true;
       if (codec) {
         s.clockRate.set(m.mindex, codec.clockRate);
+        if (m.kind === 'video') s.videoFmtp = codec.name === 'h264' || codec.name === 'vp9' ? codec.fmtp : undefined;
         if (m.kind === 'video') {
           s.codecOf.set(m.mindex, codec.name);
           s.videoCodec = codec.name;
@@ -247,6 +265,7 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
         if (sim.changedSubstream) this.layerEvent(s, sim.codec, 'substream', sim.substream);
         if (sim.changedTemporal) this.layerEvent(s, sim.codec, 'temporal', sim.temporal);
         if (!pass) return;
+        s.vrc?.saveRtp(p.buffer, p.length);
       } else {
         const svc = s.svc.get(p.mindex);
         if (svc) {
@@ -256,8 +275,9 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
           if (svc.changedTemporal) this.layerEvent(s, 'vp9', 'temporal_layer', svc.temporal);
           if (!pass) return;
         }
+        s.vrc?.saveRtp(p.buffer, p.length);
       }
-    }
+    } else s.arc?.saveRtp(p.buffer, p.length);
     if (p.video && (s.minDelay >= 0 || s.maxDelay >= 0)) {
       // playout-delay asked by the user: the core writes it on the way out
       p.extensions.minDelay = s.minDelay;
@@ -284,6 +304,7 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
 
   incomingData(s: EchoSession, p: DataPacket): void {
     if (s.destroyed || !s.dataActive) return;
+    s.drc?.saveData(p.buffer, p.length);
     if (p.binary) {
       s.handle.relayData({ label: p.label, protocol: p.protocol, binary: true, buffer: p.buffer, length: p.length });
       return;
@@ -309,6 +330,7 @@ export default class EchoTestPlugin implements Plugin<EchoSession> {
   hangupMedia(s: EchoSession): void {
     if (s.hangingUp) return;
     s.hangingUp = true;
+    stopRecording(s);
     s.resetMedia();
     s.bitrate = 0;
     s.audioActive = true;

@@ -1,4 +1,4 @@
-import { SimulcastContext, SvcContext, type PluginHandle, type PluginJsep, type SimulcastSettings, type SvcSettings } from '../../core/plugin-api';
+import { SimulcastContext, SvcContext, type PluginHandle, type Recording, type PluginJsep, type SimulcastSettings, type SvcSettings } from '../../core/plugin-api';
 
 /** One EchoTest handle (Janus's `janus_echotest_session`). */
 export class EchoSession {
@@ -32,6 +32,15 @@ export class EchoSession {
   /** Per m-line video codec (for keyframe detection). */
   readonly codecOf = new Map<number, string>();
   lastJsep?: PluginJsep;
+  /** Recordings (`record: true`): audio, video, data. */
+  arc?: Recording;
+  vrc?: Recording;
+  drc?: Recording;
+  /** Negotiated: a data channel, Opus RED payload type, video fmtp, end-to-end encryption. */
+  hasData = false;
+  opusRedPt = 0;
+  videoFmtp?: string;
+  e2ee = false;
 
   constructor(readonly handle: PluginHandle) {}
 
@@ -45,5 +54,6 @@ export class EchoSession {
     this.peerBitrate = 0;
     this.audioCodec = undefined;
     this.videoCodec = undefined;
+    this.hasData = false;
   }
 }

@@ -15,6 +15,7 @@ import type {
   RtcpPacket,
   RtpPacket,
 } from '../../core/plugin-api';
+import { recordData, recordRtp } from './recording';
 import { PluginResult as Result } from '../../core/plugin-api';
 import { checkParams, errorBody, VrError, VrErrorCode } from './errors';
 import { forwardData, forwardRtp, subscriberRtcp } from './forwarder';
@@ -283,7 +284,10 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
 
   incomingRtp(session: VrSession, packet: RtpPacket): void {
     const pub = session.participant;
-    if (pub !== undefined) forwardRtp(this.state, pub, packet);
+    if (pub !== undefined) {
+      recordRtp(pub, packet);
+      forwardRtp(this.state, pub, packet);
+    }
   }
 
   incomingRtcp(session: VrSession, packet: RtcpPacket): void {
@@ -291,7 +295,10 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
   }
 
   incomingData(session: VrSession, packet: DataPacket): void {
-    if (session.participant) forwardData(session.participant, packet);
+    if (session.participant) {
+      recordData(session.participant, packet);
+      forwardData(session.participant, packet);
+    }
   }
 
   slowLink(session: VrSession, _mindex: number, _video: boolean, uplink: boolean): void {

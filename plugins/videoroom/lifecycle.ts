@@ -1,5 +1,6 @@
 /** Participant and subscription state changes shared by requests, kicks, destroys and hangups. */
 import type { JsonObject } from '../../core/plugin-api';
+import { publisherHangupRecording } from './recording';
 import { subscriberOffer } from './negotiation';
 import type { Publisher } from './participant/publisher';
 import type { Room } from './room';
@@ -54,6 +55,7 @@ export function restartFir(pub: Publisher): void {
  */
 export function unpublish(vr: VideoRoomState, pub: Publisher, notify = true): void {
   if (!pub.negotiated && !pub.active) return;
+  publisherHangupRecording(pub);
   const wasActive = pub.active;
   pub.active = false;
   pub.negotiated = false;

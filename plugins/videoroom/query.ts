@@ -1,6 +1,7 @@
 /** Admin `handle_info` → `plugin_specific` for a VideoRoom handle (Janus's query_session). */
 import type { JsonObject } from '../../core/plugin-api';
 import type { VrSession } from './session';
+import { streamRecordingInfo } from './recording';
 
 export function querySession(session: VrSession): JsonObject {
   const j: JsonObject = {};
@@ -23,6 +24,7 @@ export function querySession(session: VrSession): JsonObject {
         o['audio-level-dBov'] = s.lastLevel;
         o.talking = s.talking;
       }
+      streamRecordingInfo(s, o);
       o.subscribers = s.subscribers.length;
       return o;
     });

@@ -1,6 +1,7 @@
 import type { JsonObject, SdpCodec } from '../../../core/plugin-api';
 import type { RtpForwarder } from '../rtp/forwarder';
 import type { SubscriberStream } from '../subscriber-stream';
+import type { StreamRecording } from '../recording';
 
 export type StreamType = 'audio' | 'video' | 'data';
 
@@ -34,6 +35,8 @@ export class PublisherStream {
   lastLevel = 0;
   minDelay = -1;
   maxDelay = -1;
+  /** The stream's `.mjr` recording, while recorded. */
+  rec?: StreamRecording;
 
   constructor(
     readonly type: StreamType,

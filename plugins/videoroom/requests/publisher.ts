@@ -8,6 +8,7 @@ import { Publisher } from '../participant/publisher';
 import type { Room } from '../room';
 import type { VrSession } from '../session';
 import type { VideoRoomState } from '../state';
+import { publisherMediaRecording, setPublisherRecording } from '../recording';
 
 export interface AsyncReply {
   data: JsonObject;
@@ -39,6 +40,7 @@ export function joinPublisher(vr: VideoRoomState, session: VrSession, room: Room
   room.participants.set(id, pub);
   room.privateIds.set(pvt, pub);
   session.participant = pub;
+  setPublisherRecording(pub, body.record as boolean | undefined, body.filename as string | undefined);
   if (room.config.notifyJoining) {
     const who: JsonObject = { id };
     if (pub.display !== undefined) who.display = pub.display;
@@ -89,6 +91,7 @@ const configureParams = [
   { name: 'descriptions', type: 'array' },
   { name: 'update', type: 'boolean' },
   { name: 'restart', type: 'boolean' },
+  { name: 'secret', type: 'string' },
 ] as const;
 
 /**
@@ -160,6 +163,12 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
     applyBitrate(pub);
   }
   if (body.keyframe === true && pub.active) pub.session.handle.sendPli();
+  if (body.record !== undefined || body.filename !== undefined) {
+    // lock_record: only with the room's secret; a wrong one leaves the recording alone (as Janus)
+    const locked = room.config.lockRecord && room.config.secret !== undefined && body.secret !== room.config.secret;
+    if (!locked) setPublisherRecording(pub, body.record as boolean | undefined, body.filename as string | undefined);
+  }
+  if (jsep && pub.active) publisherMediaRecording(pub);
   if (typeof body.display === 'string' && body.display !== pub.display) {
     pub.display = body.display;
     room.notify({ videoroom: 'event', id: pub.id, display: pub.display }, pub);
@@ -181,6 +190,7 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
 /** PeerConnection up for a participant: now an active publisher. */
 export function publisherMediaUp(vr: VideoRoomState, pub: Publisher): void {
   publisherUp(vr, pub);
+  if (pub.active) publisherMediaRecording(pub);
 }
 
 export function unpublishRequest(vr: VideoRoomState, pub: Publisher): AsyncReply {

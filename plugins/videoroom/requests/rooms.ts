@@ -1,5 +1,6 @@
 /** Synchronous room management: create, edit, destroy, exists, list, allowed, enable_recording. */
 import type { JsonObject } from '../../../core/plugin-api';
+import { setPublisherRecording } from '../recording';
 import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
 import { applyBitrate, destroyRoom, restartFir } from '../lifecycle';
@@ -127,6 +128,9 @@ export function enableRecording(vr: VideoRoomState, body: JsonObject): JsonObjec
   checkParams(body, [vr.ids.spec('room', true), { name: 'secret', type: 'string' }, { name: 'record', type: 'boolean', required: true }]);
   const room = vr.room(body);
   vr.checkSecret(room, body);
-  room.config.record = body.record as boolean;
+  if (room.config.record !== body.record) {
+    room.config.record = body.record as boolean;
+    for (const p of room.participants.values()) setPublisherRecording(p, room.config.record, undefined);
+  }
   return { videoroom: 'success', record: room.config.record };
 }

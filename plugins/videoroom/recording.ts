@@ -1,0 +1,131 @@
+/**
+ * VideoRoom recording (janus_videoroom.c): one `.mjr` per publisher stream in the room's `rec_dir`,
+ * named `<filename>-<type>-<mindex>` or `videoroom-<room>-user-<id>-<µs>-<type>-<mindex>`.
+ * A publisher is recorded when the room records (`record`, `enable_recording`) or it asked to
+ * (`record` on join/publish/configure); simulcast publishers are recorded at their best substream.
+ */
+import { SimulcastContext, type DataPacket, type JsonObject, type Recording, type RtpPacket } from '../../core/plugin-api';
+import type { Publisher } from './participant/publisher';
+import type { PublisherStream } from './participant/publisher-stream';
+
+/** What a publisher stream's recording holds. */
+export interface StreamRecording {
+  rc: Recording;
+  /** Simulcast senders: picks the best substream, with its own header rewriting. */
+  sim?: SimulcastContext;
+  /** SSRC of substream 0: Janus writes it (byte-swapped) in every packet of a simulcast recording. */
+  ssrc0: number;
+}
+
+/** Per-publisher recording wishes (Janus's `recording_active`, `recording_base`). */
+export interface PublisherRecordingState {
+  active: boolean;
+  base?: string;
+}
+
+const state = new WeakMap<Publisher, PublisherRecordingState>();
+
+export function recordingState(pub: Publisher): PublisherRecordingState {
+  let s = state.get(pub);
+  if (!s) state.set(pub, (s = { active: false }));
+  return s;
+}
+
+const wallMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+/** Open a recording for every stream that has none (media up, renegotiation, recording enabled). */
+export function startPublisherRecording(pub: Publisher, pli: boolean): void {
+  const st = recordingState(pub);
+  for (const ps of pub.streams) {
+    if (ps.rec || ps.disabled) continue;
+    const codec = ps.type === 'data' ? 'text' : ps.codec?.name;
+    if (!codec) continue;
+    const name = st.base
+      ? `${st.base}-${ps.type}-${ps.mindex}`
+      : `videoroom-${pub.room.id}-user-${pub.id}-${wallMicros()}-${ps.type}-${ps.mindex}`;
+    let rc: Recording;
+    try {
+      rc = pub.session.handle.startRecording({
+        dir: pub.room.config.recDir,
+        filename: name,
+        codec,
+        ...(ps.type === 'video' && (codec === 'h264' || codec === 'vp9') && ps.codec?.fmtp ? { fmtp: ps.codec.fmtp } : {}),
+        ...(ps.description ? { description: ps.description } : {}),
+        failureContext: { room: pub.room.id, id: pub.id, mid: ps.mid },
+      });
+    } catch {
+      continue; // unknown codec: Janus only logs (the core logged it)
+    }
+    ps.rec = {
+      rc,
+      ssrc0: 0,
+      ...(ps.type === 'video' && ps.simulcast
+        ? { sim: new SimulcastContext({ codec, substreams: Math.max(2, ps.substreams), clockRate: ps.clockRate, substream: 2, temporal: 2 }) }
+        : {}),
+    };
+    if (pli && ps.type === 'video') pub.session.handle.sendPli(ps.mindex);
+  }
+}
+
+/** Close every recording of the publisher (unpublish, hangup, recording disabled). */
+export function stopPublisherRecording(pub: Publisher): void {
+  for (const ps of pub.streams) {
+    if (!ps.rec) continue;
+    void ps.rec.rc.close();
+    ps.rec = undefined;
+  }
+}
+
+/** `record`/`filename` on join, publish, configure; `enable_recording` for the whole room. */
+export function setPublisherRecording(pub: Publisher, record: boolean | undefined, filename: string | undefined): void {
+  const st = recordingState(pub);
+  const prev = st.active;
+  if (record !== undefined) st.active = record;
+  if (filename !== undefined) st.base = filename;
+  if (st.active === prev) return;
+  if (!st.active) stopPublisherRecording(pub);
+  else if (pub.active) startPublisherRecording(pub, true);
+}
+
+/** Media is up or renegotiated: record if the room or the publisher wants it. */
+export function publisherMediaRecording(pub: Publisher): void {
+  const st = recordingState(pub);
+  if (pub.room.config.record || st.active) {
+    startPublisherRecording(pub, false);
+    st.active = true;
+  }
+}
+
+/** PeerConnection gone: files closed; as Janus, the base name is forgotten too. */
+export function publisherHangupRecording(pub: Publisher): void {
+  stopPublisherRecording(pub);
+  recordingState(pub).base = undefined;
+}
+
+/** Hot path: one publisher RTP packet. */
+export function recordRtp(pub: Publisher, p: RtpPacket): void {
+  const ps: PublisherStream | undefined = pub.byMindex[p.mindex];
+  const rec = ps?.rec;
+  if (rec === undefined || ps!.muted) return;
+  const sim = rec.sim;
+  if (sim === undefined) return rec.rc.saveRtp(p.buffer, p.length);
+  const buf = p.buffer;
+  if (p.substream === 0 && rec.ssrc0 === 0) rec.ssrc0 = buf.readUInt32BE(8);
+  if (sim.relay(buf, p.length, p.substream)) {
+    const ssrc = buf.readUInt32BE(8);
+    buf.writeUInt32LE(rec.ssrc0, 8); // Janus stores the host-order value: the file has it byte-swapped
+    rec.rc.saveRtp(buf, p.length);
+    buf.writeUInt32BE(ssrc, 8);
+    sim.restore(buf);
+  }
+  if (sim.needPli) pub.session.handle.sendPli(p.mindex);
+}
+
+export function recordData(pub: Publisher, p: DataPacket): void {
+  for (const ps of pub.streams) if (ps.type === 'data' && ps.rec) ps.rec.rc.saveData(p.buffer, p.length);
+}
+
+/** `handle_info` per stream: the file being written (Janus's `recording`). */
+export function streamRecordingInfo(ps: PublisherStream, out: JsonObject): void {
+  if (ps.rec) out.recording = ps.rec.rc.file.slice(ps.rec.rc.file.lastIndexOf('/') + 1);
+}
