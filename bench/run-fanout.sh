@@ -3,6 +3,7 @@
 # and/or the Debian janus 1.1.2. Janus's ICE skips loopback interfaces, so both servers and all
 # clients use a veth interface (10.77.0.1) that exists only in this namespace.
 #   bench/run-fanout.sh [ours|janus|both] [N list] [seconds]
+# MEDIA_WORKERS=k in the environment sets our janus.jcfg media.media_workers (default: one per core).
 set -e
 WHICH=${1:-both}
 NS=${2:-1,10,50,100,200}
@@ -17,7 +18,7 @@ ip addr add 10.77.0.1/24 dev vr0
 ip link set vr0 up
 cd '$ROOT'
 if [ '$WHICH' = ours ] || [ '$WHICH' = both ]; then
-  node dist/bench/videoroom-fanout.js --ours --ip 10.77.0.1 --n $NS --seconds $SECS --label 'janus-ts'
+  node dist/bench/videoroom-fanout.js --ours --ip 10.77.0.1 --n $NS --seconds $SECS ${MEDIA_WORKERS:+--media-workers $MEDIA_WORKERS} --label 'janus-ts${MEDIA_WORKERS:+ (media_workers=$MEDIA_WORKERS)}'
 fi
 if [ '$WHICH' = janus ] || [ '$WHICH' = both ]; then
   CONF=\$(mktemp -d)

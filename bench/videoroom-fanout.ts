@@ -10,6 +10,9 @@
  *   node dist/bench/videoroom-fanout.js --ours                         # starts dist/core/main.js itself
  *   node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid <janus pid> --ip 10.77.0.1
  * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 10 (subscribers per client process)  --label name
+ *          --media-workers K (ours: janus.jcfg media.media_workers; default one per core)
+ * Ours also reports its event loops (Admin `loop_health`, polled each second): main-thread
+ * utilisation (mean over the window) and the largest event-loop delay of any thread in the run.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,6 +43,13 @@ function cpuMicros(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) / HZ) * 1e6; // utime + stime
+}
+
+/** Whole-machine CPU ticks (busy, total) from /proc/stat: how busy the shared machine was. */
+function machineTicks(): { busy: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total }; // minus idle and iowait
 }
 
 function rssMb(pid: number): number {
@@ -78,18 +88,21 @@ function worker(start: Record<string, unknown>): Worker {
   };
 }
 
-async function startOurs(port: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+async function startOurs(port: number): Promise<{ url: string; pid: number; admin: string; stop(): Promise<void> }> {
   const root = path.resolve(__dirname, '..', '..');
   // --server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our server
   const nodeArgs = (args.get('server-node-args') ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [
     ...nodeArgs,
     path.join(root, 'dist', 'core', 'main.js'), '-F', path.join(root, 'conf'), '-N',
-    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', '5'] : ['-d', '2']),
+    ...(args.has('server-log') ? ['-L', args.get('server-log')!, '-d', args.get('server-level') ?? '5'] : ['-d', '2']),
     '-r', '43000-43499', '-E', IP,
     '--set', `janus.transport.websockets:general.ws_port=${port}`, '--set', `janus.transport.websockets:general.ws_ip=${IP}`,
     '--set', 'janus.transport.websockets:admin.admin_ws=false',
-    '--set', 'janus.transport.http:general.http=false', '--set', 'janus.transport.http:admin.admin_http=false',
+    '--set', 'janus.transport.http:general.http=false',
+    '--set', `janus.transport.http:admin.admin_port=${port + 1}`, '--set', `janus.transport.http:admin.admin_ip=${IP}`,
+    '--set', 'janus:general.admin_secret=bench',
+    ...(args.has('media-workers') ? ['--set', `janus:media.media_workers=${args.get('media-workers')}`] : []),
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://${IP}:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -105,6 +118,7 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; stop
   return {
     url,
     pid: child.pid!,
+    admin: `http://${IP}:${port + 1}/admin`,
     stop: async () => {
       child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
@@ -112,8 +126,58 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; stop
   };
 }
 
+/** Event-loop figures of our server, from Admin `loop_health` polled once a second. */
+class LoopWatch {
+  private timer?: NodeJS.Timeout;
+  mainUtil: number[] = [];
+  maxDelay = 0;
+  workerUtil: number[] = [];
+  /** Largest backlog seen in a packet ring (KB), to the workers and to the main thread. */
+  maxQueuedToWorker = 0;
+  maxQueuedToMain = 0;
+  constructor(private readonly admin: string) {}
+  start(): void {
+    this.mainUtil = [];
+    this.workerUtil = [];
+    this.timer = setInterval(() => void this.poll(), 1000);
+  }
+  private async poll(): Promise<void> {
+    try {
+      const r = (await (await fetch(this.admin, { method: 'POST', body: JSON.stringify({ janus: 'loop_health', admin_secret: 'bench', transaction: 'l' }) })).json()) as any;
+      const h = r.health;
+      if (!h?.main) return;
+      this.mainUtil.push(h.main.utilization);
+      this.maxDelay = Math.max(this.maxDelay, h.main.delay_max_ms);
+      for (const w of h.workers ?? []) {
+        if (!w.loop) continue;
+        this.workerUtil.push(w.loop.utilization);
+        this.maxDelay = Math.max(this.maxDelay, w.loop.delay_max_ms);
+        this.maxQueuedToWorker = Math.max(this.maxQueuedToWorker, Math.round((w.ring_queued_to_worker ?? 0) / 1024));
+        this.maxQueuedToMain = Math.max(this.maxQueuedToMain, Math.round((w.ring_queued_to_main ?? 0) / 1024));
+      }
+    } catch {
+      /* the server is busy or gone: skip this sample */
+    }
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
+
 interface Row {
   n: number;
+  /** Seconds from the first subscriber's attach to the last one's webrtcup. */
+  joinSecs: number;
+  /** Main thread's event-loop utilisation (mean over the window), ours only. */
+  mainUtil: number;
+  /** Mean utilisation of the media workers over the window, ours only. */
+  workerUtil: number;
+  /** Largest event-loop delay of any of our threads, join and window included (ms). */
+  maxDelay: number;
+  /** Largest ring backlog seen (KB): [to the workers, to the main thread]. */
+  ringKB: number[];
   failed: number;
   cpuPerPkt: number;
   delivery: number;
@@ -123,6 +187,8 @@ interface Row {
   cpuPct: number;
   /** 1-minute load average of the machine during the window (other work competes for the cores). */
   load: number;
+  /** Share of all cores busy (any process) during the window. */
+  busy: number;
 }
 
 function percentile(hist: Map<number, number>, total: number, q: number): number {
@@ -152,6 +218,10 @@ async function main(): Promise<void> {
       // client processes join one after the other: a burst of hundreds of DTLS handshakes at
       // once measures set-up, not forwarding (and starves every event loop on 2 cores)
       const ready: Array<{ failed?: number }> = [];
+      const watch = ours ? new LoopWatch(ours.admin) : undefined;
+      if (watch) watch.maxDelay = 0;
+      watch?.start();
+      const j0 = now();
       for (let p = 0; p < procs; p++) {
         const count = Math.min(PER_PROC, n - p * PER_PROC);
         const lo = 43510 + p * portSpan;
@@ -159,16 +229,24 @@ async function main(): Promise<void> {
         subs.push(w);
         ready.push(await w.next());
       }
+      const joinSecs = (now() - j0) / 1000;
       const failed = ready.reduce((a, r) => a + (r.failed ?? 0), 0);
       await sleep(2000);
+      if (watch) {
+        watch.mainUtil = [];
+        watch.workerUtil = [];
+      }
       const t0 = now() + 200;
       const t1 = t0 + SECONDS * 1000;
       for (const w of [pub, ...subs]) w.child.send({ cmd: 'window', t0, t1 });
       await sleep(t0 - now());
       const c0 = cpuMicros(pid);
+      const m0 = machineTicks();
       await sleep(t1 - now());
       const c1 = cpuMicros(pid);
+      const m1 = machineTicks();
       const rss = rssMb(pid);
+      watch?.stop();
       await sleep(1000); // packets in flight
       pub.child.send({ cmd: 'report' });
       const { sentInWindow } = await pub.next();
@@ -179,6 +257,11 @@ async function main(): Promise<void> {
       for (const r of reports) for (const [k, v] of r.hist as Array<[number, number]>) hist.set(k, (hist.get(k) ?? 0) + v);
       const row: Row = {
         n,
+        joinSecs,
+        mainUtil: watch ? mean(watch.mainUtil) : NaN,
+        workerUtil: watch ? mean(watch.workerUtil) : NaN,
+        maxDelay: watch ? watch.maxDelay : NaN,
+        ringKB: watch ? [watch.maxQueuedToWorker, watch.maxQueuedToMain] : [],
         failed,
         cpuPerPkt: received ? (c1 - c0) / received : NaN,
         delivery: sentInWindow ? received / (sentInWindow * n) : 0,
@@ -187,6 +270,7 @@ async function main(): Promise<void> {
         rss,
         cpuPct: ((c1 - c0) / ((t1 - t0) * 1000)) * 100,
         load: os.loadavg()[0],
+        busy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
       };
       rows.push(row);
       process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
@@ -201,10 +285,10 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
-  console.log('| N | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | load avg |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| N | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.load)} |`);
+    console.log(`| ${r.n} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { LoopMonitor } from './media-workers/loop-health';
 import { promises as dns } from 'node:dns';
 import { inject, injectable } from 'tsyringe';
 import { Auth, safeEqual } from './auth';
@@ -121,7 +122,10 @@ export class AdminApi {
         if (root.plugin_only !== undefined && typeof root.plugin_only !== 'boolean') {
           return errorReply(sessionId, tx, 467, 'Invalid element type (plugin_only should be a boolean)');
         }
-        return { ...reply('success', sessionId, tx), handle_id: handleId, info: this.handleInfo(handle, root.plugin_only === true) };
+        const info = this.handleInfo(handle, root.plugin_only === true);
+        // media workers answer handle_info with a round trip
+        if (root.plugin_only !== true && this.sessions.media.infoAsync) Object.assign(info, (await this.sessions.media.infoAsync(handle)) ?? {});
+        return { ...reply('success', sessionId, tx), handle_id: handleId, info };
       }
       case 'hangup_webrtc':
         if (!handle.attached) return errorReply(sessionId, tx, 463, 'No plugin attached');
@@ -177,6 +181,9 @@ export class AdminApi {
         return { ...ok(), sessions: this.sessions.ids() };
       case 'loops_info':
         return { ...ok(), loops: [] };
+      case 'loop_health':
+        // not in Janus: event-loop delay/utilisation of the main thread and each media worker
+        return { ...ok(), health: this.sessions.media.loopHealth?.() ?? { main: this.mainLoop().sample() as unknown as JsonObject, workers: [] } };
       case 'add_token':
       case 'allow_token':
       case 'disallow_token':
@@ -236,6 +243,11 @@ export class AdminApi {
       default:
         return fail(457, `Unhandled request '${verbText}' at this path`);
     }
+  }
+
+  private loopMonitor?: LoopMonitor;
+  private mainLoop(): LoopMonitor {
+    return (this.loopMonitor ??= new LoopMonitor());
   }
 
   private status(): JsonObject {
@@ -346,7 +358,7 @@ export class AdminApi {
     if (recordings) info.recordings = recordings as unknown as JsonObject[];
     if (pluginOnly) return info;
     info.flags = { trickle: handle.trickle };
-    Object.assign(info, this.sessions.media.info(handle) ?? {});
+    if (!this.sessions.media.infoAsync) Object.assign(info, this.sessions.media.info(handle) ?? {});
     return info;
   }
 }

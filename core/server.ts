@@ -13,6 +13,7 @@ import { Gateway } from './gateway';
 import { JanusApi } from './janus-api';
 import { Logger } from './logger';
 import { MEDIA_PORT, type MediaPort } from './media/media-port';
+import { WorkerMediaPort } from './media-workers/worker-media-port';
 import { SignallingOnlyMedia } from './media/signalling-only';
 import { WeriftMedia } from './media/werift-media';
 import { Drain } from './metrics/drain';
@@ -93,6 +94,7 @@ export class JanusServer {
     c.registerInstance(Logger, logger);
     if (opts.media) c.registerInstance(MEDIA_PORT, opts.media);
     else if (opts.signallingOnly) c.registerInstance(MEDIA_PORT, new SignallingOnlyMedia());
+    else if (settings.mediaWorkers > 0) c.register(MEDIA_PORT, { useClass: WorkerMediaPort }, { lifecycle: Lifecycle.Singleton });
     else c.register(MEDIA_PORT, { useClass: WeriftMedia }, { lifecycle: Lifecycle.Singleton });
     for (const cls of [Faults, EventBus, Recorder, Auth, Sessions, ModuleRegistry, ServerInfo, JanusMetrics, Drain, JanusApi, AdminApi, Gateway]) {
       c.registerSingleton(cls as never);

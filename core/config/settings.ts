@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import type { ConfigFile } from './config-file';
 
 /** Keys of janus.jcfg we read, per category: anything else gets a one-time warning. */
@@ -15,6 +16,7 @@ export const knownJanusKeys: Record<string, readonly string[]> = {
   media: [
     'ipv6', 'ipv6_linklocal', 'min_nack_queue', 'rtp_port_range', 'dtls_mtu', 'no_media_timer',
     'slowlink_threshold', 'twcc_period', 'dtls_timeout', 'nack_optimizations', 'dscp', 'dscp_tos',
+    'media_workers',
   ],
   nat: [
     'stun_server', 'stun_port', 'nice_debug', 'full_trickle', 'ice_nomination', 'ice_keepalive_conncheck',
@@ -88,6 +90,11 @@ export class Settings {
   twccPeriod = 200;
   nackOptimizations = false;
   dscp = 0;
+  /**
+   * `media_workers`: threads running PeerConnections (0 = on the main thread). Default: one per
+   * core, or JANUS_MEDIA_WORKERS from the environment (lets CI run a suite in either mode).
+   */
+  mediaWorkers = defaultMediaWorkers();
   // nat
   stunServer?: string;
   stunPort = 3478;
@@ -168,6 +175,7 @@ export class Settings {
     s.twccPeriod = int('media', 'twcc_period', s.twccPeriod);
     s.nackOptimizations = bool('media', 'nack_optimizations', false);
     s.dscp = int('media', 'dscp', cfg.getInt('media', 'dscp_tos') ?? 0);
+    s.mediaWorkers = Math.max(0, Math.min(64, int('media', 'media_workers', s.mediaWorkers)));
 
     s.stunServer = str('nat', 'stun_server');
     s.stunPort = int('nat', 'stun_port', s.stunPort);
@@ -213,6 +221,12 @@ export class Settings {
     };
     return s;
   }
+}
+
+function defaultMediaWorkers(): number {
+  const env = process.env.JANUS_MEDIA_WORKERS;
+  if (env !== undefined && /^\d+$/.test(env)) return parseInt(env, 10);
+  return os.availableParallelism();
 }
 
 /** `"min-max"`, swapped if reversed, max 0 meaning 65535 (as Janus). */

@@ -31,6 +31,10 @@ export interface MediaPort {
   destroy(handle: Handle): void;
   /** `handle_info` WebRTC part (flags, sdps, webrtc); undefined when nothing to show. */
   info(handle: Handle): JsonObject | undefined;
+  /** `info` for stacks that must ask another thread (media workers); preferred when present. */
+  infoAsync?(handle: Handle): Promise<JsonObject | undefined>;
+  /** Event-loop delay/utilisation per thread (Admin `loop_health`), when the stack tracks it. */
+  loopHealth?(): JsonObject;
   relayRtp(handle: Handle, packet: RtpPacket): void;
   relayRtcp(handle: Handle, packet: RtcpPacket): void;
   relayData(handle: Handle, packet: DataPacket): void;

@@ -36,8 +36,36 @@ export function newDropCounters(): DropCounters {
   };
 }
 
-/** Totals for the whole process (every PeerConnection). */
-export const udpDrops: DropCounters = newDropCounters();
+/**
+ * Totals for the whole process (every PeerConnection, on every media worker thread): the values
+ * live in shared memory the main thread hands to its workers (`shareUdpDrops`), so a reader on
+ * any thread sees all of them. Only drops touch them, never a good packet.
+ */
+const reasons = Object.keys(newDropCounters()) as DropReason[];
+let dropMemory = new Int32Array(new SharedArrayBuffer(4 * reasons.length));
+export const udpDrops = {} as DropCounters;
+reasons.forEach((r, i) => {
+  Object.defineProperty(udpDrops, r, {
+    enumerable: true,
+    get: () => Atomics.load(dropMemory, i),
+    set: (v: number) => void Atomics.store(dropMemory, i, v),
+  });
+});
+
+/** Add one drop to the process totals (atomic: several threads count). */
+export function countDrop(why: DropReason): void {
+  Atomics.add(dropMemory, reasons.indexOf(why), 1);
+}
+
+/** The memory behind `udpDrops`, for a worker thread to share. */
+export function udpDropsMemory(): SharedArrayBuffer {
+  return dropMemory.buffer as SharedArrayBuffer;
+}
+
+/** In a worker: count into the main thread's totals. */
+export function shareUdpDrops(memory: SharedArrayBuffer): void {
+  dropMemory = new Int32Array(memory);
+}
 
 /** RFC 7983 demultiplexing on the first byte (RFC 8445 and RFC 5764 ranges). */
 export const KIND_STUN = 0;

@@ -58,7 +58,7 @@ import {
   KIND_STUN,
   newDropCounters,
   screenDtls,
-  udpDrops,
+  countDrop,
   type DropCounters,
   type DropReason,
 } from './udp-guard';
@@ -261,7 +261,7 @@ function guard(conn: IceConnection, protocol: StunProtocol, entry: 'datagramRece
 }
 
 function count(conn: IceConnection, why: DropReason): void {
-  udpDrops[why]++;
+  countDrop(why);
   let c = dropsOf.get(conn);
   if (!c) dropsOf.set(conn, (c = newDropCounters()));
   c[why]++;

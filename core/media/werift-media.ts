@@ -351,13 +351,14 @@ export class WeriftMedia implements MediaPort {
         this.callPlugin(handle, 'setupMedia', () => plugin.setupMedia?.(handle.pluginState));
       },
       failed: (reason) => {
-        // the PeerConnection died on its own: same path as a hangup, with Janus's reason
+        // the PeerConnection died on its own: same path as a hangup, with Janus's reason and
+        // order (the plugin hears first, then the client gets `hangup`, as in Sessions.hangupMedia)
         setImmediate(() => {
           if (hm.peer === undefined || handle.detached) return;
           this.log.warn({ handle: handle.id, reason }, 'PeerConnection failed');
           this.hangup(handle, reason);
-          handle.send({ ...this.envelope('hangup', handle), reason });
           this.callPlugin(handle, 'hangupMedia', () => plugin.hangupMedia?.(handle.pluginState));
+          handle.send({ ...this.envelope('hangup', handle), reason });
         });
       },
       localCandidate: (candidate, mid) => {

@@ -1,0 +1,66 @@
+import type { LoggerOptions } from '../logger';
+import type { JsonObject } from '../plugin-api';
+import type { TrickleRequest } from '../media/trickle';
+import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
+import type { LoopHealth } from './loop-health';
+
+/** What a media worker starts with (workerData). */
+export interface WorkerBoot {
+  index: number;
+  /** Plain copy of the core's Settings. */
+  settings: Record<string, unknown>;
+  logger: LoggerOptions;
+  /** main → worker packets, worker → main packets and events. */
+  toWorker: SharedArrayBuffer;
+  toMain: SharedArrayBuffer;
+  /** Process-wide UDP drop counters (udp-guard.ts), counted by every thread. */
+  udpDrops: SharedArrayBuffer;
+  /** Event types the core's event handlers want (EventBus.wants), refreshed with `bus`. */
+  wanted: number[];
+}
+
+/** The handle a worker serves, as the media stack needs to see it. */
+export interface HandleRef {
+  key: number;
+  sessionId: number;
+  handleId: number;
+  opaqueId?: string;
+  /** Plugin callbacks the worker should report (the others are never sent). */
+  wants: { rtp: boolean; rtcp: boolean; data: boolean };
+}
+
+export type CallOp = 'remoteJsep' | 'localJsep' | 'info';
+
+/** Control messages, main → worker (postMessage; never per packet). */
+export type ToWorker =
+  | { t: 'attach'; handle: HandleRef }
+  | { t: 'call'; id: number; key: number; op: CallOp; arg?: unknown; trickle: boolean }
+  | { t: 'trickle'; key: number; request: TrickleRequest }
+  | { t: 'hangup'; key: number; reason: string }
+  | { t: 'destroy'; key: number }
+  | { t: 'pli'; key: number; mindex?: number }
+  | { t: 'remb'; key: number; bitrate: number }
+  | { t: 'wanted'; wanted: number[] }
+  | { t: 'settings'; settings: Record<string, unknown> }
+  | { t: 'crash' }
+  /** Records wait on the main → worker ring and the worker was idle. */
+  | { t: 'wake' };
+
+/** Control messages, worker → main. */
+export type ToMain =
+  | { t: 'reply'; id: number; ok: true; value: unknown }
+  | { t: 'reply'; id: number; ok: false; code?: number; reason: string }
+  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot }
+  | { t: 'wake' }
+  /** An event that did not fit in the ring (rare). */
+  | { t: 'event'; key: number; event: WorkerEvent };
+
+/** Events a worker reports for a handle, in order with its packets (on the ring). */
+export type WorkerEvent =
+  /** A Janus message for the handle's client (webrtcup, media, slowlink, trickle, hangup). */
+  | { e: 'send'; m: JsonObject }
+  /** An event-handler event. */
+  | { e: 'bus'; type: number; subtype: number; body: JsonObject }
+  /** A plugin callback without a packet. */
+  | { e: 'plugin'; cb: 'setupMedia' | 'dataReady' }
+  | { e: 'plugin'; cb: 'slowLink'; mindex: number; video: boolean; uplink: boolean };

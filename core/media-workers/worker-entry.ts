@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Settings } from '../config/settings';
+import type { EventBus } from '../events/event-bus';
+import type { Handle } from '../handle';
+import { Logger } from '../logger';
+import { shareUdpDrops } from '../media/udp-guard';
+import { WeriftMedia } from '../media/werift-media';
+import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type Plugin } from '../plugin-api';
+import { LoopMonitor } from './loop-health';
+import { RecordReader, writeEvent, writeRtcp, writeRtp, writeData } from './media-record';
+import { RingReader, RingWriter } from './packet-ring';
+import type { HandleRef, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
+
+/**
+ * A media worker: runs the same werift media stack as the in-thread mode (WeriftMedia) for the
+ * handles placed on it. Each handle is a thin proxy whose "plugin" forwards packets to the main
+ * thread over the ring and whose events go back as typed records; the core's session layer on
+ * the main thread turns them into Janus messages and real plugin callbacks.
+ */
+const boot = workerData as WorkerBoot;
+shareUdpDrops(boot.udpDrops);
+const port = parentPort!;
+const settings = Object.assign(new Settings(), boot.settings);
+const logger = new Logger(boot.logger);
+const log = logger.child(`media-worker-${boot.index}`);
+const toMain = new RingWriter(boot.toMain, () => port.postMessage({ t: 'wake' } satisfies ToMain));
+const fromMain = new RingReader(boot.toWorker);
+let wanted = new Set(boot.wanted);
+
+function post(m: ToMain): void {
+  port.postMessage(m);
+}
+
+/** Events keep their order with packets by taking the ring; the rare overflow goes by message. */
+function event(key: number, ev: WorkerEvent): void {
+  if (!writeEvent(toMain, key, ev)) post({ t: 'event', key, event: ev });
+}
+
+const handles = new Map<number, Handle>();
+
+function proxyHandle(ref: HandleRef): Handle {
+  const key = ref.key;
+  const plugin: Partial<Plugin> = {
+    incomingRtp: ref.wants.rtp ? (_s, p) => void writeRtp(toMain, key, p) : undefined,
+    incomingRtcp: ref.wants.rtcp ? (_s, p) => void writeRtcp(toMain, key, p) : undefined,
+    incomingData: ref.wants.data ? (_s, p) => void writeData(toMain, key, p) : undefined,
+    dataReady: () => event(key, { e: 'plugin', cb: 'dataReady' }),
+    setupMedia: () => event(key, { e: 'plugin', cb: 'setupMedia' }),
+    slowLink: (_s, mindex, video, uplink) => event(key, { e: 'plugin', cb: 'slowLink', mindex, video, uplink }),
+    // the main thread calls the plugin's hangupMedia itself, in Janus's order (see WorkerMediaPort)
+    hangupMedia: () => undefined,
+  };
+  const h = {
+    id: ref.handleId,
+    session: { id: ref.sessionId },
+    opaqueId: ref.opaqueId,
+    token: undefined,
+    plugin,
+    pluginState: undefined,
+    attached: true,
+    detached: false,
+    trickle: false,
+    send: (m: JsonObject) => event(key, { e: 'send', m }),
+  };
+  return h as unknown as Handle;
+}
+
+/** Janus handle ids are unique server-wide: bus events find their handle's key by id. */
+const keyOfHandleId = new Map<number, number>();
+
+// One WeriftMedia per worker; its bus events become records tagged with the handle's key.
+const media = new WeriftMedia(
+  settings,
+  {
+    wants: (type: number) => wanted.has(type),
+    emit: (type: number, subtype: number, _sid: number, hid: number, _opaque: string | undefined, body: JsonObject) => {
+      const key = keyOfHandleId.get(hid);
+      if (key !== undefined) event(key, { e: 'bus', type, subtype, body });
+    },
+  } as unknown as EventBus,
+  logger,
+);
+
+function forHandle<T>(key: number, fn: (h: Handle) => T): T | undefined {
+  const h = handles.get(key);
+  return h ? fn(h) : undefined;
+}
+
+/** Same policy as the main thread (core/faults.ts): log it, count it, keep serving. */
+let faults = 0;
+function fault(kind: string, err: unknown): void {
+  faults++;
+  log.error({ err, kind, worker: boot.index }, 'Media worker fault (kept running)');
+}
+process.on('unhandledRejection', (reason) => fault('unhandledRejection', reason));
+process.on('uncaughtException', (err) => fault('uncaughtException', err));
+
+/** A relayed packet that makes the stack throw is dropped, as in-thread (the plugin's call would catch it). */
+function relay(key: number, fn: (h: Handle) => void): void {
+  const h = handles.get(key);
+  if (!h) return;
+  try {
+    fn(h);
+  } catch (err) {
+    fault('relay', err);
+  }
+}
+
+const reader = new RecordReader({
+  rtp: (key, p) => relay(key, (h) => media.relayRtp(h, p)),
+  rtcp: (key, p) => relay(key, (h) => media.relayRtcp(h, p)),
+  data: (key, p) => relay(key, (h) => media.relayData(h, p)),
+  event: () => undefined,
+});
+fromMain.start(reader.onRecord);
+
+async function call(m: Extract<ToWorker, { t: 'call' }>): Promise<unknown> {
+  const h = handles.get(m.key);
+  if (!h) throw new JanusError(458, 'No such handle in media worker');
+  h.trickle = m.trickle;
+  if (m.op === 'remoteJsep') return await media.remoteJsep(h, m.arg as ClientJsep);
+  if (m.op === 'localJsep') return await media.localJsep(h, m.arg as OutgoingJsep);
+  return media.info(h) ?? null;
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'wake':
+      fromMain.wake();
+      break;
+    case 'attach':
+      handles.set(m.handle.key, proxyHandle(m.handle));
+      keyOfHandleId.set(m.handle.handleId, m.handle.key);
+      break;
+    case 'call':
+      call(m).then(
+        (value) => post({ t: 'reply', id: m.id, ok: true, value }),
+        (err: unknown) => {
+          const je = err instanceof JanusError ? err : undefined;
+          post({ t: 'reply', id: m.id, ok: false, code: je?.code, reason: (err as Error)?.message ?? String(err) });
+        },
+      );
+      break;
+    case 'trickle':
+      forHandle(m.key, (h) => {
+        try {
+          media.trickle(h, m.request);
+        } catch (err) {
+          log.debug({ err: (err as Error).message }, 'Trickle refused in media worker');
+        }
+      });
+      break;
+    case 'hangup':
+      forHandle(m.key, (h) => media.hangup(h, m.reason));
+      break;
+    case 'destroy':
+      forHandle(m.key, (h) => {
+        (h as { detached: boolean }).detached = true;
+        media.destroy(h);
+      });
+      keyOfHandleId.delete(handles.get(m.key)?.id ?? -1);
+      handles.delete(m.key);
+      break;
+    case 'pli':
+      forHandle(m.key, (h) => media.sendPli(h, m.mindex));
+      break;
+    case 'remb':
+      forHandle(m.key, (h) => media.sendRemb(h, m.bitrate));
+      break;
+    case 'wanted':
+      wanted = new Set(m.wanted);
+      break;
+    case 'settings':
+      Object.assign(settings, m.settings);
+      break;
+    case 'crash':
+      // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)
+      process.exit(70);
+      break;
+  }
+});
+
+const loop = new LoopMonitor();
+setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics() }), 1000).unref();
+log.info({ worker: boot.index }, 'Media worker started');
