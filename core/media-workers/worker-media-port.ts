@@ -320,6 +320,12 @@ export class WorkerMediaPort implements MediaPort {
    * Media counters for the metrics endpoint: the sum of the workers' last reports (at most a
    * second old). A worker that died takes its totals with it (its restart counts from zero).
    */
+  activePeerConnections(): number {
+    let n = 0;
+    for (const pl of this.byHandle.values()) if (pl.hasPeer) n++;
+    return n;
+  }
+
   metrics(): MediaMetricsSnapshot {
     const out = emptySnapshot();
     for (const w of this.workers) {

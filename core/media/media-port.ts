@@ -33,6 +33,8 @@ export interface MediaPort {
   info(handle: Handle): JsonObject | undefined;
   /** `info` for stacks that must ask another thread (media workers); preferred when present. */
   infoAsync?(handle: Handle): Promise<JsonObject | undefined>;
+  /** PeerConnections that exist now (exact, synchronous: graceful drain waits for 0). */
+  activePeerConnections?(): number;
   /** Event-loop delay/utilisation per thread (Admin `loop_health`), when the stack tracks it. */
   loopHealth?(): JsonObject;
   relayRtp(handle: Handle, packet: RtpPacket): void;

@@ -262,6 +262,12 @@ export class WeriftMedia implements MediaPort {
     this.state.get(handle)?.peer?.sendRemb(bitrate);
   }
 
+  activePeerConnections(): number {
+    let n = 0;
+    for (const hm of this.state.values()) if (hm.peer) n++;
+    return n;
+  }
+
   metrics() {
     return this.totals.snapshot([...this.state.values()].map((hm) => hm.peer));
   }

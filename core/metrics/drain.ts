@@ -61,6 +61,8 @@ export class Drain {
   }
 
   private activeMedia(): number {
+    // the exact count when the stack has one (worker snapshots arrive once a second and may lag)
+    if (this.media.activePeerConnections) return this.media.activePeerConnections();
     const m = this.media.metrics?.();
     return m ? m.peers.new + m.peers.connected : 0;
   }
