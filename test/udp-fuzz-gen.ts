@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Rng as BaseRng } from './support/fuzz-gen';
 
 /**
  * Deterministic generators of hostile datagrams for the UDP fuzz suite: STUN, DTLS records,
@@ -6,27 +7,8 @@ import { createHmac } from 'node:crypto';
  * (so they get past a first-byte check and reach the deeper parsers).
  */
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
+/** The API fuzz suite's seeded PRNG, with byte-level helpers for datagrams. */
+export class Rng extends BaseRng {
   bytes(n: number): Buffer {
     const b = Buffer.alloc(n);
     for (let i = 0; i < n; i++) b[i] = this.int(256);
