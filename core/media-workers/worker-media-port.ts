@@ -363,7 +363,7 @@ export class WorkerMediaPort implements MediaPort {
       }
       if (!h.detached) h.send(ev.m as never);
     } else if (ev.e === 'bus') {
-      if (this.bus.wants(ev.type)) this.bus.emit(ev.type, ev.subtype, h.session.id, h.id, h.opaqueId, ev.body);
+      if (this.bus.wants(ev.type)) this.bus.emit({ type: ev.type, subtype: ev.subtype, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: ev.body });
     } else if (ev.cb === 'setupMedia') {
       this.callPlugin(h, 'setupMedia', () => h.plugin.setupMedia?.(h.pluginState));
     } else if (ev.cb === 'dataReady') {
@@ -383,7 +383,7 @@ export class WorkerMediaPort implements MediaPort {
     this.peerGone(pl);
     this.log.warn({ handle: h.id, reason }, 'PeerConnection failed');
     if (emitEvent && this.bus.wants(EventType.WEBRTC)) {
-      this.bus.emit(EventType.WEBRTC, 6, h.session.id, h.id, h.opaqueId, { connection: 'hangup', reason });
+      this.bus.emit({ type: EventType.WEBRTC, subtype: 6, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: { connection: 'hangup', reason } });
     }
     this.callPlugin(h, 'hangupMedia', () => h.plugin.hangupMedia?.(h.pluginState));
     const m = { janus: 'hangup', session_id: h.session.id, sender: h.id, reason } as JsonObject;

@@ -98,7 +98,7 @@ export class WeriftMedia implements MediaPort {
       noMedia: (s, sub, seconds) => this.mediaEvent(handle, s, sub, false, seconds),
       slowLink: (s, uplink, lost) => this.slowLink(handle, s, uplink, lost),
       stats: (body) => {
-        if (this.bus.wants(EventType.MEDIA)) this.bus.emit(EventType.MEDIA, 3, handle.session.id, handle.id, handle.opaqueId, body);
+        if (this.bus.wants(EventType.MEDIA)) this.bus.emit({ type: EventType.MEDIA, subtype: 3, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
       },
     });
     return peer;
@@ -286,7 +286,7 @@ export class WeriftMedia implements MediaPort {
   }
 
   private webrtcEvent(handle: Handle, subtype: number, body: JsonObject): void {
-    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit(EventType.WEBRTC, subtype, handle.session.id, handle.id, handle.opaqueId, body);
+    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
   private mediaEvent(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
@@ -304,7 +304,7 @@ export class WeriftMedia implements MediaPort {
       if (simulcast) body.substream = sub;
       body.receiving = receiving;
       if (!receiving && seconds !== undefined && this.settings.noMediaTimer > 1) body.seconds = seconds;
-      this.bus.emit(EventType.MEDIA, 1, handle.session.id, handle.id, handle.opaqueId, body);
+      this.bus.emit({ type: EventType.MEDIA, subtype: 1, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
     }
   }
 
@@ -317,8 +317,11 @@ export class WeriftMedia implements MediaPort {
     m.lost = lost;
     handle.send(m);
     if (this.bus.wants(EventType.MEDIA)) {
-      this.bus.emit(EventType.MEDIA, 2, handle.session.id, handle.id, handle.opaqueId, {
-        mid: s.mid, media: s.kind, slow_link: uplink ? 'uplink' : 'downlink', lost_lastsec: lost,
+      this.bus.emit({
+        type: EventType.MEDIA, subtype: 2, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+        event: {
+          mid: s.mid, media: s.kind, slow_link: uplink ? 'uplink' : 'downlink', lost_lastsec: lost,
+        },
       });
     }
     this.callPlugin(handle, 'slowLink', () => handle.plugin.slowLink?.(handle.pluginState, s.mindex, s.video, uplink));
