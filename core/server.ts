@@ -5,6 +5,7 @@ import { AdminApi } from './admin-api';
 import { Auth } from './auth';
 import { ConfigFile } from './config/config-file';
 import { ConfigStore, type ConfigOverrides } from './config/config-store';
+import { JcfgModuleStore } from './config/module-config-store';
 import { JcfgSyntaxError } from './config/jcfg';
 import { knownJanusKeys, Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
@@ -165,6 +166,7 @@ export class JanusServer {
       const config = this.moduleConfig(store, pkg, mlog);
       return {
         config: new ConfigFile(config.file, config.root, config.loaded, mlog),
+        configStore: new JcfgModuleStore(config.file, mlog),
         configsFolder: s.configsFolder,
         logger: mlog,
         serverName: s.serverName,
