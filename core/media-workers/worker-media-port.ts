@@ -349,7 +349,7 @@ export class WorkerMediaPort implements MediaPort {
   private onEvent(pl: Placement, ev: WorkerEvent): void {
     const h = pl.handle;
     if (ev.e === 'bus') {
-      if (this.bus.wants(ev.type)) this.bus.emit(ev.type, ev.subtype, h.session.id, h.id, h.opaqueId, ev.body);
+      if (this.bus.wants(ev.type)) this.bus.emit({ type: ev.type, subtype: ev.subtype, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: ev.body });
     } else if (ev.ev.type !== 'failed' || pl.hasPeer) {
       // a `failed` for a PeerConnection we already hung up is stale
       h.media.emit(ev.ev);
