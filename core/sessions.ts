@@ -1,27 +1,25 @@
 import { inject, injectable } from 'tsyringe';
 import { Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
-import { Handle, type HandleHost } from './handle';
+import { Handle, handleEnvelope, type HandleHost } from './handle';
 import { randomId53 } from './ids';
 import { Faults } from './faults';
 import { Logger } from './logger';
-import { MEDIA_PORT, type MediaPort } from './media/media-port';
+import { MEDIA_PORT, type MediaEvent, type MediaPort } from './media/media-port';
 import {
   EventType,
   JanusError,
-  type DataPacket,
   type JanusMessage,
   type JsonObject,
   type OutgoingJsep,
   type Plugin,
   type Recording,
   type RecordingOptions,
-  type RtcpPacket,
-  type RtpPacket,
   type TransportClient,
 } from './plugin-api';
 import { monotonicMs } from './clock';
 import { Session } from './session';
+import { SessionMedia } from './session-media';
 import { Recorder } from './recording/recorder';
 
 /** How often idle sessions are looked for (Janus's watchdog period). */
@@ -29,14 +27,16 @@ const WATCHDOG_MS = 2000;
 
 /**
  * Sessions and handles: their registry, lifecycle (create, claim, attach, detach, hangup,
- * destroy, timeout) and the delivery of plugin events. The Janus and Admin API front-ends only
- * validate and call in here.
+ * destroy, timeout), the delivery of plugin events and (through `SessionMedia`) of media
+ * events. The Janus and Admin API front-ends validate requests and drive this; for JSEP,
+ * trickles and `handle_info` they also use the media port (`media`) directly.
  */
 @injectable()
 export class Sessions implements HandleHost {
   private readonly sessions = new Map<number, Session>();
   private watchdog?: NodeJS.Timeout;
   private readonly log;
+  private readonly sessionMedia: SessionMedia;
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -47,6 +47,7 @@ export class Sessions implements HandleHost {
     @inject(Recorder) private readonly recorder: Recorder,
   ) {
     this.log = logger.child('sessions');
+    this.sessionMedia = new SessionMedia(settings, events, media, faults, logger);
   }
 
   get(id: number): Session | undefined {
@@ -169,8 +170,9 @@ export class Sessions implements HandleHost {
     if (handle.detached) return;
     handle.detached = true;
     const session = handle.session;
-    this.hangupMedia(handle, 'Detach');
+    this.sessionMedia.hangup(handle, { reason: 'Detach', detaching: true });
     this.media.destroy(handle);
+    handle.media.unbind();
     try {
       if (handle.attached) await this.faults.call(handle.plugin.info.package, 'destroySession', () => handle.plugin.destroySession(handle.pluginState));
     } catch {
@@ -193,18 +195,12 @@ export class Sessions implements HandleHost {
   }
 
   /**
-   * Close the handle's PeerConnection: `hangup` to the client when there was one; the plugin's
-   * `hangupMedia` then, or always when `always` (Janus's API/Admin hangup tells the plugin even
-   * without a PeerConnection).
+   * Close the handle's PeerConnection through the one hangup path (see SessionMedia): the
+   * plugin's `hangupMedia`, then `hangup` to the client when there was one. `always`: tell the
+   * plugin even without a PeerConnection (as Janus's API/Admin hangup does).
    */
   hangupMedia(handle: Handle, reason: string, always = false): boolean {
-    const hadPc = this.media.hangup(handle, reason);
-    if (!hadPc && !always) return false;
-    // as Janus: the plugin hears first (its own events go out), then the client gets `hangup`
-    // a throw, or a rejection of what it returns, is recorded and contained
-    this.faults.callQuietly(handle.plugin.info.package, 'hangupMedia', () => handle.plugin.hangupMedia?.(handle.pluginState));
-    if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
-    return hadPc;
+    return this.sessionMedia.hangup(handle, { reason, always });
   }
 
   /** Find sessions idle past their timeout, or unclaimed past the reclaim window. */
@@ -236,10 +232,8 @@ export class Sessions implements HandleHost {
   }
 
   /** `{janus, session_id, sender}` (+ opaque_id when enabled) for core events about a handle. */
-  envelope(janus: string, handle: Handle): JanusMessage {
-    const m: JanusMessage = { janus, session_id: handle.session.id, sender: handle.id };
-    if (this.settings.opaqueIdInApi && handle.opaqueId) m.opaque_id = handle.opaqueId;
-    return m;
+  private envelope(janus: string, handle: Handle): JanusMessage {
+    return handleEnvelope(janus, handle, this.settings.opaqueIdInApi);
   }
 
   // --- HandleHost: what plugins reach through their PluginHandle ---
@@ -270,14 +264,11 @@ export class Sessions implements HandleHost {
     handle.send(event);
   }
 
-  relayRtp(handle: Handle, packet: RtpPacket): void {
-    this.media.relayRtp(handle, packet);
+  mediaEvent(handle: Handle, event: MediaEvent): void {
+    this.sessionMedia.event(handle, event);
   }
-  relayRtcp(handle: Handle, packet: RtcpPacket): void {
-    this.media.relayRtcp(handle, packet);
-  }
-  relayData(handle: Handle, packet: DataPacket): void {
-    this.media.relayData(handle, packet);
+  pluginFault(handle: Handle, callback: string, err: unknown): void {
+    this.faults.record(handle.plugin.info.package, callback, err);
   }
   sendPli(handle: Handle, mindex?: number): void {
     this.media.sendPli(handle, mindex);
