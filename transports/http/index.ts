@@ -4,6 +4,7 @@ import type * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -52,6 +53,7 @@ interface Listener {
 /** Janus REST API over HTTP(S): REST paths, long-poll GETs, CORS, and the Admin API on its own port. */
 export default class HttpTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.http',
     name: 'JANUS REST (HTTP/HTTPS) transport plugin',

@@ -1,5 +1,6 @@
 import * as mqtt from 'mqtt';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -45,6 +46,7 @@ class MqttTransportClient implements TransportClient {
  */
 export default class MqttTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.mqtt',
     name: 'JANUS MQTT transport plugin',
