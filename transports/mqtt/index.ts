@@ -5,6 +5,7 @@ import {
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
+  Backoff,
   type JanusMessage,
   type JsonObject,
   type ModuleInfo,
@@ -13,7 +14,7 @@ import {
   type TransportContext,
   type TransportGateway,
 } from '../../core/plugin-api';
-import { Backoff, Outbox } from '../common/outbox';
+import { Outbox } from '../common/outbox';
 import { parseErrorReply } from '../common/parse-error';
 import { readMqttConfig, type MqttApiTopics, type MqttConfig } from './config';
 import { V5Routes, type V5Route } from './v5-routes';
