@@ -159,7 +159,7 @@ export function roomConfigFromCreate(b: JsonObject): RoomConfig {
 }
 
 /** Room properties from a `room-<id>` category; bad codec lists fall back to the defaults, as Janus warns and goes on. */
-export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (msg: string) => void): RoomConfig {
+export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (fields: Record<string, unknown>, msg: string) => void): RoomConfig {
   const c = defaultRoomConfig();
   const s = (k: string) => cfg.getString(cat, k);
   const int = (k: string, d: number) => {
@@ -179,7 +179,7 @@ export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (msg: str
     try {
       c[`${kind}codec`] = parseCodecList(v, kind);
     } catch (err) {
-      warn(`${cat}: ${(err as Error).message}; using ${c[`${kind}codec`].join(',')}`);
+      warn({ category: cat, err, using: c[`${kind}codec`].join(',') }, 'Invalid codec list');
     }
   }
   c.isPrivate = bool('is_private', c.isPrivate);
