@@ -37,7 +37,7 @@ describe('videoroom: publishers and subscribers', function () {
 
   before(async () => {
     media = new FakeMedia();
-    ts = await startServer({ port: 23130, media });
+    ts = await startServer({ media });
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();

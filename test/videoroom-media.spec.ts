@@ -93,7 +93,7 @@ describe('videoroom: media through werift peers', function () {
   this.timeout(60000);
   let ts: TestServer;
   before(async () => {
-    ts = await startServer({ port: 23200, werift: true });
+    ts = await startServer({ werift: true });
   });
   after(async () => {
     await ts?.stop();
