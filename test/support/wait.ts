@@ -20,25 +20,3 @@ export async function until(pred: () => boolean | Promise<boolean>, ms = 5000, e
     await sleep(everyMs);
   }
 }
-
-/** As `until`, but throws `timed out waiting for <what>` when it never holds. */
-export async function waitUntil(what: string, pred: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  if (!(await until(pred, ms))) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
-/**
- * Count what a callback sees from now on: `const c = counter(); src.on('x', c.add); await c.atLeast(20)`.
- * Counting "at least N more" is how tests wait for traffic instead of sleeping.
- */
-export class Counter {
-  n = 0;
-  readonly add = (): void => {
-    this.n++;
-  };
-
-  /** Resolves to whether `n` more arrive (counted from now) within `ms`. */
-  more(n: number, ms = 5000): Promise<boolean> {
-    const target = this.n + n;
-    return until(() => this.n >= target, ms);
-  }
-}
