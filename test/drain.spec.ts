@@ -54,11 +54,7 @@ describe('graceful drain', function () {
         const t0 = Date.now();
         child.kill('SIGTERM');
         // readiness fails at once (a load balancer moves new users away)
-        let unready = false;
-        for (let i = 0; i < 40 && !unready; i++) {
-          unready = (await readyStatus(metricsUrl)) === 503;
-          if (!unready) await sleep(25);
-        }
+        const unready = await until(async () => (await readyStatus(metricsUrl)) === 503, 1000, 25);
         assert.ok(unready, '/readyz still 200 after 1 s');
         assert.ok(Date.now() - t0 < 1500, `/readyz turned unready after ${Date.now() - t0} ms`);
         const body = await (await fetch(`${metricsUrl}/readyz`)).json();
@@ -74,7 +70,7 @@ describe('graceful drain', function () {
         late.close();
         // the call goes on during the drain
         const atStart = got;
-        await sleep(2000);
+        await until(() => got > atStart + 20, 3000);
         assert.ok(got > atStart + 20, `media stopped during the drain: ${atStart} -> ${got}`);
         assert.equal(echo.janus.events.filter((m) => m.janus === 'hangup' || m.janus === 'detached').length, 0);
         // at the deadline: hangup and detached, then the process exits cleanly
