@@ -1,4 +1,4 @@
-import type { MediaStream } from './stream';
+import type { PeerStream } from './peer-stream';
 
 /** werift's per-SSRC receive statistics (RTCRtpReceiver.remoteStreams), read-only here. */
 interface ReceiveStats {
@@ -43,7 +43,7 @@ export class LinkQuality {
   private prevLostByRemote = 0;
   private prevRetransmitted = 0;
 
-  update(s: MediaStream): void {
+  update(s: PeerStream): void {
     const t = s.transceiver;
     if (!t) return;
     this.updateIn(s);
@@ -60,7 +60,7 @@ export class LinkQuality {
     this.outLink = qualityStep(this.outLink, dLost + dRetransmitted, dSent);
   }
 
-  private updateIn(s: MediaStream): void {
+  private updateIn(s: PeerStream): void {
     const ssrc = s.peerSsrc[0];
     if (!ssrc) return;
     const receiver = s.transceiver!.receiver as unknown as { remoteStreams: Record<number, ReceiveStats | undefined>; ssrcByRtx: Record<number, number | undefined> };

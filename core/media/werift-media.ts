@@ -24,7 +24,7 @@ import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
-import type { MediaStream } from './stream';
+import type { PeerStream } from './peer-stream';
 import {
   candidateCount,
   MAX_CANDIDATES_PER_TRICKLE,
@@ -289,7 +289,7 @@ export class WeriftMedia implements MediaPort {
     if (this.bus.wants(EventType.WEBRTC)) this.bus.emit(EventType.WEBRTC, subtype, handle.session.id, handle.id, handle.opaqueId, body);
   }
 
-  private mediaEvent(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
+  private mediaEvent(handle: Handle, s: PeerStream, sub: number, receiving: boolean, seconds?: number): void {
     if (handle.detached) return;
     const simulcast = s.rids.length > 0 || s.simSsrcs.length > 0;
     const m = this.envelope('media', handle);
@@ -308,7 +308,7 @@ export class WeriftMedia implements MediaPort {
     }
   }
 
-  private slowLink(handle: Handle, s: MediaStream, uplink: boolean, lost: number): void {
+  private slowLink(handle: Handle, s: PeerStream, uplink: boolean, lost: number): void {
     if (handle.detached) return;
     const m = this.envelope('slowlink', handle);
     m.mid = s.mid;
