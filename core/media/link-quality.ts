@@ -1,12 +1,5 @@
 import type { PeerStream } from './peer-stream';
-
-/** werift's per-SSRC receive statistics (RTCRtpReceiver.remoteStreams), read-only here. */
-interface ReceiveStats {
-  packets_received: number;
-  readonly packets_expected: number;
-  readonly packets_lost: number;
-  readonly jitter: number;
-}
+import { receiveStats, senderState } from './werift-adapter/media';
 
 /**
  * One step of a link-quality score (0-100) as Janus reports them: the share of the interval's
@@ -49,7 +42,7 @@ export class LinkQuality {
     this.updateIn(s);
     // what we send: loss as the peer's receiver reports tell (after repair), plus what we resent
     const sent = s.out.packets;
-    const retransmitted = (t.sender as unknown as { retransmittedPacketsSent?: number }).retransmittedPacketsSent ?? 0;
+    const retransmitted = senderState(t.sender).retransmittedPacketsSent ?? 0;
     const dSent = sent - this.prevSent;
     const dLost = s.lostByRemote - this.prevLostByRemote;
     const dRetransmitted = retransmitted - this.prevRetransmitted;
@@ -63,13 +56,8 @@ export class LinkQuality {
   private updateIn(s: PeerStream): void {
     const ssrc = s.peerSsrc[0];
     if (!ssrc) return;
-    const receiver = s.transceiver!.receiver as unknown as { remoteStreams: Record<number, ReceiveStats | undefined>; ssrcByRtx: Record<number, number | undefined> };
-    const st = receiver.remoteStreams[ssrc];
+    const { main: st, rtxReceived: rtx } = receiveStats(s.transceiver!.receiver, ssrc);
     if (!st) return;
-    let rtx = 0;
-    for (const k of Object.keys(receiver.ssrcByRtx ?? {})) {
-      if (receiver.ssrcByRtx[Number(k)] === ssrc) rtx += receiver.remoteStreams[Number(k)]?.packets_received ?? 0;
-    }
     const clockRate = s.codec?.clockRate ?? 0;
     this.jitterLocalMs = clockRate > 0 ? Math.floor(st.jitter / (clockRate / 1000)) : 0;
     this.lostLocal = Math.max(0, st.packets_lost);

@@ -164,6 +164,24 @@ export function receiverInternals(r: RTCRtpReceiver): WeriftReceiver {
   return r as unknown as WeriftReceiver;
 }
 
+/** werift's per-SSRC receive statistics (RTCRtpReceiver.remoteStreams), read-only. */
+export interface ReceiveStats {
+  readonly packets_received: number;
+  readonly packets_expected: number;
+  readonly packets_lost: number;
+  readonly jitter: number;
+}
+
+/** Receive statistics of an SSRC, and the RTX SSRCs that repair it (link quality, once a second). */
+export function receiveStats(r: RTCRtpReceiver, ssrc: number): { main: ReceiveStats | undefined; rtxReceived: number } {
+  const rec = r as unknown as { remoteStreams: Record<number, ReceiveStats | undefined>; ssrcByRtx?: Record<number, number | undefined> };
+  let rtxReceived = 0;
+  for (const k of Object.keys(rec.ssrcByRtx ?? {})) {
+    if (rec.ssrcByRtx![Number(k)] === ssrc) rtxReceived += rec.remoteStreams[Number(k)]?.packets_received ?? 0;
+  }
+  return { main: rec.remoteStreams[ssrc], rtxReceived };
+}
+
 /** The fields of werift's parsed RTCP the core reads (receiver reports, REMB). */
 export interface RtcpFields {
   type: number;
@@ -225,7 +243,7 @@ export function missingMediaShapes(): string[] {
   need(typeof s.prepareSend === 'function', 'RTCRtpSender.prepareSend');
   need(typeof TransceiverManager?.prototype?.getLocalRtpParams === 'function', 'TransceiverManager.prototype.getLocalRtpParams');
   const r = new RTCRtpReceiver({} as never, 'audio', 1) as unknown as Record<string, unknown>;
-  for (const k of ['trackBySSRC', 'ssrcByRtx', 'receiverTWCC']) need(k in r, `RTCRtpReceiver.${k}`);
+  for (const k of ['trackBySSRC', 'ssrcByRtx', 'receiverTWCC', 'remoteStreams']) need(k in r, `RTCRtpReceiver.${k}`);
   const router = new RtpRouter() as unknown as Record<string, unknown>;
   for (const k of ['ssrcTable', 'ridTable', 'extIdUriMap']) need(k in router, `RtpRouter.${k}`);
   need(typeof router.routeRtp === 'function', 'RtpRouter.routeRtp');

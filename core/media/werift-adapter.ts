@@ -1,7 +1,7 @@
 /**
  * The one place where janus-ts reaches into werift's private internals (werift pinned to 0.24.4 in
  * package.json): the security of the receive path and the DTLS handshake, the handshake's CPU
- * cost, and the media pipeline's accessors (media.ts: sender state, SRTP keys, the nominated
+ * cost, and the media pipeline's accessors (werift-adapter/media.ts: sender state, SRTP keys, the nominated
  * pair, the RTP router, the decrypted bytes of received packets). `installWeriftAdapter()` runs once at
  * start-up, checks that every private shape it patches exists, and throws a clear error naming
  * what is missing otherwise (a werift upgrade must fail at start, never silently lose a guard).
@@ -47,8 +47,8 @@
  */
 import * as path from 'node:path';
 import { RTCDtlsTransport, type RTCPeerConnection } from 'werift';
-import { installDtlsPeerAuthentication, missingAuthShapes, type DtlsAuthModules } from '../werift-dtls-auth';
-import { installNativeDtlsCrypto, missingCryptoShapes, type DtlsCryptoModules } from '../werift-dtls-crypto';
+import { installDtlsPeerAuthentication, missingAuthShapes, type DtlsAuthModules } from './werift-dtls-auth';
+import { installNativeDtlsCrypto, missingCryptoShapes, type DtlsCryptoModules } from './werift-dtls-crypto';
 import {
   checkRtcp,
   checkRtp,
@@ -62,10 +62,10 @@ import {
   countDrop,
   type DropCounters,
   type DropReason,
-} from '../udp-guard';
-import { installMediaPatches, missingMediaShapes } from './media';
+} from './udp-guard';
+import { installMediaPatches, missingMediaShapes } from './werift-adapter/media';
 
-export * from './media';
+export * from './werift-adapter/media';
 
 export const WERIFT_VERSION = '0.24.4';
 
@@ -216,7 +216,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   if (missing.length > 0) {
     throw new Error(
       `werift internals changed (janus-ts expects werift ${WERIFT_VERSION}): missing ${missing.join(', ')}. ` +
-        'Install the pinned version (npm ci) or update core/media/werift-adapter/.',
+        'Install the pinned version (npm ci) or update core/media/werift-adapter.ts and core/media/werift-adapter/.',
     );
   }
   w = internals;
