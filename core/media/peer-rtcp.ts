@@ -5,7 +5,7 @@ import type { PeerListener } from './peer-listener';
 import type { PeerStream } from './peer-stream';
 import { buildFir, buildPli, buildRemb } from './rtcp-build';
 import { TwccGenerator } from './twcc';
-import { rtcpFields } from './werift-adapter/media';
+import { rtcpFields, sendRawRtcp } from './werift-adapter/media';
 
 /** What the RTCP unit reads of its PeerConnection. */
 export interface RtcpHost {
@@ -126,7 +126,6 @@ export class PeerRtcp {
 
   private sendRaw(buf: Buffer): void {
     const dtls = this.host.pc.dtlsTransports[0];
-    if (!dtls || dtls.state !== 'connected') return;
-    dtls.sendRtcp([{ serialize: () => buf } as never]).catch(() => undefined);
+    if (dtls) sendRawRtcp(dtls, buf);
   }
 }

@@ -1,10 +1,8 @@
 import { createCipheriv } from 'node:crypto';
-import { isIP } from 'node:net';
-import type { DtlsState, IceConnection, NominatedPair } from '../werift-adapter/media';
+import { PairSender, type DtlsState } from '../werift-adapter/media';
 
 /** werift's DTLS-SRTP profile number for AEAD_AES_128_GCM (RFC 7714). */
 export const PROFILE_AEAD_AES_128_GCM = 0x0007;
-const noop = () => undefined;
 
 /**
  * Outbound stage 4: SRTP protection (AEAD_AES_128_GCM, RFC 7714) and the datagram to the ICE
@@ -21,9 +19,7 @@ export class SrtpSend {
   private lastSeq = -1;
   private rtxLastSeq = -1;
   private rtxRocValue = 0;
-  /** The nominated pair seen last, and whether it is a plain UDP one with an IP address. */
-  private udpPair?: NominatedPair;
-  private udpPairOk = false;
+  private readonly out = new PairSender();
 
   constructor(private readonly dtls: DtlsState) {}
 
@@ -87,31 +83,10 @@ export class SrtpSend {
     const size = headerLength + enc.length + tag.length;
     dtls.bytesSent += size;
     dtls.packetsSent++;
-    this.deliver(dtls.iceTransport.connection, header, enc, tag, size);
-  }
-
-  /**
-   * werift's `connection.send` (consent check, nominated pair, its statistics) without its three
-   * promises per packet, for the plain UDP case; TURN and TCP pairs go through werift.
-   */
-  private deliver(conn: IceConnection, header: Buffer, enc: Buffer, tag: Buffer, size: number): void {
-    const pair = conn.nominated;
-    const t = pair?.protocol.transport;
-    if (pair !== this.udpPair) {
-      this.udpPair = pair;
-      this.udpPairOk = !!pair && pair.protocol.type === 'stun' && t?.type === 'udp' && !!t.socket && isIP(pair.remoteCandidate.host) !== 0;
-    }
-    if (!pair || !t?.socket || !this.udpPairOk) {
-      conn.send(Buffer.concat([header, enc, tag], size)).catch(noop);
-      return;
-    }
-    if (t.closed || !conn.canSendApplicationData()) return;
     const parts = this.parts;
     parts[0] = header;
     parts[1] = enc;
     parts[2] = tag;
-    t.socket.send(parts, pair.remoteCandidate.port, pair.remoteCandidate.host);
-    pair.packetsSent++;
-    pair.bytesSent += size;
+    this.out.send(dtls.iceTransport.connection, parts, size);
   }
 }

@@ -4,6 +4,7 @@
  * typed accessors here, and `missingMediaShapes()` checks them when the adapter is installed at
  * start-up (a werift upgrade that renames one fails there, with its name, not mid-call).
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import {
   RTCRtpReceiver,
@@ -65,6 +66,43 @@ export interface IceConnection {
   send(data: Buffer): Promise<void>;
   canSendApplicationData(): boolean;
   nominated?: NominatedPair;
+}
+
+const noop = () => undefined;
+
+/**
+ * Sends datagrams of one sending stream to its ICE pair: werift's `connection.send` (consent
+ * check, nominated pair, its statistics) without its three promises per packet, straight to the
+ * pair's UDP socket, scatter-gather (the parts are not joined). TURN and TCP pairs go through
+ * werift (joined into one Buffer: not the common path).
+ */
+export class PairSender {
+  /** The nominated pair seen last, and whether it is a plain UDP one with an IP address. */
+  private pair?: NominatedPair;
+  private plainUdp = false;
+
+  send(conn: IceConnection, parts: ReadonlyArray<Buffer>, size: number): void {
+    const pair = conn.nominated;
+    const t = pair?.protocol.transport;
+    if (pair !== this.pair) {
+      this.pair = pair;
+      this.plainUdp = !!pair && pair.protocol.type === 'stun' && t?.type === 'udp' && !!t.socket && isIP(pair.remoteCandidate.host) !== 0;
+    }
+    if (!pair || !t?.socket || !this.plainUdp) {
+      conn.send(Buffer.concat(parts as Buffer[], size)).catch(noop);
+      return;
+    }
+    if (t.closed || !conn.canSendApplicationData()) return;
+    t.socket.send(parts, pair.remoteCandidate.port, pair.remoteCandidate.host);
+    pair.packetsSent++;
+    pair.bytesSent += size;
+  }
+}
+
+/** Send a ready-made RTCP compound (PLI, FIR, REMB, TWCC feedback) on a DTLS transport. */
+export function sendRawRtcp(dtls: RTCDtlsTransport, buf: Buffer): void {
+  if (dtls.state !== 'connected') return;
+  dtls.sendRtcp([{ serialize: () => buf } as never]).catch(noop);
 }
 
 /** The DTLS transport fields the outbound chain reads (SRTP keys, TWCC sequence, counters). */
