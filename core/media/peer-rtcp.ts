@@ -1,5 +1,5 @@
 import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
-import type { RtcpPacket } from '../plugin-api';
+import { RtcpWalker, type RtcpPacket } from '../plugin-api';
 import { EXT } from './codecs';
 import type { PeerListener } from './peer-listener';
 import type { PeerStream } from './peer-stream';
@@ -23,6 +23,7 @@ export interface RtcpHost {
  */
 export class PeerRtcp {
   private firSeq = 0;
+  private readonly walker = new RtcpWalker();
   private twccGen?: TwccGenerator;
 
   constructor(
@@ -63,22 +64,13 @@ export class PeerRtcp {
   relay(packet: RtcpPacket): void {
     const s = this.host.streams[packet.mindex];
     if (!s || !this.host.ready) return;
-    // TODO(s3-vr [early] rtcp walker): use the plugin API's walker once it is on main
-    const b = packet.buffer;
-    const end = Math.min(packet.length, b.length);
-    let off = 0;
-    while (off + 4 <= end) {
-      const fmt = b[off] & 0x1f;
-      const pt = b[off + 1];
-      const len = (b.readUInt16BE(off + 2) + 1) * 4;
-      if (off + len > end) break;
-      if (pt === 206 && (fmt === 1 || fmt === 4)) this.sendPli(s.mindex);
-      else if (pt === 206 && fmt === 15 && len >= 20) {
-        const exp = b[off + 17] >> 2;
-        const mantissa = ((b[off + 17] & 0x03) << 16) | b.readUInt16BE(off + 18);
-        this.sendRemb(mantissa * 2 ** exp);
+    const w = this.walker.reset(packet.buffer, packet.length);
+    while (w.next()) {
+      if (w.isKeyframeRequest) this.sendPli(s.mindex);
+      else {
+        const remb = w.remb;
+        if (remb >= 0) this.sendRemb(remb);
       }
-      off += len;
     }
   }
 
