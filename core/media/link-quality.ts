@@ -1,5 +1,14 @@
-import type { PeerStream } from './peer-stream';
+import type { RTCRtpTransceiver } from 'werift';
 import { receiveStats, senderState } from './werift-adapter/media';
+
+/** What the scores read of their m-line (a PeerStream; structural, so no import cycle). */
+export interface QualitySource {
+  readonly transceiver?: RTCRtpTransceiver;
+  readonly peerSsrc: readonly number[];
+  readonly codec?: { clockRate: number };
+  readonly out: { packets: number };
+  readonly lostByRemote: number;
+}
 
 /**
  * One step of a link-quality score (0-100) as Janus reports them: the share of the interval's
@@ -36,7 +45,7 @@ export class LinkQuality {
   private prevLostByRemote = 0;
   private prevRetransmitted = 0;
 
-  update(s: PeerStream): void {
+  update(s: QualitySource): void {
     const t = s.transceiver;
     if (!t) return;
     this.updateIn(s);
@@ -53,7 +62,7 @@ export class LinkQuality {
     this.outLink = qualityStep(this.outLink, dLost + dRetransmitted, dSent);
   }
 
-  private updateIn(s: PeerStream): void {
+  private updateIn(s: QualitySource): void {
     const ssrc = s.peerSsrc[0];
     if (!ssrc) return;
     const { main: st, rtxReceived: rtx } = receiveStats(s.transceiver!.receiver, ssrc);

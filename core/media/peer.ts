@@ -16,7 +16,6 @@ import type { TwccGenerator } from './twcc';
 import { disableWeriftTwcc } from './werift-adapter/media';
 
 export type { PeerListener } from './peer-listener';
-export { patchUnsupported } from './sdp-edit';
 
 type PeerConfig = NonNullable<ConstructorParameters<typeof RTCPeerConnection>[0]>;
 
