@@ -43,14 +43,21 @@ export class SessionMedia {
    * handle first, so only `detached` follows). False when there was no PeerConnection.
    */
   hangup(handle: Handle, cause: HangupCause): boolean {
-    const hadPc = this.media.hangup(handle, cause.reason);
+    // the event handlers' `hangup` follows the PeerConnection's last stats (Janus's order)
+    let closed = false;
+    let emitWhenClosed = false;
+    const hadPc = this.media.hangup(handle, cause.reason, () => {
+      closed = true;
+      if (emitWhenClosed) this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    });
     if (!hadPc && !cause.always) return false;
     if (handle.attached) {
       this.faults.callQuietly(handle.plugin.info.package, 'hangupMedia', () => handle.plugin.hangupMedia?.(handle.pluginState));
     }
     if (!hadPc || cause.detaching) return hadPc;
     handle.send({ ...this.envelope('hangup', handle), reason: cause.reason });
-    this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    if (closed) this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    else emitWhenClosed = true;
     return true;
   }
 

@@ -85,9 +85,11 @@ export interface MediaPort {
   trickle(handle: Handle, request: TrickleRequest): void;
   /**
    * Close the handle's PeerConnection and unbind its outlet; false when there was none. Says
-   * nothing to anyone: the caller (the session layer's one hangup path) does.
+   * nothing to anyone but the event handlers' last stats: the caller (the session layer's one
+   * hangup path) does. `closed` runs once those last stats are out (at once in-thread, on the
+   * worker's confirmation with media workers), only when this returned true.
    */
-  hangup(handle: Handle, reason: string): boolean;
+  hangup(handle: Handle, reason: string, closed?: () => void): boolean;
   /** The handle is going away: free everything. */
   destroy(handle: Handle): void;
   /** `handle_info` WebRTC part (flags, sdps, webrtc); undefined when nothing to show. */

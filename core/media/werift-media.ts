@@ -178,12 +178,13 @@ export class WeriftMedia implements MediaPort {
     }
   }
 
-  hangup(handle: Handle): boolean {
+  hangup(handle: Handle, _reason: string, closed?: () => void): boolean {
     const hm = this.state.get(handle);
     // as Janus: pending trickles belong to the PeerConnection being closed
     hm?.queued.clear();
     if (!hm?.peer) return false;
     this.dropPeer(hm);
+    closed?.();
     return true;
   }
 
