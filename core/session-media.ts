@@ -3,7 +3,8 @@ import type { EventBus } from './events/event-bus';
 import type { Faults } from './faults';
 import { handleEnvelope, type Handle } from './handle';
 import type { Logger } from './logger';
-import type { MediaEvent, MediaPort } from './media/media-port';
+import type { MediaEvent } from './media-session';
+import type { MediaPort } from './media/media-port';
 import { EventType, type JsonObject } from './plugin-api';
 
 /** Why a PeerConnection is closed, as the one hangup path needs to know it. */
@@ -111,7 +112,7 @@ export class SessionMedia {
       if (ev.substream !== undefined) body.substream = ev.substream;
       body.receiving = ev.receiving;
       if (seconds !== undefined) body.seconds = seconds;
-      this.bus.emit(EventType.MEDIA, 1, handle.session.id, handle.id, handle.opaqueId, body);
+      this.bus.emit({ type: EventType.MEDIA, subtype: 1, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
     }
   }
 
@@ -124,14 +125,14 @@ export class SessionMedia {
     m.lost = ev.lost;
     handle.send(m);
     if (this.bus.wants(EventType.MEDIA)) {
-      this.bus.emit(EventType.MEDIA, 2, handle.session.id, handle.id, handle.opaqueId, {
+      this.bus.emit({ type: EventType.MEDIA, subtype: 2, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: {
         mid: ev.mid, media: ev.kind, slow_link: ev.uplink ? 'uplink' : 'downlink', lost_lastsec: ev.lost,
-      });
+      } });
     }
   }
 
   private webrtcState(handle: Handle, body: JsonObject): void {
-    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit(EventType.WEBRTC, 6, handle.session.id, handle.id, handle.opaqueId, body);
+    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype: 6, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
   /** Plugin callbacks from the media path: a throw is recorded and contained. */

@@ -5,7 +5,8 @@ import { Handle, handleEnvelope, type HandleHost } from './handle';
 import { randomId53 } from './ids';
 import { Faults } from './faults';
 import { Logger } from './logger';
-import { MEDIA_PORT, type MediaEvent, type MediaPort } from './media/media-port';
+import type { MediaEvent } from './media-session';
+import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import {
   EventType,
   JanusError,
@@ -72,9 +73,12 @@ export class Sessions implements HandleHost {
     owner.sessionCreated?.(sid);
     this.log.info({ session: sid, transport: owner.transport.info.package }, 'Session created');
     if (this.events.wants(EventType.SESSION)) {
-      this.events.emit(EventType.SESSION, 0, sid, undefined, undefined, {
-        name: 'created',
-        transport: { transport: owner.transport.info.package, id: instanceId ?? transportInstanceId(owner) },
+      this.events.emit({
+        type: EventType.SESSION, sessionId: sid,
+        event: {
+          name: 'created',
+          transport: { transport: owner.transport.info.package, id: instanceId ?? transportInstanceId(owner) },
+        },
       });
     }
     return session;
@@ -112,7 +116,7 @@ export class Sessions implements HandleHost {
   }
 
   private sessionEvent(session: Session, name: 'destroyed' | 'timeout'): void {
-    if (this.events.wants(EventType.SESSION)) this.events.emit(EventType.SESSION, 0, session.id, undefined, undefined, { name });
+    if (this.events.wants(EventType.SESSION)) this.events.emit({ type: EventType.SESSION, sessionId: session.id, event: { name } });
   }
 
   /** A transport client disappeared: its sessions go now, or wait for a claim during the reclaim window. */
@@ -149,11 +153,14 @@ export class Sessions implements HandleHost {
       throw new JanusError(458, `No such session ${session.id}`);
     }
     if (this.events.wants(EventType.HANDLE)) {
-      this.events.emit(EventType.HANDLE, 0, session.id, hid, opaqueId, {
-        name: 'attached',
-        plugin: plugin.info.package,
-        ...(opaqueId ? { opaque_id: opaqueId } : {}),
-        ...(token ? { token } : {}),
+      this.events.emit({
+        type: EventType.HANDLE, sessionId: session.id, handleId: hid, opaqueId,
+        event: {
+          name: 'attached',
+          plugin: plugin.info.package,
+          ...(opaqueId ? { opaque_id: opaqueId } : {}),
+          ...(token ? { token } : {}),
+        },
       });
     }
     return handle;
@@ -176,11 +183,14 @@ export class Sessions implements HandleHost {
     session.handles.delete(handle.id);
     if (notify) session.send(this.envelope('detached', handle));
     if (this.events.wants(EventType.HANDLE)) {
-      this.events.emit(EventType.HANDLE, 0, session.id, handle.id, handle.opaqueId, {
-        name: 'detached',
-        plugin: handle.plugin.info.package,
-        ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
-        ...(handle.token ? { token: handle.token } : {}),
+      this.events.emit({
+        type: EventType.HANDLE, sessionId: session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+        event: {
+          name: 'detached',
+          plugin: handle.plugin.info.package,
+          ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
+          ...(handle.token ? { token: handle.token } : {}),
+        },
       });
     }
   }
@@ -243,9 +253,12 @@ export class Sessions implements HandleHost {
       const local = await this.media.localJsep(handle, jsep);
       event.jsep = local;
       if (this.events.wants(EventType.JSEP)) {
-        this.events.emit(EventType.JSEP, 0, handle.session.id, handle.id, handle.opaqueId, {
-          owner: 'local',
-          jsep: { type: local.type, sdp: local.sdp },
+        this.events.emit({
+          type: EventType.JSEP, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+          event: {
+            owner: 'local',
+            jsep: { type: local.type, sdp: local.sdp },
+          },
         });
       }
     }
@@ -273,9 +286,12 @@ export class Sessions implements HandleHost {
   }
   notifyPluginEvent(handle: Handle, event: JsonObject): void {
     if (!this.events.wants(EventType.PLUGIN)) return;
-    this.events.emit(EventType.PLUGIN, 0, handle.session.id, handle.id, handle.opaqueId, {
-      plugin: handle.plugin.info.package,
-      data: event,
+    this.events.emit({
+      type: EventType.PLUGIN, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+      event: {
+        plugin: handle.plugin.info.package,
+        data: event,
+      },
     });
   }
   startRecording(handle: Handle, options: RecordingOptions): Recording {

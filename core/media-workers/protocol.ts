@@ -1,6 +1,6 @@
 import type { LoggerOptions } from '../logger';
 import type { JsonObject } from '../plugin-api';
-import type { MediaEvent } from '../media/media-port';
+import type { MediaEvent } from '../media-session';
 import type { TrickleRequest } from '../media/trickle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { LoopHealth } from './loop-health';

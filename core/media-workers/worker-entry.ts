@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Settings } from '../config/settings';
-import type { EventBus } from '../events/event-bus';
+import type { BusEvent, EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { shareUdpDrops } from '../media/udp-guard';
@@ -72,9 +72,9 @@ const media = new WeriftMedia(
   settings,
   {
     wants: (type: number) => wanted.has(type),
-    emit: (type: number, subtype: number, _sid: number, hid: number, _opaque: string | undefined, body: JsonObject) => {
-      const key = keyOfHandleId.get(hid);
-      if (key !== undefined) event(key, { e: 'bus', type, subtype, body });
+    emit: ({ type, subtype, handleId, event: body }: BusEvent) => {
+      const key = handleId === undefined ? undefined : keyOfHandleId.get(handleId);
+      if (key !== undefined) event(key, { e: 'bus', type, subtype: subtype ?? 0, body: body as JsonObject });
     },
   } as unknown as EventBus,
   logger,

@@ -4,7 +4,8 @@ import { EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
-import type { MediaOutlet, MediaPort } from '../media/media-port';
+import type { MediaOutlet } from '../media-session';
+import type { MediaPort } from '../media/media-port';
 import { candidateCount, checkTrickleSize, TrickleQueue, trickleToApply, type TrickleRequest } from '../media/trickle';
 import { unappliedMediaSettings } from '../media/werift-limits';
 import { installWeriftAdapter } from '../media/werift-adapter';
@@ -81,7 +82,7 @@ export class WorkerMediaPort implements MediaPort {
   constructor(
     @inject(Settings) private readonly settings: Settings,
     @inject(EventBus) private readonly bus: EventBus,
-    @inject(Logger) private readonly logger: Logger,
+    @inject(Logger) logger: Logger,
   ) {
     this.log = logger.child('media-workers');
     // a werift whose internals do not match fails the start here, not in a worker restart loop
@@ -340,7 +341,7 @@ export class WorkerMediaPort implements MediaPort {
   private onEvent(pl: Placement, ev: WorkerEvent): void {
     const h = pl.handle;
     if (ev.e === 'bus') {
-      if (this.bus.wants(ev.type)) this.bus.emit(ev.type, ev.subtype, h.session.id, h.id, h.opaqueId, ev.body);
+      if (this.bus.wants(ev.type)) this.bus.emit({ type: ev.type, subtype: ev.subtype, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: ev.body });
     } else if (ev.e === 'closed') {
       pl.closing.shift()?.();
     } else if (ev.ev.type !== 'failed' || pl.hasPeer) {

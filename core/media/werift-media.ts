@@ -15,13 +15,13 @@ import { handleInfo } from './handle-info';
 import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
 import { jsepToAnswerMedia, jsepToOfferMedia } from './jsep-media';
 import { WeriftMediaTotals } from '../metrics/media-snapshot';
-import type { MediaPort, TrickleCandidate } from './media-port';
+import type { MediaPort } from './media-port';
 import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
-import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleRequest } from './trickle';
+import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleCandidate, type TrickleRequest } from './trickle';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 
@@ -89,7 +89,7 @@ export class WeriftMedia implements MediaPort {
         if (!handle.detached) handle.media.emit({ type: 'slowLink', mid: s.mid, kind: s.kind, mindex: s.mindex, video: s.video, uplink, lost });
       },
       stats: (body) => {
-        if (this.bus.wants(EventType.MEDIA)) this.bus.emit(EventType.MEDIA, 3, handle.session.id, handle.id, handle.opaqueId, body);
+        if (this.bus.wants(EventType.MEDIA)) this.bus.emit({ type: EventType.MEDIA, subtype: 3, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
       },
     });
     // from now on the plugin's relays go straight to this PeerConnection
@@ -236,7 +236,7 @@ export class WeriftMedia implements MediaPort {
   // --- events ---
 
   private webrtcEvent(handle: Handle, subtype: number, body: JsonObject): void {
-    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit(EventType.WEBRTC, subtype, handle.session.id, handle.id, handle.opaqueId, body);
+    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
   private mediaState(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
