@@ -5,7 +5,8 @@ import { Handle, handleEnvelope, type HandleHost } from './handle';
 import { randomId53 } from './ids';
 import { Faults } from './faults';
 import { Logger } from './logger';
-import { MEDIA_PORT, type MediaEvent, type MediaPort } from './media/media-port';
+import type { MediaEvent } from './media-session';
+import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import {
   EventType,
   JanusError,

@@ -150,7 +150,8 @@ port.on('message', (m: ToWorker) => {
       });
       break;
     case 'hangup':
-      forHandle(m.key, (h) => media.hangup(h));
+      forHandle(m.key, (h) => media.hangup(h, m.reason));
+      event(m.key, { e: 'closed' });
       break;
     case 'destroy':
       forHandle(m.key, (h) => {

@@ -34,7 +34,7 @@ export function loadRooms(vr: VideoRoomState): void {
       vr.log.warn({ room: id }, 'Room defined twice, keeping the first');
       continue;
     }
-    const config = roomConfigFromJcfg(cfg, cat, (m) => vr.log.warn(m));
+    const config = roomConfigFromJcfg(cfg, cat, (fields, msg) => vr.log.warn(fields, msg));
     vr.rooms.set(id, new Room(id, config, true));
     vr.log.info({ room: id, description: config.description }, 'Room loaded from configuration');
   }
