@@ -160,7 +160,7 @@ export default class HttpTransport implements Transport {
         server.requestTimeout = 0;
         await listen(server, w.port, w.host, `${w.admin ? 'Admin ' : ''}HTTP${w.secure ? 'S' : ''}`);
         this.listeners.push({ server, sockets, admin: w.admin, secure: w.secure });
-        this.log.info({ port: w.port, host: w.host ?? '*', admin: w.admin, secure: w.secure }, `${w.admin ? 'Admin' : 'Janus'} API on HTTP${w.secure ? 'S' : ''} ready`);
+        this.log.info({ api: w.admin ? 'admin' : 'janus', port: w.port, host: w.host ?? '*', secure: w.secure }, 'HTTP listener ready');
       }
     } catch (err) {
       await this.destroy();
