@@ -113,7 +113,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
           await this.send(session, tx, r.data, r.jsep, () => {
             // the offer could not be made: undo the subscription
             if (session.subscriber) removeSubscriber(vr, room, session.subscriber);
-            session.subscriber = undefined;
+            session.clear(false);
           });
           return;
         }
@@ -125,7 +125,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
             r = pubReq.configurePublisher(vr, room, pub, body, jsep, true);
           } catch (err) {
             removeParticipant(vr, room, pub, 'leave');
-            session.participant = undefined;
+            session.clear(false);
             throw err;
           }
           // Janus 1.1.2 adds the publisher's own negotiated streams to this "joined"

@@ -73,8 +73,7 @@ export type LeaveReason = 'leave' | 'kicked' | 'detach' | 'destroyed';
 
 /** Take a participant out of its room (leave, kick, detach, room destroyed). */
 export function removeParticipant(vr: VideoRoomState, room: Room, pub: Publisher, reason: LeaveReason): void {
-  if (pub.leaving) return;
-  pub.leaving = true;
+  if (!pub.leave()) return;
   // as Janus 1.1.2: a leaving or kicked publisher is announced as "leaving"/"kicked" only
   unpublish(vr, room, pub, reason === 'detach');
   room.removeParticipant(pub);
@@ -119,6 +118,5 @@ export function destroyHandleState(vr: VideoRoomState, hs: HandleState): void {
   hs.destroyed = true;
   if (hs.room && hs.participant) removeParticipant(vr, hs.room, hs.participant, 'detach');
   if (hs.room && hs.subscriber) removeSubscriber(vr, hs.room, hs.subscriber);
-  hs.participant = undefined;
-  hs.subscriber = undefined;
+  hs.clear(false);
 }
