@@ -196,7 +196,9 @@ describe('videoroom: domain objects keep their invariants', () => {
     const h = new FakeHandle();
     const sub = new Subscriber(room, asHandle(h));
     sub.addStream('video').attach(pub, s);
-    sub.offerPending = true;
+    assert.equal(sub.beginOffer(false), true);
+    assert.equal(sub.beginOffer(true), false, 'an offer is pending: the update waits');
+    assert.equal(sub.updateQueued, true);
     sub.start(true);
     assert.equal(sub.offerPending, false);
     forwardRtp(vr, pub, rtp(100, 0, 0xaaaa));

@@ -181,10 +181,9 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
           case 'configure': {
             const r = subReq.configureSubscriber(vr, sub, body);
             if (r.restart) {
-              if (sub.offerPending) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
-              sub.offerPending = true;
+              if (!sub.beginOffer(false)) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
               await this.send(session, tx, r.data, { type: 'offer', media: subscriberOffer(sub), restart: body.restart === true }, () => {
-                sub.offerPending = false;
+                sub.offerFailed();
               });
               return;
             }

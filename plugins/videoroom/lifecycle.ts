@@ -54,17 +54,14 @@ export function sourcesChanged(vr: VideoRoomState, sub: Subscriber): void {
  */
 export function renegotiate(vr: VideoRoomState, sub: Subscriber, transaction: string | undefined, extra: JsonObject = {}): void {
   const handle = sub.handle;
-  if (sub.offerPending) {
-    sub.updateQueued = true;
+  if (!sub.beginOffer(true)) {
     void handle.pushEvent(transaction, { videoroom: 'updating', room: sub.room.id, ...extra }).catch(() => undefined);
     return;
   }
-  sub.offerPending = true;
-  sub.updateQueued = false;
   handle
     .pushEvent(transaction, { videoroom: 'updated', room: sub.room.id, streams: sub.describeStreams(), ...extra }, { type: 'offer', media: subscriberOffer(sub) })
     .catch((err: unknown) => {
-      sub.offerPending = false;
+      sub.offerFailed();
       vr.log.warn({ err }, "Couldn't renegotiate a subscription");
     });
 }

@@ -149,7 +149,7 @@ export function joinSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, 
   if (sub.streams.length === 0) throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't offer an SDP with no stream");
   room.addSubscriber(sub);
   hs.setSubscriber(room, sub);
-  sub.offerPending = true;
+  sub.beginOffer(false);
   const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
   if (legacy) {
     const p = reqs[0].publisher;
