@@ -8,7 +8,7 @@
  * returns), SRTP in place, no allocation of ours.
  */
 import * as dgram from 'node:dgram';
-import { SrtpSender, type SrtpSuite } from '../../../core/plugin-api';
+import { SrtpSender, type DataPacket, type SrtpSuite } from '../../../core/plugin-api';
 import { RtpForwarder, type RtpForwarderOptions } from '../rtp-forward';
 import { forEachKeyframeRequest } from './rtcp-feedback';
 
@@ -67,7 +67,7 @@ export class MediaForwarder extends RtpForwarder {
   override send(src: Buffer, length: number): void {
     if (this.closed) return;
     if (this.type === 'data') {
-      this.sendData(src, length, false);
+      this.sendMessage(src, length, false);
       return;
     }
     if (length < 12 || length > 1500) return;
@@ -87,7 +87,11 @@ export class MediaForwarder extends RtpForwarder {
    * A data channel message: as is for `rtp_forward`, behind Janus's fake RTP header (SSRC of the
    * stream, payload type 0 text / 1 binary) for a remote publisher; truncated to 1500 bytes.
    */
-  sendData(src: Buffer, length: number, binary: boolean): void {
+  override sendData(packet: DataPacket): void {
+    this.sendMessage(packet.buffer, packet.length, packet.binary);
+  }
+
+  private sendMessage(src: Buffer, length: number, binary: boolean): void {
     if (this.closed) return;
     const b = this.slot();
     if (this.remoteId === undefined) {
