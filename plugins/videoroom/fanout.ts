@@ -20,7 +20,8 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
   if (!stream.relaying) return;
   const fws = stream.forwarders;
   for (let i = 0; i < fws.length; i++) {
-    if (!stream.simulcast || packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
+    // as Janus: a forwarder takes one substream (0 when the publisher doesn't simulcast)
+    if (packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
   }
   const subs = stream.subscribers;
   if (subs.length === 0) return;
