@@ -17,7 +17,7 @@ export class TestPrometheus {
     private readonly proc: ChildProcess,
     private readonly folder: string,
     readonly url: string,
-    private readonly output: string[],
+    readonly output: string[],
   ) {}
 
   static async start(target: { port: number; path?: string; basicAuth?: { username: string; password: string } }, webPort = 19090): Promise<TestPrometheus> {

@@ -111,7 +111,7 @@ export class SimulcastPublisher {
   private count = 0;
 
   constructor(
-    private readonly pc: RTCPeerConnection,
+    readonly pc: RTCPeerConnection,
     readonly mid: string,
     readonly pt: number,
     readonly rids: string[] | undefined,

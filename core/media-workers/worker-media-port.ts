@@ -79,7 +79,7 @@ export class WorkerMediaPort implements MediaPort {
   constructor(
     @inject(Settings) private readonly settings: Settings,
     @inject(EventBus) private readonly bus: EventBus,
-    @inject(Logger) private readonly logger: Logger,
+    @inject(Logger) logger: Logger,
   ) {
     this.log = logger.child('media-workers');
     // a werift whose internals do not match fails the start here, not in a worker restart loop

@@ -183,7 +183,7 @@ export class MediaPeer {
       const ice = d.iceTransport;
       const conn = (ice as unknown as { connection: { nominated?: unknown } }).connection;
       if (d.state === 'connected' && !conn.nominated) {
-        ice.start().catch((err) => this.listener.failed('ICE failed'));
+        ice.start().catch(() => this.listener.failed('ICE failed'));
       }
     }
   }

@@ -16,6 +16,7 @@ export * from './validate';
 export * from './json-format';
 export * from './json-parse';
 export * from './rtp';
+export * from './rtcp';
 export * from './vp8';
 export * from './vp9';
 export * from './simulcast';

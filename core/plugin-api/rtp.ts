@@ -1,7 +1,7 @@
 /**
  * RTP/RTCP helpers for plugins (Janus's rtp.h/rtcp.h utilities): read and rewrite header
  * fields in place, find keyframes, keep sequence numbers and timestamps continuous across
- * source switches, and recognise RTCP feedback. Pure functions on buffers: no allocation.
+ * source switches (RTCP: rtcp.ts). Pure functions on buffers: no allocation.
  */
 
 export function rtpSeq(buf: Buffer): number {
@@ -141,39 +141,4 @@ export class RtpSwitchingContext {
     this.lastTsIn = ts;
     this.lastTsOut = tsOut;
   }
-}
-
-/** What a compound RTCP packet asks for. */
-export interface RtcpSummary {
-  pli: boolean;
-  fir: boolean;
-  /** REMB bitrate (bps), or -1 when none. */
-  remb: number;
-  nack: boolean;
-}
-
-/** Walk a compound RTCP packet (Janus's `janus_rtcp_has_pli/has_fir/get_remb`). */
-export function summarizeRtcp(buf: Buffer, length = buf.length, out: RtcpSummary = { pli: false, fir: false, remb: -1, nack: false }): RtcpSummary {
-  out.pli = false;
-  out.fir = false;
-  out.remb = -1;
-  out.nack = false;
-  let off = 0;
-  while (off + 4 <= length) {
-    const fmt = buf[off] & 0x1f;
-    const pt = buf[off + 1];
-    const len = (buf.readUInt16BE(off + 2) + 1) * 4;
-    if (off + len > length) break;
-    if (pt === 206) {
-      if (fmt === 1) out.pli = true;
-      else if (fmt === 4) out.fir = true;
-      else if (fmt === 15 && len >= 20 && buf[off + 12] === 0x52 && buf[off + 13] === 0x45 && buf[off + 14] === 0x4d && buf[off + 15] === 0x42) {
-        const exp = buf[off + 17] >> 2;
-        const mantissa = ((buf[off + 17] & 0x03) << 16) | buf.readUInt16BE(off + 18);
-        out.remb = mantissa * 2 ** exp;
-      }
-    } else if (pt === 205 && fmt === 1) out.nack = true;
-    off += len;
-  }
-  return out;
 }

@@ -285,11 +285,8 @@ async function amqpReady(port: number): Promise<boolean> {
 }
 
 // --- names some suites use ---
-export const MOSQUITTO_BIN = MOSQUITTO;
-export const RABBITMQ_BIN = RABBITMQ_SERVER;
 export type Broker = RunningBroker;
 export const haveMosquitto = (): boolean => fs.existsSync(MOSQUITTO);
-export const haveRabbitmq = (): boolean => fs.existsSync(RABBITMQ_SERVER);
 
 /** Resolves once 127.0.0.1:port accepts a connection; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {

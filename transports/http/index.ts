@@ -214,7 +214,7 @@ export default class HttpTransport implements Transport {
       this.empty(res, 403);
       return;
     }
-    this.cors(req, res);
+    this.cors(res);
     if (this.enforceCors && this.allowOrigin) {
       const origin = req.headers.origin ?? req.headers.referer;
       if (!origin || !origin.startsWith(this.allowOrigin)) {
@@ -416,7 +416,7 @@ export default class HttpTransport implements Transport {
     req.on('error', () => res.destroy());
   }
 
-  private cors(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private cors(res: http.ServerResponse): void {
     res.setHeader('Access-Control-Allow-Origin', this.allowOrigin ?? '*');
     res.setHeader('Access-Control-Max-Age', '86400');
     if (this.allowOrigin) {
