@@ -47,7 +47,7 @@ function busBench(): void {
   const run = (label: string, count: number) => {
     const t = process.hrtime.bigint();
     const c0 = cpuUs();
-    for (let i = 0; i < count; i++) bus.emit(EventType.SESSION, 0, 1234567890123, undefined, undefined, body);
+    for (let i = 0; i < count; i++) bus.emit({ type: EventType.SESSION, sessionId: 1234567890123, event: body });
     const emitNs = Number(process.hrtime.bigint() - t) / count;
     return new Promise<void>((resolve) =>
       setImmediate(() => {
@@ -129,7 +129,7 @@ async function handlerBench(label: string, pkg: string, conf: string, backend: C
   let sent = 0;
   while (sent < n && Date.now() - t0 < DEADLINE_MS) {
     if (stats().queued < 5000) {
-      for (let i = 0; i < 500 && sent < n; i++, sent++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, body);
+      for (let i = 0; i < 500 && sent < n; i++, sent++) bus.emit({ type: EventType.EXTERNAL, event: body });
     }
     await new Promise((r) => setImmediate(r));
   }

@@ -216,7 +216,7 @@ export class AdminApi {
           { name: 'data', type: 'object', required: true },
         ]);
         if (bad) return fail(bad.code, bad.reason);
-        this.events.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: root.schema, data: root.data });
+        this.events.emit({ type: EventType.EXTERNAL, event: { schema: root.schema, data: root.data } });
         return ok();
       }
       case 'custom_logline': {

@@ -73,11 +73,14 @@ export class Gateway implements TransportGateway {
 
   notifyEvent(transport: Transport, client: TransportClient | undefined, event: JsonObject, instanceId?: string): void {
     if (!this.events.wants(EventType.TRANSPORT)) return;
-    this.events.emit(EventType.TRANSPORT, 0, undefined, undefined, undefined, {
-      transport: transport.info.package,
-      // Janus always has an id (its per-connection/request object); one of our own when the transport gives none
-      id: instanceId ?? (client ? transportInstanceId(client) : anonymousInstanceId()),
-      data: event,
+    this.events.emit({
+      type: EventType.TRANSPORT,
+      event: {
+        transport: transport.info.package,
+        // Janus always has an id (its per-connection/request object); one of our own when the transport gives none
+        id: instanceId ?? (client ? transportInstanceId(client) : anonymousInstanceId()),
+        data: event,
+      },
     });
   }
 }

@@ -1,5 +1,8 @@
 import { monotonicMicros } from './clock';
 import type { Session } from './session';
+import { EventGate } from './event-gate';
+import { MediaSession } from './media-session';
+import type { MediaEvent } from './media/media-port';
 import { HandleRecordings } from './recording/handle-recordings';
 import type {
   DataPacket,
@@ -17,9 +20,10 @@ import type {
 /** What a handle needs from the core to serve its plugin (implemented by `Sessions`). */
 export interface HandleHost {
   pushEvent(handle: Handle, transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void>;
-  relayRtp(handle: Handle, packet: RtpPacket): void;
-  relayRtcp(handle: Handle, packet: RtcpPacket): void;
-  relayData(handle: Handle, packet: DataPacket): void;
+  /** A typed event from the media layer about this handle's PeerConnection. */
+  mediaEvent(handle: Handle, event: MediaEvent): void;
+  /** A plugin packet callback (`incomingRtp`, ...) threw. */
+  pluginFault(handle: Handle, callback: string, err: unknown): void;
   sendPli(handle: Handle, mindex?: number): void;
   sendRemb(handle: Handle, bitrate: number): void;
   closePc(handle: Handle): void;
@@ -35,12 +39,13 @@ export class Handle {
   /** False until the plugin's `createSession` returned. */
   attached = false;
   detached = false;
-  /** Set by the media stack when the client trickles: Janus's "trickle" flag. */
+  /** Set by the Janus API (`trickle` request) once the client trickles: Janus's "trickle" flag. */
   trickle = false;
-  /** While > 0, events wait so the reply of the request being processed goes out first. */
-  private gateDepth = 0;
-  private held: JanusMessage[] = [];
+  /** Events wait here while a request is processed, so its reply goes out first. */
+  private readonly gate = new EventGate((m) => this.session.send(m));
   readonly pluginHandle: PluginHandle;
+  /** The handle's media: outbound side the plugin relays to, and the media layer's events. */
+  readonly media: MediaSession;
   /** `.mjr` recordings the plugin opened for this handle (Admin `handle_info` → `recordings`). */
   readonly recordings = new HandleRecordings();
 
@@ -52,27 +57,30 @@ export class Handle {
     readonly token: string | undefined,
     host: HandleHost,
   ) {
+    this.media = new MediaSession(this, (event) => host.mediaEvent(this, event), (what, err) => host.pluginFault(this, what, err));
     this.pluginHandle = new CorePluginHandle(this, host);
   }
 
   /** Hold events until `closeGate` (called once the reply has gone out). */
   openGate(): void {
-    this.gateDepth++;
+    this.gate.open();
   }
 
   closeGate(): void {
-    if (this.gateDepth > 0) this.gateDepth--;
-    if (this.gateDepth > 0 || this.held.length === 0) return;
-    const held = this.held;
-    this.held = [];
-    for (const m of held) this.session.send(m);
+    this.gate.close();
   }
 
   /** An async event for this handle's client. */
   send(message: JanusMessage): void {
-    if (this.gateDepth > 0) this.held.push(message);
-    else this.session.send(message);
+    this.gate.send(message);
   }
+}
+
+/** `{janus, session_id, sender}` (+ `opaque_id` when `opaque_id_in_api`): core events about a handle. */
+export function handleEnvelope(janus: string, handle: Handle, opaqueIdInApi: boolean): JanusMessage {
+  const m: JanusMessage = { janus, session_id: handle.session.id, sender: handle.id };
+  if (opaqueIdInApi && handle.opaqueId) m.opaque_id = handle.opaqueId;
+  return m;
 }
 
 /** The per-handle view of the core a plugin gets. */
@@ -101,14 +109,18 @@ class CorePluginHandle implements PluginHandle {
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void> {
     return this.host.pushEvent(this.h, transaction, data, jsep);
   }
+  // straight to the bound outbound side (unbound, a no-op, without a PeerConnection or once detached)
   relayRtp(packet: RtpPacket): void {
-    if (!this.h.detached) this.host.relayRtp(this.h, packet);
+    this.h.media.out.relayRtp(packet);
   }
   relayRtcp(packet: RtcpPacket): void {
-    if (!this.h.detached) this.host.relayRtcp(this.h, packet);
+    this.h.media.out.relayRtcp(packet);
   }
   relayData(packet: DataPacket): void {
-    if (!this.h.detached) this.host.relayData(this.h, packet);
+    this.h.media.out.relayData(packet);
+  }
+  hintMediaAffinity(key: string): void {
+    this.h.media.affinity = key;
   }
   sendPli(mindex?: number): void {
     if (!this.h.detached) this.host.sendPli(this.h, mindex);

@@ -175,9 +175,12 @@ export class JanusApi {
       }
       const client = { ...root.jsep, type } as unknown as ClientJsep;
       if (this.events.wants(EventType.JSEP)) {
-        this.events.emit(EventType.JSEP, 0, session.id, handle.id, handle.opaqueId, {
-          owner: 'remote',
-          jsep: { type, sdp: client.sdp },
+        this.events.emit({
+          type: EventType.JSEP, sessionId: session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+          event: {
+            owner: 'remote',
+            jsep: { type, sdp: client.sdp },
+          },
         });
       }
       jsep = await this.sessions.media.remoteJsep(handle, client);

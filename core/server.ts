@@ -5,6 +5,7 @@ import { AdminApi } from './admin-api';
 import { Auth } from './auth';
 import { ConfigFile } from './config/config-file';
 import { ConfigStore, type ConfigOverrides } from './config/config-store';
+import { JcfgModuleStore } from './config/module-config-store';
 import { JcfgSyntaxError } from './config/jcfg';
 import { knownJanusKeys, Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
@@ -165,6 +166,7 @@ export class JanusServer {
       const config = this.moduleConfig(store, pkg, mlog);
       return {
         config: new ConfigFile(config.file, config.root, config.loaded, mlog),
+        configStore: new JcfgModuleStore(config.file, mlog),
         configsFolder: s.configsFolder,
         logger: mlog,
         serverName: s.serverName,
@@ -189,7 +191,7 @@ export class JanusServer {
       context: (pkg): PluginContext => ({
         ...base(pkg),
         eventsEnabled: () => bus.wants(EventType.PLUGIN),
-        notifyEvent: (event) => bus.emit(EventType.PLUGIN, 0, undefined, undefined, undefined, { plugin: pkg, data: event }),
+        notifyEvent: (event) => bus.emit({ type: EventType.PLUGIN, event: { plugin: pkg, data: event } }),
         authIsSigned: () => auth.isSigned(),
         authIsSignatureValid: (token) => auth.isSignatureValid(pkg, token),
         authSignatureContains: (token, d) => auth.signatureContains(pkg, token, d),
@@ -218,7 +220,7 @@ export class JanusServer {
       },
       'Janus-compatible server started',
     );
-    bus.emit(EventType.CORE, 1, undefined, undefined, undefined, { status: 'started', info: c.resolve(ServerInfo).build() });
+    bus.emit({ type: EventType.CORE, subtype: 1, event: { status: 'started', info: c.resolve(ServerInfo).build() } });
   }
 
   private mapModuleDirs(): void {
@@ -242,7 +244,7 @@ export class JanusServer {
     const log = this.logger.child('core');
     const c = this.container;
     const bus = c.resolve(EventBus);
-    bus.emit(EventType.CORE, 2, undefined, undefined, undefined, { status: 'shutdown', signum });
+    bus.emit({ type: EventType.CORE, subtype: 2, event: { status: 'shutdown', signum } });
     // as Janus: the shutdown event is the last one handlers get (no session/handle events follow)
     bus.close();
     await c.resolve(Sessions).shutdown();

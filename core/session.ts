@@ -1,4 +1,5 @@
 import { monotonicMicros, monotonicMs } from './clock';
+import { EventGate } from './event-gate';
 import type { Handle } from './handle';
 import type { JanusMessage, TransportClient } from './plugin-api';
 
@@ -19,9 +20,8 @@ export class Session {
   /** Events held while no client owns the session; dropped (and counted) beyond the cap. */
   private unowned: JanusMessage[] = [];
   droppedEvents = 0;
-  /** While > 0, events wait so the reply of the request being processed goes out first. */
-  private gateDepth = 0;
-  private held: JanusMessage[] = [];
+  /** Events wait here while a request is processed, so its reply goes out first. */
+  private readonly gate = new EventGate((m) => this.deliver(m));
 
   constructor(
     readonly id: number,
@@ -34,21 +34,16 @@ export class Session {
 
   /** Hold events until `closeGate` (called once the reply has gone out). */
   openGate(): void {
-    this.gateDepth++;
+    this.gate.open();
   }
 
   closeGate(): void {
-    if (this.gateDepth > 0) this.gateDepth--;
-    if (this.gateDepth > 0 || this.held.length === 0) return;
-    const held = this.held;
-    this.held = [];
-    for (const m of held) this.deliver(m);
+    this.gate.close();
   }
 
   /** Deliver an async event to the owner (after the reply being processed, if any). */
   send(message: JanusMessage): void {
-    if (this.gateDepth > 0) this.held.push(message);
-    else this.deliver(message);
+    this.gate.send(message);
   }
 
   /** Hand an event to the owner now; hold it while there is none. */

@@ -1,27 +1,25 @@
 import { inject, injectable } from 'tsyringe';
 import { Settings } from './config/settings';
 import { EventBus } from './events/event-bus';
-import { Handle, type HandleHost } from './handle';
+import { Handle, handleEnvelope, type HandleHost } from './handle';
 import { randomId53 } from './ids';
 import { Faults } from './faults';
 import { Logger } from './logger';
-import { MEDIA_PORT, type MediaPort } from './media/media-port';
+import { MEDIA_PORT, type MediaEvent, type MediaPort } from './media/media-port';
 import {
   EventType,
   JanusError,
-  type DataPacket,
   type JanusMessage,
   type JsonObject,
   type OutgoingJsep,
   type Plugin,
   type Recording,
   type RecordingOptions,
-  type RtcpPacket,
-  type RtpPacket,
   type TransportClient,
 } from './plugin-api';
 import { monotonicMs } from './clock';
 import { Session } from './session';
+import { SessionMedia } from './session-media';
 import { Recorder } from './recording/recorder';
 
 /** How often idle sessions are looked for (Janus's watchdog period). */
@@ -29,14 +27,16 @@ const WATCHDOG_MS = 2000;
 
 /**
  * Sessions and handles: their registry, lifecycle (create, claim, attach, detach, hangup,
- * destroy, timeout) and the delivery of plugin events. The Janus and Admin API front-ends only
- * validate and call in here.
+ * destroy, timeout), the delivery of plugin events and (through `SessionMedia`) of media
+ * events. The Janus and Admin API front-ends validate requests and drive this; for JSEP,
+ * trickles and `handle_info` they also use the media port (`media`) directly.
  */
 @injectable()
 export class Sessions implements HandleHost {
   private readonly sessions = new Map<number, Session>();
   private watchdog?: NodeJS.Timeout;
   private readonly log;
+  private readonly sessionMedia: SessionMedia;
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -47,6 +47,7 @@ export class Sessions implements HandleHost {
     @inject(Recorder) private readonly recorder: Recorder,
   ) {
     this.log = logger.child('sessions');
+    this.sessionMedia = new SessionMedia(settings, events, media, faults, logger);
   }
 
   get(id: number): Session | undefined {
@@ -71,9 +72,12 @@ export class Sessions implements HandleHost {
     owner.sessionCreated?.(sid);
     this.log.info({ session: sid, transport: owner.transport.info.package }, 'Session created');
     if (this.events.wants(EventType.SESSION)) {
-      this.events.emit(EventType.SESSION, 0, sid, undefined, undefined, {
-        name: 'created',
-        transport: { transport: owner.transport.info.package, id: instanceId ?? transportInstanceId(owner) },
+      this.events.emit({
+        type: EventType.SESSION, sessionId: sid,
+        event: {
+          name: 'created',
+          transport: { transport: owner.transport.info.package, id: instanceId ?? transportInstanceId(owner) },
+        },
       });
     }
     return session;
@@ -111,7 +115,7 @@ export class Sessions implements HandleHost {
   }
 
   private sessionEvent(session: Session, name: 'destroyed' | 'timeout'): void {
-    if (this.events.wants(EventType.SESSION)) this.events.emit(EventType.SESSION, 0, session.id, undefined, undefined, { name });
+    if (this.events.wants(EventType.SESSION)) this.events.emit({ type: EventType.SESSION, sessionId: session.id, event: { name } });
   }
 
   /** A transport client disappeared: its sessions go now, or wait for a claim during the reclaim window. */
@@ -148,11 +152,14 @@ export class Sessions implements HandleHost {
       throw new JanusError(458, `No such session ${session.id}`);
     }
     if (this.events.wants(EventType.HANDLE)) {
-      this.events.emit(EventType.HANDLE, 0, session.id, hid, opaqueId, {
-        name: 'attached',
-        plugin: plugin.info.package,
-        ...(opaqueId ? { opaque_id: opaqueId } : {}),
-        ...(token ? { token } : {}),
+      this.events.emit({
+        type: EventType.HANDLE, sessionId: session.id, handleId: hid, opaqueId,
+        event: {
+          name: 'attached',
+          plugin: plugin.info.package,
+          ...(opaqueId ? { opaque_id: opaqueId } : {}),
+          ...(token ? { token } : {}),
+        },
       });
     }
     return handle;
@@ -163,8 +170,9 @@ export class Sessions implements HandleHost {
     if (handle.detached) return;
     handle.detached = true;
     const session = handle.session;
-    this.hangupMedia(handle, 'Detach');
+    this.sessionMedia.hangup(handle, { reason: 'Detach', detaching: true });
     this.media.destroy(handle);
+    handle.media.unbind();
     try {
       if (handle.attached) await this.faults.call(handle.plugin.info.package, 'destroySession', () => handle.plugin.destroySession(handle.pluginState));
     } catch {
@@ -174,28 +182,25 @@ export class Sessions implements HandleHost {
     session.handles.delete(handle.id);
     if (notify) session.send(this.envelope('detached', handle));
     if (this.events.wants(EventType.HANDLE)) {
-      this.events.emit(EventType.HANDLE, 0, session.id, handle.id, handle.opaqueId, {
-        name: 'detached',
-        plugin: handle.plugin.info.package,
-        ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
-        ...(handle.token ? { token: handle.token } : {}),
+      this.events.emit({
+        type: EventType.HANDLE, sessionId: session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+        event: {
+          name: 'detached',
+          plugin: handle.plugin.info.package,
+          ...(handle.opaqueId ? { opaque_id: handle.opaqueId } : {}),
+          ...(handle.token ? { token: handle.token } : {}),
+        },
       });
     }
   }
 
   /**
-   * Close the handle's PeerConnection: `hangup` to the client when there was one; the plugin's
-   * `hangupMedia` then, or always when `always` (Janus's API/Admin hangup tells the plugin even
-   * without a PeerConnection).
+   * Close the handle's PeerConnection through the one hangup path (see SessionMedia): the
+   * plugin's `hangupMedia`, then `hangup` to the client when there was one. `always`: tell the
+   * plugin even without a PeerConnection (as Janus's API/Admin hangup does).
    */
   hangupMedia(handle: Handle, reason: string, always = false): boolean {
-    const hadPc = this.media.hangup(handle, reason);
-    if (!hadPc && !always) return false;
-    // as Janus: the plugin hears first (its own events go out), then the client gets `hangup`
-    // a throw, or a rejection of what it returns, is recorded and contained
-    this.faults.callQuietly(handle.plugin.info.package, 'hangupMedia', () => handle.plugin.hangupMedia?.(handle.pluginState));
-    if (hadPc) handle.send({ ...this.envelope('hangup', handle), reason });
-    return hadPc;
+    return this.sessionMedia.hangup(handle, { reason, always });
   }
 
   /** Find sessions idle past their timeout, or unclaimed past the reclaim window. */
@@ -227,10 +232,8 @@ export class Sessions implements HandleHost {
   }
 
   /** `{janus, session_id, sender}` (+ opaque_id when enabled) for core events about a handle. */
-  envelope(janus: string, handle: Handle): JanusMessage {
-    const m: JanusMessage = { janus, session_id: handle.session.id, sender: handle.id };
-    if (this.settings.opaqueIdInApi && handle.opaqueId) m.opaque_id = handle.opaqueId;
-    return m;
+  private envelope(janus: string, handle: Handle): JanusMessage {
+    return handleEnvelope(janus, handle, this.settings.opaqueIdInApi);
   }
 
   // --- HandleHost: what plugins reach through their PluginHandle ---
@@ -249,23 +252,23 @@ export class Sessions implements HandleHost {
       const local = await this.media.localJsep(handle, jsep);
       event.jsep = local;
       if (this.events.wants(EventType.JSEP)) {
-        this.events.emit(EventType.JSEP, 0, handle.session.id, handle.id, handle.opaqueId, {
-          owner: 'local',
-          jsep: { type: local.type, sdp: local.sdp },
+        this.events.emit({
+          type: EventType.JSEP, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+          event: {
+            owner: 'local',
+            jsep: { type: local.type, sdp: local.sdp },
+          },
         });
       }
     }
     handle.send(event);
   }
 
-  relayRtp(handle: Handle, packet: RtpPacket): void {
-    this.media.relayRtp(handle, packet);
+  mediaEvent(handle: Handle, event: MediaEvent): void {
+    this.sessionMedia.event(handle, event);
   }
-  relayRtcp(handle: Handle, packet: RtcpPacket): void {
-    this.media.relayRtcp(handle, packet);
-  }
-  relayData(handle: Handle, packet: DataPacket): void {
-    this.media.relayData(handle, packet);
+  pluginFault(handle: Handle, callback: string, err: unknown): void {
+    this.faults.record(handle.plugin.info.package, callback, err);
   }
   sendPli(handle: Handle, mindex?: number): void {
     this.media.sendPli(handle, mindex);
@@ -282,9 +285,12 @@ export class Sessions implements HandleHost {
   }
   notifyPluginEvent(handle: Handle, event: JsonObject): void {
     if (!this.events.wants(EventType.PLUGIN)) return;
-    this.events.emit(EventType.PLUGIN, 0, handle.session.id, handle.id, handle.opaqueId, {
-      plugin: handle.plugin.info.package,
-      data: event,
+    this.events.emit({
+      type: EventType.PLUGIN, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+      event: {
+        plugin: handle.plugin.info.package,
+        data: event,
+      },
     });
   }
   startRecording(handle: Handle, options: RecordingOptions): Recording {

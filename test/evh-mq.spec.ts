@@ -18,7 +18,7 @@ type Ev = Record<string, any>;
 
 function emitExternal(server: JanusServer, from: number, to: number): void {
   const bus = server.container.resolve(EventBus);
-  for (let i = from; i < to; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+  for (let i = from; i < to; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
 }
 function stats(server: JanusServer, pkg: string): Ev {
   return (server.modules.eventHandlers.get(pkg)!.handleRequest!({ request: 'stats' }) as Ev).stats;

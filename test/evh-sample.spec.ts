@@ -216,7 +216,7 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "external"\n\tcompress = true\n\tcompression = 9') });
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
-    for (let i = 0; i < 250; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 0; i < 250; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     await sink.waitFor(() => sink.events().length >= 250, 5000, '250 events');
     assert.deepEqual(sink.posts.map((p) => (p.body as unknown[]).length), [100, 100, 50]);
     assert.deepEqual(sink.events().map((e) => (e as Ev).event.data.i), [...Array(250).keys()]);
@@ -232,7 +232,7 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     const bus = server.container.resolve(EventBus);
     sink.failNext(3);
     for (let i = 0; i < 30; i++) {
-      bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+      bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
     }
     await sink.waitFor(() => sink.events().length >= 30, 5000, 'all 30 events');
@@ -250,13 +250,13 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
     sink.down = true;
-    for (let i = 0; i < 5; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 0; i < 5; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     // 1 try + 2 retries (10 + 20 ms)
     await waitUntil(() => sink.failed >= 3, 3000, 'three failed tries');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(sink.failed, 3);
     sink.down = false;
-    bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i: 99 } });
+    bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i: 99 } } });
     await sink.waitFor(() => sink.events().length >= 1, 3000, 'event after the drop');
     assert.deepEqual(sink.events().map((e) => (e as Ev).event.data.i), [99]);
     const stats = (await query({ request: 'stats' })).stats as Ev;
@@ -269,9 +269,9 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
     sink.down = true;
-    for (let i = 0; i < 200; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 0; i < 200; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     await waitUntil(() => sink.failed >= 1, 3000, 'first failed POST');
-    for (let i = 200; i < 1000; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 200; i < 1000; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     await new Promise((r) => setImmediate(r));
     const stats = (await query({ request: 'stats' })).stats as Ev;
     assert.equal(stats.received, 1000);

@@ -69,7 +69,7 @@ describe('evh: WebSocket event handler', function () {
     // backend down: events wait in the handler's queue
     await sink.stop();
     const bus = server.container.resolve(EventBus);
-    for (let i = 0; i < 300; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 0; i < 300; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     await new Promise((r) => setTimeout(r, 400));
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
     const down = (h.handleRequest!({ request: 'stats' }) as Ev).stats;
@@ -90,7 +90,7 @@ describe('evh: WebSocket event handler', function () {
     });
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
-    for (let i = 0; i < 1000; i++) bus.emit(EventType.EXTERNAL, 0, undefined, undefined, undefined, { schema: 's', data: { i } });
+    for (let i = 0; i < 1000; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     await new Promise((r) => setTimeout(r, 200));
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
     const st = (h.handleRequest!({ request: 'stats' }) as Ev).stats;

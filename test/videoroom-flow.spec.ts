@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DataPacket, JsonObject } from '../core/plugin-api';
-import type { VrSession } from '../plugins/videoroom/session';
+import type { HandleState } from '../plugins/videoroom/handle-state';
 import { FakeMedia } from './videoroom-fake-media';
 import { offerSdp, pluginSession, rtpPacket, startServer, VrClient, type TestServer } from './videoroom-helpers';
 
@@ -21,7 +21,7 @@ describe('videoroom: publishers and subscribers', function () {
     clients.push(c);
     return c;
   };
-  const state = (c: VrClient) => pluginSession(ts, c) as VrSession;
+  const state = (c: VrClient) => pluginSession(ts, c) as HandleState;
   /** Pretend the client's PeerConnection came up (the core's `webrtcup`). */
   const up = (c: VrClient) => ts.plugin.setupMedia(state(c));
   const publish = async (c: VrClient, room: number, id: number, display: string, extra: JsonObject = {}) => {

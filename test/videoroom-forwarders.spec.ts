@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import type { JsonObject } from '../core/plugin-api';
-import type { VrSession } from '../plugins/videoroom/session';
+import type { HandleState } from '../plugins/videoroom/handle-state';
 import { FakeMedia } from './videoroom-fake-media';
 import { offerSdp, pluginSession, rtpPacket, startServer, VrClient, type TestServer } from './videoroom-helpers';
 
@@ -26,7 +26,7 @@ describe('videoroom: RTP forwarders', function () {
     const c = await VrClient.open(ts.wsUrl);
     try {
       await c.async({ request: 'joinandconfigure', ptype: 'publisher', room: 10, id: 7, display: 'fw' }, { type: 'offer', sdp: offerSdp(7) });
-      const st = pluginSession(ts, c) as VrSession;
+      const st = pluginSession(ts, c) as HandleState;
       ts.plugin.setupMedia(st);
       const base = { request: 'rtp_forward', room: 10, publisher_id: 7, host: '127.0.0.1', secret: 's' };
       assert.deepEqual(await c.sync({ ...base, streams: [{ mid: '1', port: 43950 }] }), err(429, 'Missing mandatory element (admin_key)'));

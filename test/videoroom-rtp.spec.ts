@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RtpSwitchingContext } from '../plugins/videoroom/rtp/switching-context';
+import { RtpSwitchingContext } from '../plugins/videoroom/subscriber/switching-context';
 
 function rtp(seq: number, ts: number, ssrc: number, payload = 20): Buffer {
   const b = Buffer.alloc(12 + payload);

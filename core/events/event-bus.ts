@@ -3,6 +3,19 @@ import { Settings } from '../config/settings';
 import { Logger } from '../logger';
 import type { EventHandler, JanusEvent, JsonObject } from '../plugin-api';
 
+/** One event to queue: what `EventBus.emit` takes (the envelope's fields, in Janus's terms). */
+export interface BusEvent {
+  /** An `EventType` bit. */
+  type: number;
+  /** Janus's subtype (core, webrtc and media events); 0/undefined: none. */
+  subtype?: number;
+  sessionId?: number;
+  handleId?: number;
+  opaqueId?: string;
+  /** The envelope's `event` body. */
+  event: JsonObject | JsonObject[];
+}
+
 /** Most envelopes the bus holds before the next dispatch tick; beyond that they are counted and dropped. */
 const MAX_PENDING = 100_000;
 
@@ -18,7 +31,7 @@ export class EventBus {
   private scheduled = false;
   private closed = false;
   private readonly log;
-  /** Counters, shown by Admin `query_eventhandler`-style introspection and benchmarks. */
+  /** Counters: read by tests and in-process benchmarks only (no Admin request or metric shows them). */
   readonly stats = { emitted: 0, dispatched: 0, dropped: 0 };
 
   constructor(
@@ -30,11 +43,6 @@ export class EventBus {
 
   addHandler(h: EventHandler): void {
     this.handlers.push(h);
-  }
-
-  removeHandler(h: EventHandler): void {
-    const i = this.handlers.indexOf(h);
-    if (i >= 0) this.handlers.splice(i, 1);
   }
 
   /** Events are on: `broadcast` set and at least one handler loaded. */
@@ -57,26 +65,17 @@ export class EventBus {
     return false;
   }
 
-  /**
-   * Queue one event. `subtype` 0 means none; IDs 0/undefined are left out, as in Janus.
-   */
-  emit(
-    type: number,
-    subtype: number,
-    sessionId: number | undefined,
-    handleId: number | undefined,
-    opaqueId: string | undefined,
-    event: JsonObject | JsonObject[],
-  ): void {
-    if (this.closed || !this.wants(type)) return;
+  /** Queue one event. IDs 0/undefined and `subtype` 0/undefined are left out of the envelope, as in Janus. */
+  emit(e: BusEvent): void {
+    if (this.closed || !this.wants(e.type)) return;
     // keys added in Janus's order: emitter, type, subtype, timestamp, session_id, handle_id, opaque_id, event
-    const ordered = { emitter: this.settings.serverName, type } as JanusEvent;
-    if (subtype > 0) ordered.subtype = subtype;
+    const ordered = { emitter: this.settings.serverName, type: e.type } as JanusEvent;
+    if (e.subtype) ordered.subtype = e.subtype;
     ordered.timestamp = nowMicros();
-    if (sessionId) ordered.session_id = sessionId;
-    if (handleId) ordered.handle_id = handleId;
-    if (opaqueId) ordered.opaque_id = opaqueId;
-    ordered.event = event;
+    if (e.sessionId) ordered.session_id = e.sessionId;
+    if (e.handleId) ordered.handle_id = e.handleId;
+    if (e.opaqueId) ordered.opaque_id = e.opaqueId;
+    ordered.event = e.event;
     this.stats.emitted++;
     if (this.pending.length >= MAX_PENDING) {
       this.stats.dropped++;

@@ -1,5 +1,6 @@
 import type { LoggerOptions } from '../logger';
 import type { JsonObject } from '../plugin-api';
+import type { MediaEvent } from '../media/media-port';
 import type { TrickleRequest } from '../media/trickle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { LoopHealth } from './loop-health';
@@ -57,10 +58,7 @@ export type ToMain =
 
 /** Events a worker reports for a handle, in order with its packets (on the ring). */
 export type WorkerEvent =
-  /** A Janus message for the handle's client (webrtcup, media, slowlink, trickle, hangup). */
-  | { e: 'send'; m: JsonObject }
-  /** An event-handler event. */
-  | { e: 'bus'; type: number; subtype: number; body: JsonObject }
-  /** A plugin callback without a packet. */
-  | { e: 'plugin'; cb: 'setupMedia' | 'dataReady' }
-  | { e: 'plugin'; cb: 'slowLink'; mindex: number; video: boolean; uplink: boolean };
+  /** A typed media event, for the core's session layer (the same as in-thread). */
+  | { e: 'media'; ev: MediaEvent }
+  /** A state or stats event for event handlers. */
+  | { e: 'bus'; type: number; subtype: number; body: JsonObject };

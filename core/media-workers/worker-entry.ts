@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Settings } from '../config/settings';
-import type { EventBus } from '../events/event-bus';
+import type { BusEvent, EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { shareUdpDrops } from '../media/udp-guard';
 import { WeriftMedia } from '../media/werift-media';
+import { MediaSession } from '../media-session';
 import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type Plugin } from '../plugin-api';
 import { LoopMonitor } from './loop-health';
 import { RecordReader, writeEvent, writeRtcp, writeRtp, writeData } from './media-record';
@@ -41,15 +42,11 @@ const handles = new Map<number, Handle>();
 
 function proxyHandle(ref: HandleRef): Handle {
   const key = ref.key;
+  // only the packet callbacks: every other plugin callback is the main thread's session layer's
   const plugin: Partial<Plugin> = {
     incomingRtp: ref.wants.rtp ? (_s, p) => void writeRtp(toMain, key, p) : undefined,
     incomingRtcp: ref.wants.rtcp ? (_s, p) => void writeRtcp(toMain, key, p) : undefined,
     incomingData: ref.wants.data ? (_s, p) => void writeData(toMain, key, p) : undefined,
-    dataReady: () => event(key, { e: 'plugin', cb: 'dataReady' }),
-    setupMedia: () => event(key, { e: 'plugin', cb: 'setupMedia' }),
-    slowLink: (_s, mindex, video, uplink) => event(key, { e: 'plugin', cb: 'slowLink', mindex, video, uplink }),
-    // the main thread calls the plugin's hangupMedia itself, in Janus's order (see WorkerMediaPort)
-    hangupMedia: () => undefined,
   };
   const h = {
     id: ref.handleId,
@@ -61,8 +58,9 @@ function proxyHandle(ref: HandleRef): Handle {
     attached: true,
     detached: false,
     trickle: false,
-    send: (m: JsonObject) => event(key, { e: 'send', m }),
   };
+  // typed media events go to the main thread as they are; packets through the stand-in plugin
+  (h as { media?: MediaSession }).media = new MediaSession(h, (ev) => event(key, { e: 'media', ev }), (what, err) => fault(what, err));
   return h as unknown as Handle;
 }
 
@@ -74,9 +72,9 @@ const media = new WeriftMedia(
   settings,
   {
     wants: (type: number) => wanted.has(type),
-    emit: (type: number, subtype: number, _sid: number, hid: number, _opaque: string | undefined, body: JsonObject) => {
-      const key = keyOfHandleId.get(hid);
-      if (key !== undefined) event(key, { e: 'bus', type, subtype, body });
+    emit: ({ type, subtype, handleId, event: body }: BusEvent) => {
+      const key = handleId === undefined ? undefined : keyOfHandleId.get(handleId);
+      if (key !== undefined) event(key, { e: 'bus', type, subtype: subtype ?? 0, body: body as JsonObject });
     },
   } as unknown as EventBus,
   logger,
@@ -108,9 +106,9 @@ function relay(key: number, fn: (h: Handle) => void): void {
 }
 
 const reader = new RecordReader({
-  rtp: (key, p) => relay(key, (h) => media.relayRtp(h, p)),
-  rtcp: (key, p) => relay(key, (h) => media.relayRtcp(h, p)),
-  data: (key, p) => relay(key, (h) => media.relayData(h, p)),
+  rtp: (key, p) => relay(key, (h) => h.media.out.relayRtp(p)),
+  rtcp: (key, p) => relay(key, (h) => h.media.out.relayRtcp(p)),
+  data: (key, p) => relay(key, (h) => h.media.out.relayData(p)),
   event: () => undefined,
 });
 fromMain.start(reader.onRecord);
@@ -152,7 +150,7 @@ port.on('message', (m: ToWorker) => {
       });
       break;
     case 'hangup':
-      forHandle(m.key, (h) => media.hangup(h, m.reason));
+      forHandle(m.key, (h) => media.hangup(h));
       break;
     case 'destroy':
       forHandle(m.key, (h) => {

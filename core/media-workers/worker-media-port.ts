@@ -4,28 +4,17 @@ import { EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
-import type { MediaPort } from '../media/media-port';
-import {
-  candidateCount,
-  MAX_CANDIDATES_PER_TRICKLE,
-  MAX_QUEUED_CANDIDATES,
-  MAX_QUEUED_TRICKLES,
-  MAX_REMOTE_CANDIDATES,
-  splitTrickle,
-  type TrickleRequest,
-} from '../media/trickle';
+import type { MediaOutlet, MediaPort } from '../media/media-port';
+import { candidateCount, checkTrickleSize, TrickleQueue, trickleToApply, type TrickleRequest } from '../media/trickle';
 import { unappliedMediaSettings } from '../media/werift-limits';
 import { installWeriftAdapter } from '../media/werift-adapter';
 import {
   EventType,
   JanusError,
   type ClientJsep,
-  type DataPacket,
   type JsonObject,
   type OutgoingJsep,
   type PluginJsep,
-  type RtcpPacket,
-  type RtpPacket,
 } from '../plugin-api';
 import { addSnapshot, emptySnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { LoopMonitor, type LoopHealth } from './loop-health';
@@ -39,12 +28,16 @@ interface Placement {
   key: number;
   handle: Handle;
   worker?: MediaWorker;
+  /** The handle's outbound side: the ring into its worker, tagged with its key (bound while `hasPeer`). */
+  outlet?: MediaOutlet;
+  /** The affinity group it counts in (see `place`). */
+  affinity?: string;
   /** The worker has a PeerConnection for it (so a hangup is due). */
   hasPeer: boolean;
   /** A remote description was applied: trickles are checked at once, as in-thread. */
   remoteApplied: boolean;
-  /** Trickles sent before that (time received, candidates): the worker's queue, mirrored for its bounds. */
-  queued: Array<{ received: number; n: number }>;
+  /** Trickles sent before that: the worker's queue, mirrored for its bounds. */
+  queued: TrickleQueue;
   /** Candidates applied to the current PeerConnection. */
   remoteCandidates: number;
 }
@@ -56,16 +49,19 @@ const YOUNG_MS = 10000;
 
 /**
  * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
- * in one media worker, chosen least-loaded at its first JSEP; its packets cross over shared
- * memory rings, its control over messages. This class is the core's session-layer end: it turns
- * the workers' typed events into Janus messages, event-handler events and plugin callbacks, and
- * keeps Janus's hangup order (plugin `hangupMedia` before the client's `hangup`).
+ * in one media worker, chosen at its first JSEP (the worker of its affinity group, else the
+ * least loaded); its packets cross over shared memory rings, its control over messages. The
+ * workers' typed media events are handed to the handle's media session as they are (the core's
+ * session layer turns them into Janus messages); a worker's death is a `failed` event for each
+ * of its PeerConnections.
  */
 @injectable()
 export class WorkerMediaPort implements MediaPort {
   private readonly workers: (MediaWorker | undefined)[] = [];
   private readonly byHandle = new Map<Handle, Placement>();
   private readonly byKey = new Map<number, Placement>();
+  /** Affinity key → the worker its handles go to, and how many handles hold it. */
+  private readonly groups = new Map<string, { index: number; handles: number }>();
   private nextKey = 1;
   private closing = false;
   private readonly log;
@@ -100,23 +96,9 @@ export class WorkerMediaPort implements MediaPort {
   }
 
   private readonly sink: RecordSink = {
-    rtp: (key, p) => {
-      const h = this.byKey.get(key)?.handle;
-      if (!h || !h.attached || h.detached || !h.plugin.incomingRtp) return;
-      try {
-        h.plugin.incomingRtp(h.pluginState, p);
-      } catch (err) {
-        this.log.error({ err, handle: h.id }, 'Plugin failed in incomingRtp');
-      }
-    },
-    rtcp: (key, p) => {
-      const h = this.byKey.get(key)?.handle;
-      if (h) this.callPlugin(h, 'incomingRtcp', () => h.plugin.incomingRtcp?.(h.pluginState, p));
-    },
-    data: (key, p) => {
-      const h = this.byKey.get(key)?.handle;
-      if (h) this.callPlugin(h, 'incomingData', () => h.plugin.incomingData?.(h.pluginState, p));
-    },
+    rtp: (key, p) => this.byKey.get(key)?.handle.media.incomingRtp(p),
+    rtcp: (key, p) => this.byKey.get(key)?.handle.media.incomingRtcp(p),
+    data: (key, p) => this.byKey.get(key)?.handle.media.incomingData(p),
     event: (key, ev) => {
       const pl = this.byKey.get(key);
       if (pl) this.onEvent(pl, ev as WorkerEvent);
@@ -161,26 +143,29 @@ export class WorkerMediaPort implements MediaPort {
   private place(handle: Handle): Placement & { worker: MediaWorker } {
     let pl = this.byHandle.get(handle);
     if (!pl) {
-      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false, queued: [], remoteCandidates: 0 };
+      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false, queued: new TrickleQueue(() => this.settings.candidatesTimeout), remoteCandidates: 0 };
       if (this.nextKey > 0xfffffff0) this.nextKey = 1;
       this.byHandle.set(handle, pl);
       this.byKey.set(pl.key, pl);
     }
     if (!pl.worker || !pl.worker.isAlive) {
-      let best: MediaWorker | undefined;
-      for (let i = 0; i < this.workers.length; i++) {
-        let w = this.workers[i];
-        if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
-        if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
-      }
-      if (!best) throw new JanusError(490, 'No media worker available');
-      pl.worker = best;
-      best.handles.add(pl.key);
+      const worker = this.pickWorker(handle.media.affinity);
+      if (!worker) throw new JanusError(490, 'No media worker available');
+      this.joinGroup(pl, handle.media.affinity, worker.index);
+      pl.worker = worker;
+      worker.handles.add(pl.key);
+      const ring = worker.toWorker;
+      const key = pl.key;
+      pl.outlet = {
+        relayRtp: (p) => void writeRtp(ring, key, p),
+        relayRtcp: (p) => void writeRtcp(ring, key, p),
+        relayData: (p) => void writeData(ring, key, p),
+      };
       const plugin = handle.plugin;
-      best.send({
+      worker.send({
         t: 'attach',
         handle: {
-          key: pl.key, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
+          key, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
           wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, data: !!plugin.incomingData },
         },
       });
@@ -188,16 +173,48 @@ export class WorkerMediaPort implements MediaPort {
     return pl as Placement & { worker: MediaWorker };
   }
 
+  /** The live worker of the affinity group, else the live worker with the fewest handles (started on demand). */
+  private pickWorker(affinity: string | undefined): MediaWorker | undefined {
+    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
+    const grouped = group ? this.workers[group.index] : undefined;
+    if (grouped?.isAlive) return grouped;
+    let best: MediaWorker | undefined;
+    for (let i = 0; i < this.workers.length; i++) {
+      let w = this.workers[i];
+      if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
+      if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+    }
+    return best;
+  }
+
+  private joinGroup(pl: Placement, affinity: string | undefined, index: number): void {
+    if (pl.affinity !== affinity) {
+      this.leaveGroup(pl);
+      pl.affinity = affinity;
+      if (affinity === undefined) return;
+      const g = this.groups.get(affinity);
+      if (g) g.handles++;
+      else this.groups.set(affinity, { index, handles: 1 });
+    }
+    // a group whose worker died moves, as a whole, to where its next handle goes
+    if (affinity !== undefined) this.groups.get(affinity)!.index = index;
+  }
+
+  private leaveGroup(pl: Placement): void {
+    const g = pl.affinity !== undefined ? this.groups.get(pl.affinity) : undefined;
+    if (g && --g.handles <= 0) this.groups.delete(pl.affinity!);
+    pl.affinity = undefined;
+  }
+
   async remoteJsep(handle: Handle, jsep: ClientJsep): Promise<PluginJsep> {
     const pl = this.place(handle);
     const out = (await pl.worker.call(pl.key, 'remoteJsep', jsep, handle.trickle)) as PluginJsep;
-    pl.hasPeer = true;
+    this.peerUp(pl);
     if (!pl.remoteApplied) {
       // the worker applied its queue: those candidates now count against the PeerConnection
-      const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
-      pl.remoteCandidates = pl.queued.reduce((sum, q) => sum + (q.received >= oldest ? q.n : 0), 0);
+      pl.remoteCandidates = pl.queued.take().reduce((sum, r) => sum + candidateCount(r), 0);
     }
-    pl.queued = [];
+    pl.queued.clear();
     pl.remoteApplied = true;
     return out;
   }
@@ -205,38 +222,24 @@ export class WorkerMediaPort implements MediaPort {
   async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
     const pl = this.place(handle);
     const out = (await pl.worker.call(pl.key, 'localJsep', jsep, handle.trickle)) as { type: string; sdp: string } & JsonObject;
-    pl.hasPeer = true;
+    this.peerUp(pl);
     return out;
   }
 
-  /** The same checks and bounds as in-thread (werift-media.ts), here so errors stay synchronous. */
+  /** The same checks and bounds as in-thread (trickle.ts), here so errors stay synchronous. */
   trickle(handle: Handle, request: TrickleRequest): void {
-    const n = candidateCount(request);
-    if (n > MAX_CANDIDATES_PER_TRICKLE) throw new JanusError(490, `Trickle error: too many candidates in one request (${n}, max ${MAX_CANDIDATES_PER_TRICKLE})`);
+    const n = checkTrickleSize(request);
     const pl = this.place(handle);
-    if (pl.remoteApplied && pl.hasPeer) {
-      const { candidates, error } = splitTrickle(request);
-      if (error) throw new JanusError(error.code, error.reason);
-      if (pl.remoteCandidates + candidates.length > MAX_REMOTE_CANDIDATES) {
-        throw new JanusError(490, `Trickle error: too many remote candidates for this PeerConnection (max ${MAX_REMOTE_CANDIDATES})`);
-      }
-      pl.remoteCandidates += candidates.length;
-    } else {
-      const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
-      if (pl.queued.length && pl.queued[0].received < oldest) pl.queued = pl.queued.filter((q) => q.received >= oldest);
-      const queuedCandidates = pl.queued.reduce((sum, q) => sum + q.n, 0);
-      if (pl.queued.length >= MAX_QUEUED_TRICKLES || queuedCandidates + n > MAX_QUEUED_CANDIDATES) {
-        throw new JanusError(490, `Trickle error: too many candidates queued before the PeerConnection (max ${MAX_QUEUED_TRICKLES} trickles, ${MAX_QUEUED_CANDIDATES} candidates)`);
-      }
-      pl.queued.push({ received: request.received, n });
-    }
+    if (pl.remoteApplied && pl.hasPeer) pl.remoteCandidates += trickleToApply(request, pl.remoteCandidates).candidates.length;
+    else pl.queued.push(request, n);
     pl.worker.send({ t: 'trickle', key: pl.key, request });
   }
 
+  /** Also after the worker died (then only our side is left to clean). */
   hangup(handle: Handle, reason: string): boolean {
     const pl = this.byHandle.get(handle);
-    if (!pl?.worker) return false;
-    pl.worker.send({ t: 'hangup', key: pl.key, reason });
+    if (!pl) return false;
+    pl.worker?.send({ t: 'hangup', key: pl.key, reason });
     const had = pl.hasPeer;
     this.peerGone(pl);
     return had;
@@ -245,6 +248,8 @@ export class WorkerMediaPort implements MediaPort {
   destroy(handle: Handle): void {
     const pl = this.byHandle.get(handle);
     if (!pl) return;
+    this.peerGone(pl);
+    this.leaveGroup(pl);
     pl.worker?.send({ t: 'destroy', key: pl.key });
     pl.worker?.handles.delete(pl.key);
     this.byHandle.delete(handle);
@@ -266,18 +271,6 @@ export class WorkerMediaPort implements MediaPort {
     }
   }
 
-  relayRtp(handle: Handle, packet: RtpPacket): void {
-    const pl = this.byHandle.get(handle);
-    if (pl?.worker && pl.hasPeer) writeRtp(pl.worker.toWorker, pl.key, packet);
-  }
-  relayRtcp(handle: Handle, packet: RtcpPacket): void {
-    const pl = this.byHandle.get(handle);
-    if (pl?.worker && pl.hasPeer) writeRtcp(pl.worker.toWorker, pl.key, packet);
-  }
-  relayData(handle: Handle, packet: DataPacket): void {
-    const pl = this.byHandle.get(handle);
-    if (pl?.worker && pl.hasPeer) writeData(pl.worker.toWorker, pl.key, packet);
-  }
   sendPli(handle: Handle, mindex?: number): void {
     const pl = this.byHandle.get(handle);
     if (pl?.worker && pl.hasPeer) pl.worker.send({ t: 'pli', key: pl.key, mindex });
@@ -351,50 +344,28 @@ export class WorkerMediaPort implements MediaPort {
     this.workers[index]?.send({ t: 'crash' });
   }
 
-  // --- the session layer's end of the workers' events ---
+  // --- the workers' events, to the handles' media sessions ---
 
   private onEvent(pl: Placement, ev: WorkerEvent): void {
     const h = pl.handle;
-    if (ev.e === 'send') {
-      if (ev.m.janus === 'hangup') {
-        // the worker's PeerConnection failed on its own (ICE/DTLS): the one hangup path
-        this.failed(pl, typeof ev.m.reason === 'string' ? ev.m.reason : 'ICE failed', false);
-        return;
-      }
-      if (!h.detached) h.send(ev.m as never);
-    } else if (ev.e === 'bus') {
-      if (this.bus.wants(ev.type)) this.bus.emit(ev.type, ev.subtype, h.session.id, h.id, h.opaqueId, ev.body);
-    } else if (ev.cb === 'setupMedia') {
-      this.callPlugin(h, 'setupMedia', () => h.plugin.setupMedia?.(h.pluginState));
-    } else if (ev.cb === 'dataReady') {
-      this.callPlugin(h, 'dataReady', () => h.plugin.dataReady?.(h.pluginState));
-    } else if (ev.cb === 'slowLink') {
-      this.callPlugin(h, 'slowLink', () => h.plugin.slowLink?.(h.pluginState, ev.mindex, ev.video, ev.uplink));
+    if (ev.e === 'bus') {
+      if (this.bus.wants(ev.type)) this.bus.emit({ type: ev.type, subtype: ev.subtype, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: ev.body });
+    } else if (ev.ev.type !== 'failed' || pl.hasPeer) {
+      // a `failed` for a PeerConnection we already hung up is stale
+      h.media.emit(ev.ev);
     }
   }
 
-  /**
-   * A PeerConnection is gone without the client or plugin asking (ICE/DTLS failure, or its
-   * worker died): as Janus, the plugin hears first, then the client gets `hangup`.
-   */
-  private failed(pl: Placement, reason: string, emitEvent: boolean): void {
-    const h = pl.handle;
-    if (!pl.hasPeer || h.detached) return;
-    this.peerGone(pl);
-    this.log.warn({ handle: h.id, reason }, 'PeerConnection failed');
-    if (emitEvent && this.bus.wants(EventType.WEBRTC)) {
-      this.bus.emit(EventType.WEBRTC, 6, h.session.id, h.id, h.opaqueId, { connection: 'hangup', reason });
-    }
-    this.callPlugin(h, 'hangupMedia', () => h.plugin.hangupMedia?.(h.pluginState));
-    const m = { janus: 'hangup', session_id: h.session.id, sender: h.id, reason } as JsonObject;
-    if (this.settings.opaqueIdInApi && h.opaqueId) m.opaque_id = h.opaqueId;
-    h.send(m as never);
+  private peerUp(pl: Placement): void {
+    pl.hasPeer = true;
+    if (pl.outlet) pl.handle.media.bind(pl.outlet);
   }
 
   private peerGone(pl: Placement): void {
+    if (pl.outlet) pl.handle.media.unbind(pl.outlet);
     pl.hasPeer = false;
     pl.remoteApplied = false;
-    pl.queued = [];
+    pl.queued.clear();
     pl.remoteCandidates = 0;
   }
 
@@ -405,7 +376,10 @@ export class WorkerMediaPort implements MediaPort {
       const pl = this.byKey.get(key);
       if (!pl) continue;
       pl.worker = undefined;
-      this.failed(pl, 'Media worker failed', true);
+      if (pl.outlet) pl.handle.media.unbind(pl.outlet);
+      pl.outlet = undefined;
+      // as a PeerConnection that failed: the session layer's one hangup path
+      if (pl.hasPeer && !pl.handle.detached) pl.handle.media.emit({ type: 'failed', reason: 'Media worker failed' });
     }
     w.handles.clear();
     // a worker that keeps dying at once (a bug at start-up) is not restarted in a tight loop
@@ -417,14 +391,5 @@ export class WorkerMediaPort implements MediaPort {
       this.workers[w.index] = this.spawn(w.index);
       this.restarts++;
     }, this.restartDelay).unref();
-  }
-
-  private callPlugin(h: Handle, what: string, fn: () => void): void {
-    if (!h.attached || h.detached) return;
-    try {
-      fn();
-    } catch (err) {
-      this.log.error({ err, handle: h.id, callback: what }, 'Plugin failed in a media callback');
-    }
   }
 }

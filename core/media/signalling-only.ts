@@ -61,9 +61,6 @@ export class SignallingOnlyMedia implements MediaPort {
     return { sdps: { ...(s.local ? { local: s.local } : {}), ...(s.remote ? { remote: s.remote } : {}) }, 'pending-trickles': s.trickles };
   }
 
-  relayRtp(): void {}
-  relayRtcp(): void {}
-  relayData(): void {}
   sendPli(): void {}
   sendRemb(): void {}
   metrics() {

@@ -1,4 +1,4 @@
-import { isJsonObject, prefixedFormats, validateParams, type JsonObject, type ValidationFailure } from '../plugin-api';
+import { isJsonObject, JanusError, prefixedFormats, validateParams, type JsonObject, type ValidationFailure } from '../plugin-api';
 import type { TrickleCandidate } from './media-port';
 
 /** A `trickle` request's payload as the client sent it (exactly one of the two is set). */
@@ -68,4 +68,72 @@ export function splitTrickle(req: TrickleRequest): { candidates: TrickleCandidat
     else if (!checkCandidate(c as JsonObject)) out.push(c as unknown as TrickleCandidate);
   }
   return { candidates: out, completed };
+}
+
+/** Refuse a request carrying more candidates than one may (490). Returns its candidate count. */
+export function checkTrickleSize(req: TrickleRequest): number {
+  const n = candidateCount(req);
+  if (n > MAX_CANDIDATES_PER_TRICKLE) throw new JanusError(490, `Trickle error: too many candidates in one request (${n}, max ${MAX_CANDIDATES_PER_TRICKLE})`);
+  return n;
+}
+
+/**
+ * The candidates to apply now to a PeerConnection that has `applied` remote candidates already:
+ * a bad single candidate throws its JanusError, going over the bound throws 490.
+ */
+export function trickleToApply(req: TrickleRequest, applied: number): { candidates: TrickleCandidate[]; completed: boolean } {
+  const { candidates, completed, error } = splitTrickle(req);
+  if (error) throw new JanusError(error.code, error.reason);
+  if (applied + candidates.length > MAX_REMOTE_CANDIDATES) {
+    throw new JanusError(490, `Trickle error: too many remote candidates for this PeerConnection (max ${MAX_REMOTE_CANDIDATES})`);
+  }
+  return { candidates, completed };
+}
+
+/**
+ * Trickles that came before there was a remote description to apply them to (Janus queues them
+ * unchecked), bounded, and expiring after `candidates_timeout`. Kept by the in-thread stack, and
+ * mirrored on the main thread for a handle in a media worker so its errors stay synchronous.
+ */
+export class TrickleQueue {
+  private queued: TrickleRequest[] = [];
+  private candidates = 0;
+
+  /** `timeoutSeconds`: Settings.candidatesTimeout. */
+  constructor(private readonly timeoutSeconds: () => number) {}
+
+  get length(): number {
+    return this.queued.length;
+  }
+
+  /** Queue a request of `n` candidates, or throw 490 (keeping nothing of it) when over a bound. */
+  push(req: TrickleRequest, n: number): void {
+    this.dropExpired();
+    if (this.queued.length >= MAX_QUEUED_TRICKLES || this.candidates + n > MAX_QUEUED_CANDIDATES) {
+      throw new JanusError(490, `Trickle error: too many candidates queued before the PeerConnection (max ${MAX_QUEUED_TRICKLES} trickles, ${MAX_QUEUED_CANDIDATES} candidates)`);
+    }
+    this.queued.push(req);
+    this.candidates += n;
+  }
+
+  /** Empty the queue, returning what has not expired (to apply to the new remote description). */
+  take(): TrickleRequest[] {
+    const oldest = Date.now() - this.timeoutSeconds() * 1000;
+    const out = this.queued.filter((r) => r.received >= oldest);
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.queued = [];
+    this.candidates = 0;
+  }
+
+  /** Queued trickles older than `candidates_timeout` would be skipped anyway: free them now. */
+  private dropExpired(): void {
+    const oldest = Date.now() - this.timeoutSeconds() * 1000;
+    if (this.queued.length === 0 || this.queued[0].received >= oldest) return;
+    this.queued = this.queued.filter((r) => r.received >= oldest);
+    this.candidates = this.queued.reduce((sum, r) => sum + candidateCount(r), 0);
+  }
 }

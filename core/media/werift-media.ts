@@ -7,50 +7,39 @@ import {
   EventType,
   JanusError,
   type ClientJsep,
-  type DataPacket,
-  type JanusMessage,
   type JsonObject,
   type OutgoingJsep,
   type PluginJsep,
-  type RtcpPacket,
-  type RtpPacket,
 } from '../plugin-api';
 import { handleInfo } from './handle-info';
 import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
 import { jsepToAnswerMedia, jsepToOfferMedia } from './jsep-media';
 import { WeriftMediaTotals } from '../metrics/media-snapshot';
-import type { MediaPort } from './media-port';
+import type { MediaPort, TrickleCandidate } from './media-port';
 import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { MediaStream } from './stream';
-import {
-  candidateCount,
-  MAX_CANDIDATES_PER_TRICKLE,
-  MAX_QUEUED_CANDIDATES,
-  MAX_QUEUED_TRICKLES,
-  MAX_REMOTE_CANDIDATES,
-  splitTrickle,
-  type TrickleRequest,
-} from './trickle';
+import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleRequest } from './trickle';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
 interface HandleMedia {
+  handle: Handle;
   peer?: MediaPeer;
   monitor?: MediaMonitor;
   /** Trickles that came before there was a remote description to apply them to. */
-  queued: TrickleRequest[];
-  /** Candidates in `queued` (bounded, see trickle.ts). */
-  queuedCandidates: number;
+  queued: TrickleQueue;
 }
 
 /**
  * The WebRTC media stack (Janus's ice.c/dtls.c/rtcp.c role) on werift: one PeerConnection per
- * handle, created on the first JSEP. Produces the core events clients and event handlers get,
- * and hands packets to and from the handle's plugin.
+ * handle, created on the first JSEP. Hands packets to the handle's plugin, binds the handle's
+ * outlet to the PeerConnection, and reports typed media events (`handle.media.emit`) that the
+ * core's session layer turns into Janus messages; it emits only the state and stats events
+ * (webrtc/media types) to event handlers itself. Runs in-thread or inside each media worker.
  */
 @injectable()
 export class WeriftMedia implements MediaPort {
@@ -87,7 +76,7 @@ export class WeriftMedia implements MediaPort {
 
   private get(handle: Handle): HandleMedia {
     let s = this.state.get(handle);
-    if (!s) this.state.set(handle, (s = { queued: [], queuedCandidates: 0 }));
+    if (!s) this.state.set(handle, (s = { handle, queued: new TrickleQueue(() => this.settings.candidatesTimeout) }));
     return s;
   }
 
@@ -95,12 +84,16 @@ export class WeriftMedia implements MediaPort {
     const peer = new MediaPeer(this.config(), this.listener(handle, hm), this.nat, this.settings.fullTrickle, this.settings.twccPeriod);
     hm.peer = peer;
     hm.monitor = new MediaMonitor(peer, this.settings, {
-      noMedia: (s, sub, seconds) => this.mediaEvent(handle, s, sub, false, seconds),
-      slowLink: (s, uplink, lost) => this.slowLink(handle, s, uplink, lost),
+      noMedia: (s, sub, seconds) => this.mediaState(handle, s, sub, false, seconds),
+      slowLink: (s, uplink, lost) => {
+        if (!handle.detached) handle.media.emit({ type: 'slowLink', mid: s.mid, kind: s.kind, mindex: s.mindex, video: s.video, uplink, lost });
+      },
       stats: (body) => {
-        if (this.bus.wants(EventType.MEDIA)) this.bus.emit(EventType.MEDIA, 3, handle.session.id, handle.id, handle.opaqueId, body);
+        if (this.bus.wants(EventType.MEDIA)) this.bus.emit({ type: EventType.MEDIA, subtype: 3, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
       },
     });
+    // from now on the plugin's relays go straight to this PeerConnection
+    handle.media.bind(peer);
     return peer;
   }
 
@@ -158,37 +151,16 @@ export class WeriftMedia implements MediaPort {
   }
 
   trickle(handle: Handle, request: TrickleRequest): void {
-    const n = candidateCount(request);
-    if (n > MAX_CANDIDATES_PER_TRICKLE) throw new JanusError(490, `Trickle error: too many candidates in one request (${n}, max ${MAX_CANDIDATES_PER_TRICKLE})`);
+    const n = checkTrickleSize(request);
     const hm = this.get(handle);
     const peer = hm.peer && !hm.peer.isClosed ? hm.peer : undefined;
-    if (!peer || !peer.remoteSdp) {
-      // as Janus: before there is something to apply them to, candidates wait unchecked (but bounded)
-      this.dropExpired(hm);
-      if (hm.queued.length >= MAX_QUEUED_TRICKLES || hm.queuedCandidates + n > MAX_QUEUED_CANDIDATES) {
-        throw new JanusError(490, `Trickle error: too many candidates queued before the PeerConnection (max ${MAX_QUEUED_TRICKLES} trickles, ${MAX_QUEUED_CANDIDATES} candidates)`);
-      }
-      hm.queued.push(request);
-      hm.queuedCandidates += n;
-      return;
-    }
-    const { candidates, completed, error } = splitTrickle(request);
-    if (error) throw new JanusError(error.code, error.reason);
-    if (peer.remoteCandidates.length + candidates.length > MAX_REMOTE_CANDIDATES) {
-      throw new JanusError(490, `Trickle error: too many remote candidates for this PeerConnection (max ${MAX_REMOTE_CANDIDATES})`);
-    }
+    // as Janus: before there is something to apply them to, candidates wait unchecked (but bounded)
+    if (!peer || !peer.remoteSdp) return hm.queued.push(request, n);
+    const { candidates, completed } = trickleToApply(request, peer.remoteCandidates.length);
     this.apply(peer, candidates, completed);
   }
 
-  /** Queued trickles older than `candidates_timeout` would be skipped anyway: free them now. */
-  private dropExpired(hm: HandleMedia): void {
-    const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
-    if (hm.queued.length === 0 || hm.queued[0].received >= oldest) return;
-    hm.queued = hm.queued.filter((r) => r.received >= oldest);
-    hm.queuedCandidates = hm.queued.reduce((sum, r) => sum + candidateCount(r), 0);
-  }
-
-  private apply(peer: MediaPeer, candidates: ReturnType<typeof splitTrickle>['candidates'], completed: boolean): void {
+  private apply(peer: MediaPeer, candidates: TrickleCandidate[], completed: boolean): void {
     for (const c of candidates) {
       peer.addRemoteCandidate(c.candidate, c.sdpMid, c.sdpMLineIndex).catch((err) => {
         this.log.debug({ err: (err as Error).message }, 'Remote candidate refused');
@@ -200,31 +172,23 @@ export class WeriftMedia implements MediaPort {
   private flushQueued(hm: HandleMedia): void {
     const peer = hm.peer;
     if (!peer || hm.queued.length === 0) return;
-    const oldest = Date.now() - this.settings.candidatesTimeout * 1000;
-    const queued = hm.queued;
-    hm.queued = [];
-    hm.queuedCandidates = 0;
-    for (const req of queued) {
-      if (req.received < oldest) continue;
+    for (const req of hm.queued.take()) {
       const { candidates, completed } = splitTrickle(req); // errors in queued candidates are ignored, as in Janus
       this.apply(peer, candidates, completed);
     }
   }
 
-  hangup(handle: Handle, reason: string): boolean {
+  hangup(handle: Handle): boolean {
     const hm = this.state.get(handle);
-    if (hm) {
-      // as Janus: pending trickles belong to the PeerConnection being closed
-      hm.queued = [];
-      hm.queuedCandidates = 0;
-    }
+    // as Janus: pending trickles belong to the PeerConnection being closed
+    hm?.queued.clear();
     if (!hm?.peer) return false;
     this.dropPeer(hm);
-    this.webrtcEvent(handle, 6, { connection: 'hangup', reason });
     return true;
   }
 
   private dropPeer(hm: HandleMedia): void {
+    if (hm.peer) hm.handle.media.unbind(hm.peer);
     hm.monitor?.finalStats();
     hm.monitor?.stop();
     if (hm.peer) this.totals.retire(hm.peer);
@@ -245,15 +209,6 @@ export class WeriftMedia implements MediaPort {
     return handleInfo(hm?.peer, handle.trickle, hm?.queued.length ?? 0, this.settings);
   }
 
-  relayRtp(handle: Handle, packet: RtpPacket): void {
-    this.state.get(handle)?.peer?.relayRtp(packet);
-  }
-  relayRtcp(handle: Handle, packet: RtcpPacket): void {
-    this.state.get(handle)?.peer?.relayRtcp(packet);
-  }
-  relayData(handle: Handle, packet: DataPacket): void {
-    this.state.get(handle)?.peer?.relayData(packet);
-  }
   sendPli(handle: Handle, mindex?: number): void {
     this.totals.pliRequests++;
     this.state.get(handle)?.peer?.sendPli(mindex);
@@ -279,101 +234,42 @@ export class WeriftMedia implements MediaPort {
 
   // --- events ---
 
-  private envelope(janus: string, handle: Handle): JanusMessage {
-    const m: JanusMessage = { janus, session_id: handle.session.id, sender: handle.id };
-    if (this.settings.opaqueIdInApi && handle.opaqueId) m.opaque_id = handle.opaqueId;
-    return m;
-  }
-
   private webrtcEvent(handle: Handle, subtype: number, body: JsonObject): void {
-    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit(EventType.WEBRTC, subtype, handle.session.id, handle.id, handle.opaqueId, body);
+    if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
-  private mediaEvent(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
+  private mediaState(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
     if (handle.detached) return;
     const simulcast = s.rids.length > 0 || s.simSsrcs.length > 0;
-    const m = this.envelope('media', handle);
-    m.mid = s.mid;
-    m.type = s.kind;
-    if (simulcast) m.substream = sub;
-    m.receiving = receiving;
-    if (!receiving && seconds !== undefined && this.settings.noMediaTimer > 1) m.seconds = seconds;
-    handle.send(m);
-    if (this.bus.wants(EventType.MEDIA)) {
-      const body: JsonObject = { media: s.kind, mid: s.mid };
-      if (simulcast) body.substream = sub;
-      body.receiving = receiving;
-      if (!receiving && seconds !== undefined && this.settings.noMediaTimer > 1) body.seconds = seconds;
-      this.bus.emit(EventType.MEDIA, 1, handle.session.id, handle.id, handle.opaqueId, body);
-    }
-  }
-
-  private slowLink(handle: Handle, s: MediaStream, uplink: boolean, lost: number): void {
-    if (handle.detached) return;
-    const m = this.envelope('slowlink', handle);
-    m.mid = s.mid;
-    m.media = s.kind;
-    m.uplink = uplink;
-    m.lost = lost;
-    handle.send(m);
-    if (this.bus.wants(EventType.MEDIA)) {
-      this.bus.emit(EventType.MEDIA, 2, handle.session.id, handle.id, handle.opaqueId, {
-        mid: s.mid, media: s.kind, slow_link: uplink ? 'uplink' : 'downlink', lost_lastsec: lost,
-      });
-    }
-    this.callPlugin(handle, 'slowLink', () => handle.plugin.slowLink?.(handle.pluginState, s.mindex, s.video, uplink));
-  }
-
-  /** Plugin callbacks from the media path: a throwing plugin never takes the stack down. */
-  private callPlugin(handle: Handle, what: string, fn: () => void): void {
-    if (!handle.attached || handle.detached) return;
-    try {
-      fn();
-    } catch (err) {
-      this.log.error({ err, handle: handle.id, callback: what }, 'Plugin failed in a media callback');
-    }
+    handle.media.emit({ type: 'mediaState', mid: s.mid, kind: s.kind, substream: simulcast ? sub : undefined, receiving, seconds });
   }
 
   private listener(handle: Handle, hm: HandleMedia): PeerListener {
-    const plugin = handle.plugin;
+    const media = handle.media;
     return {
-      rtp: (p) => {
-        if (!handle.attached || handle.detached || !plugin.incomingRtp) return;
-        try {
-          plugin.incomingRtp(handle.pluginState, p);
-        } catch (err) {
-          this.log.error({ err, handle: handle.id }, 'Plugin failed in incomingRtp');
-        }
+      rtp: (p) => media.incomingRtp(p),
+      rtcp: (p) => media.incomingRtcp(p),
+      data: (p) => media.incomingData(p),
+      dataReady: () => {
+        if (!handle.detached) media.emit({ type: 'dataReady' });
       },
-      rtcp: (p) => this.callPlugin(handle, 'incomingRtcp', () => plugin.incomingRtcp?.(handle.pluginState, p)),
-      data: (p) => this.callPlugin(handle, 'incomingData', () => plugin.incomingData?.(handle.pluginState, p)),
-      dataReady: () => this.callPlugin(handle, 'dataReady', () => plugin.dataReady?.(handle.pluginState)),
       webrtcUp: () => {
         if (handle.detached) return;
-        this.log.info({ handle: handle.id }, 'WebRTC media is now available');
-        handle.send(this.envelope('webrtcup', handle));
-        this.webrtcEvent(handle, 6, { connection: 'webrtcup' });
         hm.monitor?.start();
-        this.callPlugin(handle, 'setupMedia', () => plugin.setupMedia?.(handle.pluginState));
+        media.emit({ type: 'webrtcUp' });
       },
       failed: (reason) => {
-        // the PeerConnection died on its own: same path as a hangup, with Janus's reason and
-        // order (the plugin hears first, then the client gets `hangup`, as in Sessions.hangupMedia)
+        // the PeerConnection died on its own; the session layer hangs up (deferred: we are inside werift)
+        const peer = hm.peer;
         setImmediate(() => {
-          if (hm.peer === undefined || handle.detached) return;
-          this.log.warn({ handle: handle.id, reason }, 'PeerConnection failed');
-          this.hangup(handle, reason);
-          this.callPlugin(handle, 'hangupMedia', () => plugin.hangupMedia?.(handle.pluginState));
-          handle.send({ ...this.envelope('hangup', handle), reason });
+          if (peer === undefined || hm.peer !== peer || handle.detached) return;
+          media.emit({ type: 'failed', reason });
         });
       },
       localCandidate: (candidate, mid) => {
-        if (!this.settings.fullTrickle || handle.detached) return;
-        const m = this.envelope('trickle', handle);
-        m.candidate = candidate === null ? { completed: true } : { sdpMid: mid, sdpMLineIndex: 0, candidate: `candidate:${candidate}` };
-        handle.send(m);
+        if (this.settings.fullTrickle && !handle.detached) media.emit({ type: 'localCandidate', candidate, mid });
       },
-      mediaReceiving: (s, sub) => this.mediaEvent(handle, s, sub, true),
+      mediaReceiving: (s, sub) => this.mediaState(handle, s, sub, true),
       webrtcEvent: (subtype, body) => {
         this.totals.stateEvent(hm.peer, body as { ice?: unknown; dtls?: unknown });
         this.webrtcEvent(handle, subtype, body as JsonObject);

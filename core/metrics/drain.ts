@@ -49,7 +49,7 @@ export class Drain {
       this.sessions.get(id)?.send({ janus: 'draining', session_id: id, timeout: deadline });
     }
     if (this.bus.wants(EventType.CORE)) {
-      this.bus.emit(EventType.CORE, 3, undefined, undefined, undefined, { status: 'draining', origin, timeout: deadline });
+      this.bus.emit({ type: EventType.CORE, subtype: 3, event: { status: 'draining', origin, timeout: deadline } });
     }
     this.running = this.run(deadline);
     return this.running;

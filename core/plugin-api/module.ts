@@ -36,6 +36,35 @@ export interface ConfigView {
   warnUnknown(category: string | null, known: readonly string[]): void;
 }
 
+/** A value a module can store in its config file; Janus's plugins store every scalar as a string ("yes", "16000"). */
+export type StoredSetting = string | number | boolean | readonly string[];
+
+/**
+ * The module's own `.jcfg` as a document it may change and save, e.g. rooms created or destroyed
+ * with `permanent: true`. The document is the file as read at startup (without CLI overrides);
+ * `save()` writes the whole document atomically and comments in the file are lost, as in Janus.
+ * Modules never read or write config files themselves: this is the supported way.
+ */
+export interface ModuleConfigStore {
+  /** The file the store saves to: `<configs_folder>/<package>.jcfg`. */
+  readonly file: string;
+  /**
+   * False when the file did not exist or did not parse at startup: Janus then refuses
+   * `permanent` requests ("No configuration file, ...").
+   */
+  readonly available: boolean;
+  /** Names of the top-level groups (Janus "categories"), in file order. */
+  categories(): string[];
+  /** A category's settings as parsed (case-insensitive name); undefined when absent. */
+  getCategory(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** Replace the category's settings (where it is), or add it at the end. No-op when unavailable. */
+  setCategory(name: string, settings: Readonly<Record<string, StoredSetting>>): void;
+  /** Remove a category; false when there was none. */
+  removeCategory(name: string): boolean;
+  /** Write the document to `file` (temp file + rename). False (and logged) when it could not. */
+  save(): boolean;
+}
+
 /** The logger handed to modules (a pino child logger with the module's name). */
 export interface ModuleLogger {
   fatal(obj: unknown, msg?: string): void;
@@ -50,6 +79,8 @@ export interface ModuleLogger {
 export interface ModuleContext {
   /** The module's own config file: `<configs_folder>/<package>.jcfg`. */
   readonly config: ConfigView;
+  /** The same file as a document the module can change and save (see ModuleConfigStore). */
+  readonly configStore: ModuleConfigStore;
   /** The configs folder (Janus `-F`). */
   readonly configsFolder: string;
   readonly logger: ModuleLogger;

@@ -49,7 +49,12 @@ export interface PluginHandle {
    * On a handle that is gone (detached, session destroyed) it resolves and sends nothing.
    */
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: OutgoingJsep): Promise<void>;
-  /** Send RTP to the peer on `packet.mindex`. Hot path: no allocation in the core. */
+  /**
+   * Send RTP to the peer on `packet.mindex`. Hot path: the call goes straight to the handle's
+   * media outbound side (the PeerConnection, or the ring to its media worker): the core adds no
+   * lookup and no allocation (the SRTP stage beneath it may). Without a PeerConnection (or once
+   * detached) the packet is dropped.
+   */
   relayRtp(packet: RtpPacket): void;
   relayRtcp(packet: RtcpPacket): void;
   relayData(packet: DataPacket): void;
@@ -63,6 +68,13 @@ export interface PluginHandle {
   endSession(): void;
   /** Emit a plugin event (type 64) to event handlers, tied to this handle. */
   notifyEvent(event: JsonObject): void;
+  /**
+   * Placement hint for the media plane: handles given the same key (e.g. a VideoRoom room) are
+   * placed on the same media worker when they can, so packets relayed between them cross fewer
+   * threads. Only applies when called before the handle's first JSEP (placement happens then);
+   * ignored with in-thread media. Optional so that test doubles need not implement it.
+   */
+  hintMediaAffinity?(key: string): void;
   /**
    * Open a `.mjr` recording for this handle (Janus's recorder). Throws a JanusError for an unknown
    * codec or a protected folder; a folder or disk failure later gives the handle an event

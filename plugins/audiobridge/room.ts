@@ -38,7 +38,6 @@ export class AudioRoom {
   constructor(
     readonly id: AbId,
     public config: RoomConfig,
-    readonly permanent: boolean,
     private readonly log: ModuleLogger,
     private readonly recordTmpExt?: string,
   ) {

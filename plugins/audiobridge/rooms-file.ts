@@ -23,7 +23,7 @@ export function loadRooms(ab: AbState): void {
       ab.log.warn({ room: id, sampling_rate: c.samplingRate }, 'Unsupported sampling rate, room skipped');
       continue;
     }
-    const room = ab.createRoom(id, { ...c, description: c.description ?? `Room ${id}` }, true);
+    const room = ab.createRoom(id, { ...c, description: c.description ?? `Room ${id}` });
     staticForwarder(ab, room, cat);
   }
 }

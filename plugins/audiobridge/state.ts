@@ -28,8 +28,8 @@ export class AbState {
     return room;
   }
 
-  createRoom(id: AbId, config: RoomConfig, permanent: boolean): AudioRoom {
-    const room = new AudioRoom(id, config, permanent, this.log, this.settings.recordTmpExt);
+  createRoom(id: AbId, config: RoomConfig): AudioRoom {
+    const room = new AudioRoom(id, config, this.log, this.settings.recordTmpExt);
     room.onFile = (r, fileId, started) => this.announcement(r, fileId, started);
     this.rooms.set(String(id), room);
     return room;

@@ -15,52 +15,24 @@ import type {
   RtcpPacket,
   RtpPacket,
 } from '../../core/plugin-api';
-import { recordData, recordRtp } from './recording';
 import { PluginResult as Result } from '../../core/plugin-api';
 import { checkParams, errorBody, VrError, VrErrorCode } from './errors';
-import { forwardData, forwardRtp, subscriberRtcp } from './forwarder';
-import { removeParticipant, removeSubscriber, unpublish } from './lifecycle';
+import { forwardData, forwardRtp, subscriberRtcp } from './fanout';
+import { HandleState } from './handle-state';
+import { destroyHandleState, publisherUp, removeParticipant, removeSubscriber, unpublish } from './lifecycle';
 import { subscriberOffer } from './negotiation';
-import { loadRooms, readSettings } from './rooms-file';
-import * as fwd from './requests/forwarders';
-import * as mod from './requests/moderation';
-import * as pubReq from './requests/publisher';
-import * as rooms from './requests/rooms';
-import * as subReq from './requests/subscriber';
-import { checkCanJoin, joinRoom } from './requests/join';
-import { VrSession } from './session';
-import { VideoRoomState } from './state';
+import { recordData, recordRtp } from './publisher/recording';
 import { querySession } from './query';
-import { closeForwarderSockets } from './rtp/forwarder';
+import { loadRooms, readSettings } from './rooms-file';
+import { asyncRequests, syncRequests } from './requests';
+import { checkCanJoin, joinRoom } from './requests/join';
+import * as pubReq from './requests/publisher';
+import * as subReq from './requests/subscriber';
+import { VideoRoomState } from './state';
 
 export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
 
-/**
- * Requests answered at once (also through Admin `message_plugin`). A Map, never a plain object:
- * the verb is client-chosen, and `constructor`/`__proto__` must be unknown requests (423).
- */
-const syncRequests = new Map<string, (vr: VideoRoomState, body: JsonObject) => JsonObject>(Object.entries({
-  create: rooms.create,
-  edit: rooms.edit,
-  destroy: rooms.destroy,
-  exists: rooms.exists,
-  list: rooms.list,
-  allowed: rooms.allowed,
-  enable_recording: rooms.enableRecording,
-  kick: mod.kick,
-  moderate: mod.moderate,
-  listparticipants: mod.listParticipants,
-  listforwarders: fwd.listForwarders,
-  rtp_forward: fwd.rtpForward,
-  stop_rtp_forward: fwd.stopRtpForward,
-}));
-
-const asyncRequests = new Set([
-  'join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'leave',
-  'subscribe', 'unsubscribe', 'update',
-]);
-
-export default class VideoRoomPlugin implements Plugin<VrSession> {
+export default class VideoRoomPlugin implements Plugin<HandleState> {
   readonly kind = 'plugin' as const;
   readonly info: ModuleInfo = {
     package: VIDEOROOM_PACKAGE,
@@ -93,14 +65,14 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
       for (const p of room.participants.values()) p.stopTimers();
     }
     this.vr?.rooms.clear();
-    closeForwarderSockets();
+    this.vr?.sockets.close();
   }
 
-  createSession(handle: PluginHandle): VrSession {
-    return new VrSession(handle);
+  createSession(handle: PluginHandle): HandleState {
+    return new HandleState(handle);
   }
 
-  handleMessage(session: VrSession, message: PluginMessage): PluginResult {
+  handleMessage(session: HandleState, message: PluginMessage): PluginResult {
     const vr = this.state;
     const body = message.body;
     let request: string;
@@ -127,7 +99,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     return Result.okWait();
   }
 
-  private async handleAsync(session: VrSession, request: string, message: PluginMessage): Promise<void> {
+  private async handleAsync(session: HandleState, request: string, message: PluginMessage): Promise<void> {
     const vr = this.state;
     const h = session.handle;
     if (!h.alive || session.destroyed) return;
@@ -140,19 +112,19 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
           const r = subReq.joinSubscriber(vr, session, room, body);
           await this.send(session, tx, r.data, r.jsep, () => {
             // the offer could not be made: undo the subscription
-            if (session.subscriber) removeSubscriber(vr, session.subscriber);
+            if (session.subscriber) removeSubscriber(vr, room, session.subscriber);
             session.subscriber = undefined;
           });
           return;
         }
         const pub = pubReq.joinPublisher(vr, session, room, body);
-        const joined = pubReq.joinedEvent(pub);
+        const joined = pubReq.joinedEvent(room, pub);
         if (request === 'joinandconfigure' && jsep) {
           let r: pubReq.AsyncReply;
           try {
-            r = pubReq.configurePublisher(vr, pub, body, jsep, true);
+            r = pubReq.configurePublisher(vr, room, pub, body, jsep, true);
           } catch (err) {
-            removeParticipant(vr, pub, 'leave');
+            removeParticipant(vr, room, pub, 'leave');
             session.participant = undefined;
             throw err;
           }
@@ -160,7 +132,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
           joined.audio_codec = r.data.audio_codec;
           joined.video_codec = r.data.video_codec;
           joined.streams = r.data.streams;
-          await this.send(session, tx, joined, r.jsep, () => unpublish(vr, pub));
+          await this.send(session, tx, joined, r.jsep, () => unpublish(vr, room, pub));
           return;
         }
         await h.pushEvent(tx, joined);
@@ -168,23 +140,24 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
       }
       const pub = session.participant;
       const sub = session.subscriber;
-      if (pub) {
-        if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+      const room = session.room;
+      if (pub && room) {
+        if (room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
         switch (request) {
           case 'publish':
           case 'configure': {
-            const r = pubReq.configurePublisher(vr, pub, body, jsep, request === 'publish');
-            await this.send(session, tx, r.data, r.jsep, () => unpublish(vr, pub));
+            const r = pubReq.configurePublisher(vr, room, pub, body, jsep, request === 'publish');
+            await this.send(session, tx, r.data, r.jsep, () => unpublish(vr, room, pub));
             return;
           }
           case 'unpublish': {
             const r = pubReq.unpublishRequest(vr, pub);
             await h.pushEvent(tx, r.data);
-            pubReq.finishUnpublish(vr, pub);
+            pubReq.finishUnpublish(vr, room, pub);
             return;
           }
           case 'leave': {
-            const r = pubReq.leavePublisher(vr, session, pub);
+            const r = pubReq.leavePublisher(vr, session, room, pub);
             await h.pushEvent(tx, r.data);
             return;
           }
@@ -192,8 +165,8 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
             throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${request}'`);
         }
       }
-      if (sub) {
-        if (sub.room.destroyed) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
+      if (sub && room) {
+        if (room.destroyed) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
         switch (request) {
           case 'start': {
             const r = subReq.start(vr, sub, jsep);
@@ -219,16 +192,16 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
             return;
           }
           case 'switch': {
-            await h.pushEvent(tx, subReq.switchSubscriber(vr, sub, body).data);
+            await h.pushEvent(tx, subReq.switchSubscriber(vr, room, sub, body).data);
             return;
           }
           case 'subscribe':
           case 'unsubscribe':
           case 'update':
-            subReq.updateSubscription(vr, sub, request, body, tx);
+            subReq.updateSubscription(vr, room, sub, request, body, tx);
             return;
           case 'leave': {
-            await h.pushEvent(tx, subReq.leaveSubscriber(vr, session, sub).data);
+            await h.pushEvent(tx, subReq.leaveSubscriber(vr, session, room, sub).data);
             return;
           }
           default:
@@ -244,7 +217,7 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
   }
 
   /** Push an event with JSEP; if the core cannot produce the SDP, undo and answer with 437. */
-  private async send(session: VrSession, tx: string, data: JsonObject, jsep: Parameters<PluginHandle['pushEvent']>[2], undo: () => void): Promise<void> {
+  private async send(session: HandleState, tx: string, data: JsonObject, jsep: Parameters<PluginHandle['pushEvent']>[2], undo: () => void): Promise<void> {
     try {
       await session.handle.pushEvent(tx, data, jsep);
     } catch (err) {
@@ -270,19 +243,13 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     }
   }
 
-  setupMedia(session: VrSession): void {
+  setupMedia(session: HandleState): void {
     const vr = this.state;
-    if (session.participant) pubReq.publisherMediaUp(vr, session.participant);
-    const sub = session.subscriber;
-    if (sub) {
-      sub.ready = true;
-      for (const s of sub.streams) {
-        if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
-      }
-    }
+    if (session.participant) publisherUp(vr, session.participant);
+    session.subscriber?.mediaUp();
   }
 
-  incomingRtp(session: VrSession, packet: RtpPacket): void {
+  incomingRtp(session: HandleState, packet: RtpPacket): void {
     const pub = session.participant;
     if (pub !== undefined) {
       recordRtp(pub, packet);
@@ -290,18 +257,18 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     }
   }
 
-  incomingRtcp(session: VrSession, packet: RtcpPacket): void {
+  incomingRtcp(session: HandleState, packet: RtcpPacket): void {
     if (session.subscriber) subscriberRtcp(session.subscriber, packet);
   }
 
-  incomingData(session: VrSession, packet: DataPacket): void {
+  incomingData(session: HandleState, packet: DataPacket): void {
     if (session.participant) {
       recordData(session.participant, packet);
       forwardData(session.participant, packet);
     }
   }
 
-  slowLink(session: VrSession, _mindex: number, _video: boolean, uplink: boolean): void {
+  slowLink(session: HandleState, _mindex: number, _video: boolean, uplink: boolean): void {
     const h = session.handle;
     if (session.participant && uplink) {
       void h.pushEvent(undefined, { videoroom: 'slow_link', 'current-bitrate': session.participant.bitrate || session.participant.room.config.bitrate }).catch(() => undefined);
@@ -310,34 +277,17 @@ export default class VideoRoomPlugin implements Plugin<VrSession> {
     }
   }
 
-  hangupMedia(session: VrSession): void {
+  hangupMedia(session: HandleState): void {
     const vr = this.state;
-    if (session.participant) unpublish(vr, session.participant);
-    const sub = session.subscriber;
-    if (sub) {
-      sub.started = false;
-      sub.ready = false;
-      sub.offerPending = false;
-      sub.updateQueued = false;
-      for (const s of sub.streams) {
-        s.ctx.restart();
-        s.sim?.reset();
-        s.svcCtx?.reset();
-      }
-    }
+    if (session.participant && session.room) unpublish(vr, session.room, session.participant);
+    session.subscriber?.hangup();
   }
 
-  destroySession(session: VrSession): void {
-    if (session.destroyed) return;
-    session.destroyed = true;
-    const vr = this.state;
-    if (session.participant) removeParticipant(vr, session.participant, 'detach');
-    if (session.subscriber) removeSubscriber(vr, session.subscriber);
-    session.participant = undefined;
-    session.subscriber = undefined;
+  destroySession(session: HandleState): void {
+    destroyHandleState(this.state, session);
   }
 
-  querySession(session: VrSession): JsonObject {
+  querySession(session: HandleState): JsonObject {
     return querySession(session);
   }
 }

@@ -3,9 +3,9 @@
  * with which codec, and which m-lines to offer a subscriber.
  */
 import type { AnswerMedia, OfferMedia, PluginJsep, SdpCodec, SdpMediaInfo } from '../../core/plugin-api';
-import { PublisherStream, type StreamType } from './participant/publisher-stream';
+import { PublisherStream, type StreamType } from './publisher/publisher-stream';
 import type { RoomConfig } from './room-config';
-import type { Subscriber } from './subscriber';
+import type { Subscriber } from './subscriber/subscriber';
 
 export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';

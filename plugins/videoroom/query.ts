@@ -1,9 +1,9 @@
 /** Admin `handle_info` → `plugin_specific` for a VideoRoom handle (Janus's query_session). */
 import type { JsonObject } from '../../core/plugin-api';
-import type { VrSession } from './session';
-import { streamRecordingInfo } from './recording';
+import type { HandleState } from './handle-state';
+import { streamRecordingInfo } from './publisher/recording';
 
-export function querySession(session: VrSession): JsonObject {
+export function querySession(session: HandleState): JsonObject {
   const j: JsonObject = {};
   const pub = session.participant;
   const sub = session.subscriber;
@@ -32,8 +32,8 @@ export function querySession(session: VrSession): JsonObject {
     j.type = 'subscriber';
     j.room = sub.room.id;
     if (sub.owner) j.private_id = sub.owner.privateId;
-    j.started = sub.started;
-    j.paused = sub.paused;
+    j.started = sub.isStarted;
+    j.paused = sub.isPaused;
     j.streams = sub.describeStreams();
   }
   j.hangingup = 0;

@@ -1,18 +1,18 @@
 import type { JsonObject } from '../../core/plugin-api';
 import type { VrId } from './ids';
-import type { Publisher } from './participant/publisher';
+import type { Publisher, PublisherRoom } from './publisher/publisher';
 import type { RoomConfig } from './room-config';
-import type { Subscriber } from './subscriber';
+import type { Subscriber, SubscriberRoom } from './subscriber/subscriber';
 
-/** A VideoRoom room: its properties, participants and subscriptions. */
-export class Room {
-  readonly participants = new Map<VrId, Publisher>();
-  readonly privateIds = new Map<number, Publisher>();
-  readonly subscribers = new Set<Subscriber>();
+/** A VideoRoom room: its properties, and it owns its participants and subscriptions. */
+export class Room implements PublisherRoom, SubscriberRoom {
+  private readonly byId = new Map<VrId, Publisher>();
+  private readonly byPrivateId = new Map<number, Publisher>();
+  private readonly subs = new Set<Subscriber>();
   /** `allowed` ACL: on when created with `allowed` or after `allowed enable`. */
   checkAllowed: boolean;
   readonly allowed: Set<string>;
-  destroyed = false;
+  private isDestroyed = false;
 
   constructor(
     readonly id: VrId,
@@ -24,19 +24,77 @@ export class Room {
     this.allowed = new Set(config.allowed ?? []);
   }
 
+  get destroyed(): boolean {
+    return this.isDestroyed;
+  }
+
+  /** Destroyed: requests naming it fail, its participants are being removed. */
+  destroy(): void {
+    this.isDestroyed = true;
+  }
+
   get description(): string {
     return this.config.description ?? `Room ${this.id}`;
   }
 
+  /** Participants by ID (publishers, active or not). */
+  get participants(): ReadonlyMap<VrId, Publisher> {
+    return this.byId;
+  }
+
+  get subscribers(): ReadonlySet<Subscriber> {
+    return this.subs;
+  }
+
+  participantByPrivateId(pvt: number): Publisher | undefined {
+    return this.byPrivateId.get(pvt);
+  }
+
+  hasPrivateId(pvt: number): boolean {
+    return this.byPrivateId.has(pvt);
+  }
+
+  addParticipant(p: Publisher): void {
+    this.byId.set(p.id, p);
+    this.byPrivateId.set(p.privateId, p);
+  }
+
+  /** Out of the room: its private_id no longer names the subscriptions made with it. */
+  removeParticipant(p: Publisher): void {
+    if (this.byId.get(p.id) === p) this.byId.delete(p.id);
+    if (this.byPrivateId.get(p.privateId) === p) this.byPrivateId.delete(p.privateId);
+    for (const s of this.subs) if (s.owner === p) s.owner = undefined;
+  }
+
+  addSubscriber(s: Subscriber): void {
+    this.subs.add(s);
+  }
+
+  removeSubscriber(s: Subscriber): void {
+    this.subs.delete(s);
+  }
+
+  /** Subscriptions made with a participant's private_id. */
+  subscriptionsOf(p: Publisher): Subscriber[] {
+    return [...this.subs].filter((s) => s.owner === p);
+  }
+
   activePublishers(): Publisher[] {
-    return [...this.participants.values()].filter((p) => p.active);
+    return [...this.byId.values()].filter((p) => p.active);
+  }
+
+  /** How many participants publish or are negotiating (max_publishers), `except` left out. */
+  publishingCount(except?: Publisher): number {
+    let n = 0;
+    for (const p of this.byId.values()) if (p !== except && (p.negotiated || p.active)) n++;
+    return n;
   }
 
   /** Send an event to every participant (publisher-side handles), except `skip`. */
   notify(data: JsonObject, skip?: Publisher): void {
-    for (const p of this.participants.values()) {
-      if (p === skip || !p.session.handle.alive) continue;
-      p.session.handle.pushEvent(undefined, data).catch(() => undefined);
+    for (const p of this.byId.values()) {
+      if (p === skip || !p.handle.alive) continue;
+      p.handle.pushEvent(undefined, data).catch(() => undefined);
     }
   }
 
@@ -69,7 +127,7 @@ export class Room {
     j.record = c.record;
     if (c.recDir) j.rec_dir = c.recDir;
     j.lock_record = c.lockRecord;
-    j.num_participants = this.participants.size;
+    j.num_participants = this.byId.size;
     j.audiolevel_ext = c.audiolevelExt;
     j.audiolevel_event = c.audiolevelEvent;
     if (c.audiolevelEvent) {

@@ -5,6 +5,7 @@ import { checkParams, unauthorized, VrError, VrErrorCode } from './errors';
 import { IdMode, type VrId } from './ids';
 import type { Room } from './room';
 import { roomConfigToJcfg } from './room-config';
+import { ForwarderSockets } from './rtp-forward';
 
 /** The plugin's `general` settings. */
 export interface VrSettings {
@@ -18,6 +19,8 @@ export interface VrSettings {
 export class VideoRoomState {
   readonly rooms = new Map<VrId, Room>();
   readonly ids: IdMode;
+  /** UDP sockets of this instance's RTP forwarders (closed with the plugin). */
+  readonly sockets = new ForwarderSockets();
 
   constructor(
     readonly ctx: PluginContext,

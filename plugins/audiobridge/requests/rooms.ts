@@ -4,6 +4,7 @@ import type { JsonObject, ParamSpec } from '../../../core/plugin-api';
 import { AbError, AbErrorCode, checkParams, checkSecret } from '../errors';
 import { closeMjr, openMjr } from '../lifecycle';
 import { roomConfigFromRequest, SAMPLING_RATES, type RoomConfig } from '../room-config';
+import { needStore, removeRoom, saveRoom } from '../persist';
 import type { AbState } from '../state';
 
 const createParams: ParamSpec[] = [
@@ -42,12 +43,13 @@ const editParams: ParamSpec[] = [
   { name: 'permanent', type: 'boolean' },
 ];
 
-/** Rooms made through the API are never saved: we have no writable configuration (answer permanent:false). */
+/** `permanent: true` also writes the room to the config file (persist.ts); the answer says whether that worked. */
 export function create(ab: AbState, body: JsonObject): JsonObject {
   checkParams(body, createParams);
   checkParams(body, [ab.ids.spec('room')]);
   if (ab.settings.adminKey) checkSecret(ab.settings.adminKey, body, 'admin_key');
   const cfg = roomConfigFromRequest(body);
+  needStore(ab, body.permanent, 'create permanent room');
   let id = ab.ids.read(body, 'room');
   if (id !== undefined && ab.rooms.has(String(id))) throw new AbError(AbErrorCode.ROOM_EXISTS, `Room ${id} already exists`);
   if (!SAMPLING_RATES.includes(cfg.samplingRate)) throw new AbError(AbErrorCode.UNKNOWN_ERROR, `Unsupported sampling rate ${cfg.samplingRate}`);
@@ -60,13 +62,15 @@ export function create(ab: AbState, body: JsonObject): JsonObject {
     }
   }
   const config: RoomConfig = { ...cfg, description: cfg.description ?? `Room ${id}` };
-  ab.createRoom(id, config, false);
+  const room = ab.createRoom(id, config);
+  const permanent = body.permanent === true && saveRoom(ab, room);
   ab.notifyEvent(undefined, { event: 'created', room: id });
-  return { audiobridge: 'created', room: id, permanent: false };
+  return { audiobridge: 'created', room: id, permanent };
 }
 
 export function edit(ab: AbState, body: JsonObject): JsonObject {
   checkParams(body, editParams);
+  needStore(ab, body.permanent, 'edit room permanently');
   const room = ab.room(body, true);
   const c = room.config;
   const s = (k: string) => body[k] as string | undefined;
@@ -76,14 +80,17 @@ export function edit(ab: AbState, body: JsonObject): JsonObject {
   if (s('new_pin') !== undefined) c.pin = s('new_pin') || undefined;
   if (s('new_record_dir') !== undefined) c.recordDir = s('new_record_dir');
   if (s('new_mjrs_dir') !== undefined) c.mjrsDir = s('new_mjrs_dir');
+  const permanent = body.permanent === true && saveRoom(ab, room);
   ab.notifyEvent(undefined, { event: 'edited', room: room.id });
-  return { audiobridge: 'edited', room: room.id, permanent: false };
+  return { audiobridge: 'edited', room: room.id, permanent };
 }
 
 export function destroy(ab: AbState, body: JsonObject): JsonObject {
   checkParams(body, [{ name: 'permanent', type: 'boolean' }]);
+  needStore(ab, body.permanent, 'destroy room permanently');
   const room = ab.room(body, true);
   ab.rooms.delete(room.key);
+  const permanent = body.permanent === true && removeRoom(ab, room);
   room.destroyed = true;
   const ev = { audiobridge: 'destroyed', room: room.id };
   for (const p of room.participants.values()) {
@@ -94,7 +101,7 @@ export function destroy(ab: AbState, body: JsonObject): JsonObject {
   }
   void room.close();
   ab.notifyEvent(undefined, { event: 'destroyed', room: room.id });
-  return { audiobridge: 'destroyed', room: room.id, permanent: false };
+  return { audiobridge: 'destroyed', room: room.id, permanent };
 }
 
 export function exists(ab: AbState, body: JsonObject): JsonObject {

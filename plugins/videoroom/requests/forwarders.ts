@@ -4,10 +4,10 @@ import * as net from 'node:net';
 import type { JsonObject } from '../../../core/plugin-api';
 import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
-import type { Publisher } from '../participant/publisher';
-import type { PublisherStream } from '../participant/publisher-stream';
+import type { Publisher } from '../publisher/publisher';
+import type { PublisherStream } from '../publisher/publisher-stream';
 import type { Room } from '../room';
-import { RtpForwarder } from '../rtp/forwarder';
+import { RtpForwarder, type UdpFamily } from '../rtp-forward';
 import type { VideoRoomState } from '../state';
 
 function publisherOf(vr: VideoRoomState, room: Room, body: JsonObject): Publisher {
@@ -26,7 +26,7 @@ function newStreamId(room: Room): number {
   }
 }
 
-function family(host: string, hf: unknown): 'udp4' | 'udp6' {
+function family(host: string, hf: unknown): UdpFamily {
   if (hf === 'ipv6') return 'udp6';
   if (hf === 'ipv4') return 'udp4';
   return net.isIPv6(host) ? 'udp6' : 'udp4';
@@ -35,7 +35,7 @@ function family(host: string, hf: unknown): 'udp4' | 'udp6' {
 interface Plan {
   stream: PublisherStream;
   host: string;
-  family: 'udp4' | 'udp6';
+  family: UdpFamily;
   port: number;
   ssrc?: number;
   pt?: number;
@@ -86,11 +86,11 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
   }
   const made: RtpForwarder[] = [];
   for (const p of plans) {
-    const fw = new RtpForwarder(newStreamId(room), p.stream.type, p.host, p.port, p.family, p.ssrc, p.pt, p.substream);
-    p.stream.forwarders = [...p.stream.forwarders, fw];
+    const fw = new RtpForwarder({ streamId: newStreamId(room), type: p.stream.type, host: p.host, port: p.port, family: p.family, ssrc: p.ssrc, pt: p.pt, substream: p.substream }, vr.sockets.get(p.family));
+    p.stream.addForwarder(fw);
     made.push(fw);
   }
-  for (const fw of made) if (fw.type === 'video') pub.session.handle.sendPli();
+  for (const fw of made) if (fw.type === 'video') pub.requestKeyframe();
   vr.event(undefined, { event: 'rtp_forward', room: room.id, publisher_id: pub.id, forwarders: made.map((f) => f.toJson()) });
   if (!legacy) return { videoroom: 'rtp_forward', room: room.id, publisher_id: pub.id, forwarders: made.map((f) => f.toJson()) };
   const rtpStream: JsonObject = { host };
@@ -110,9 +110,7 @@ export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject
   vr.checkSecret(room, body);
   const pub = publisherOf(vr, room, body);
   const id = body.stream_id as number;
-  const s = pub.streams.find((x) => x.forwarders.some((f) => f.streamId === id));
-  if (!s) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such stream (${id})`);
-  s.forwarders = s.forwarders.filter((f) => f.streamId !== id);
+  if (!pub.streams.some((s) => s.removeForwarder(id))) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such stream (${id})`);
   vr.event(undefined, { event: 'stop_rtp_forward', room: room.id, publisher_id: pub.id, stream_id: id });
   return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: pub.id, stream_id: id };
 }

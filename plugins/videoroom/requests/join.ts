@@ -2,10 +2,10 @@
 import type { JsonObject } from '../../../core/plugin-api';
 import { checkParams, unauthorized, VrError, VrErrorCode } from '../errors';
 import type { Room } from '../room';
-import type { VrSession } from '../session';
+import type { HandleState } from '../handle-state';
 import type { VideoRoomState } from '../state';
 
-export function checkCanJoin(session: VrSession): void {
+export function checkCanJoin(session: HandleState): void {
   if (session.gone) throw new VrError(VrErrorCode.ALREADY_JOINED, 'Not in a room (create a new handle)');
   if (session.participant) throw new VrError(VrErrorCode.ALREADY_JOINED, 'Already in as a publisher on this handle');
   if (session.subscriber) throw new VrError(VrErrorCode.ALREADY_JOINED, 'Already in as a subscriber on this handle');

@@ -3,7 +3,7 @@ import type { JsonObject } from '../../../core/plugin-api';
 import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
 import { removeParticipant, removeSubscriber } from '../lifecycle';
-import type { Publisher } from '../participant/publisher';
+import type { Publisher } from '../publisher/publisher';
 import type { Room } from '../room';
 import type { VideoRoomState } from '../state';
 
@@ -19,15 +19,15 @@ export function kick(vr: VideoRoomState, body: JsonObject): JsonObject {
   const room = vr.room(body);
   vr.checkSecret(room, body);
   const p = participant(vr, room, body);
-  const h = p.session.handle;
+  const h = p.handle;
   if (h.alive) void h.pushEvent(undefined, { videoroom: 'event', room: room.id, leaving: 'ok', reason: 'kicked' }).catch(() => undefined);
-  removeParticipant(vr, p, 'kicked');
-  p.session.gone = true;
-  // the kicked user's subscriptions go too
-  for (const sub of [...p.subscriptions]) {
-    removeSubscriber(vr, sub);
-    sub.session.gone = true;
-    if (sub.session.handle.alive) sub.session.handle.closePc();
+  // the kicked user's subscriptions go too (found before removing it clears their owner)
+  const subs = room.subscriptionsOf(p);
+  removeParticipant(vr, room, p, 'kicked');
+  for (const sub of subs) {
+    removeSubscriber(vr, room, sub);
+    sub.revoked = true;
+    if (sub.handle.alive) sub.handle.closePc();
   }
   if (h.alive) h.closePc();
   return { videoroom: 'success' };
@@ -45,7 +45,7 @@ export function moderate(vr: VideoRoomState, body: JsonObject): JsonObject {
   const mute = body.mute as boolean;
   if (s.muted !== mute) {
     s.muted = mute;
-    if (!mute && s.type === 'video' && p.active) p.session.handle.sendPli(s.mindex);
+    if (!mute && s.type === 'video') p.requestKeyframe(s.mindex);
   }
   room.notify({ videoroom: 'event', room: room.id, id: p.id, mid, moderation: mute ? 'muted' : 'unmuted' });
   vr.event(undefined, { videoroom: 'moderated', room: room.id, id: p.id, mid, moderation: mute ? 'muted' : 'unmuted' });
@@ -59,7 +59,7 @@ export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObje
     const j: JsonObject = { id: p.id };
     if (p.display !== undefined) j.display = p.display;
     j.publisher = p.active;
-    if (talk && p.active) j.talking = p.streams.some((s) => s.type === 'audio' && s.talking);
+    if (talk && p.active) j.talking = p.talking;
     return j;
   });
   return { videoroom: 'participants', room: room.id, participants };

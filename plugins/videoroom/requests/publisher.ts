@@ -2,20 +2,20 @@
 import type { JsonObject, OutgoingJsep, PluginJsep } from '../../../core/plugin-api';
 import { checkParams, VrError, VrErrorCode } from '../errors';
 import { randomPrivateId, type VrId } from '../ids';
-import { applyBitrate, publisherUp, removeParticipant, unpublish } from '../lifecycle';
+import type { HandleState } from '../handle-state';
+import { removeParticipant, unpublish } from '../lifecycle';
 import { answerPublisher } from '../negotiation';
-import { Publisher } from '../participant/publisher';
+import { Publisher } from '../publisher/publisher';
+import { publisherMediaRecording, setPublisherRecording } from '../publisher/recording';
 import type { Room } from '../room';
-import type { VrSession } from '../session';
 import type { VideoRoomState } from '../state';
-import { publisherMediaRecording, setPublisherRecording } from '../recording';
 
 export interface AsyncReply {
   data: JsonObject;
   jsep?: OutgoingJsep;
 }
 
-export function joinPublisher(vr: VideoRoomState, session: VrSession, room: Room, body: JsonObject): Publisher {
+export function joinPublisher(vr: VideoRoomState, hs: HandleState, room: Room, body: JsonObject): Publisher {
   checkParams(body, [
     vr.ids.spec('id'),
     { name: 'display', type: 'string' },
@@ -33,26 +33,25 @@ export function joinPublisher(vr: VideoRoomState, session: VrSession, room: Room
     while (room.participants.has(id));
   }
   let pvt = randomPrivateId();
-  while (room.privateIds.has(pvt)) pvt = randomPrivateId();
-  const pub = new Publisher(room, session, id, pvt);
+  while (room.hasPrivateId(pvt)) pvt = randomPrivateId();
+  const pub = new Publisher(room, hs.handle, id, pvt);
   if (typeof body.display === 'string') pub.display = body.display;
-  if (typeof body.bitrate === 'number') pub.bitrate = cappedBitrate(room, body.bitrate);
-  room.participants.set(id, pub);
-  room.privateIds.set(pvt, pub);
-  session.participant = pub;
+  if (typeof body.bitrate === 'number') pub.setBitrate(body.bitrate);
+  room.addParticipant(pub);
+  hs.participant = pub;
+  hs.room = room;
   setPublisherRecording(pub, body.record as boolean | undefined, body.filename as string | undefined);
   if (room.config.notifyJoining) {
     const who: JsonObject = { id };
     if (pub.display !== undefined) who.display = pub.display;
     room.notify({ videoroom: 'event', room: room.id, joining: who }, pub);
   }
-  vr.event(session.handle, { event: 'joined', room: room.id, id, private_id: pvt, ...(pub.display !== undefined ? { display: pub.display } : {}) });
+  vr.event(hs.handle, { event: 'joined', room: room.id, id, private_id: pvt, ...(pub.display !== undefined ? { display: pub.display } : {}) });
   return pub;
 }
 
 /** The `joined` event: the room's active publishers (and attendees with notify_joining). */
-export function joinedEvent(pub: Publisher): JsonObject {
-  const room = pub.room;
+export function joinedEvent(room: Room, pub: Publisher): JsonObject {
   const data: JsonObject = {
     videoroom: 'joined',
     room: room.id,
@@ -67,11 +66,6 @@ export function joinedEvent(pub: Publisher): JsonObject {
       .map((p) => (p.display !== undefined ? { id: p.id, display: p.display } : { id: p.id }));
   }
   return data;
-}
-
-function cappedBitrate(room: Room, b: number): number {
-  const cap = room.config.bitrate;
-  return room.config.bitrateCap && cap > 0 && b > cap ? cap : b;
 }
 
 const configureParams = [
@@ -98,18 +92,16 @@ const configureParams = [
  * `publish` / `configure` (and the second half of `joinandconfigure`): settings, then the offer
  * if there is one. Returns the `configured` event (with the answer to send).
  */
-export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: JsonObject, jsep: PluginJsep | undefined, publish: boolean): AsyncReply {
+export function configurePublisher(vr: VideoRoomState, room: Room, pub: Publisher, body: JsonObject, jsep: PluginJsep | undefined, publish: boolean): AsyncReply {
   if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
   checkParams(body, configureParams);
-  const room = pub.room;
   if (jsep && jsep.type !== 'offer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
   if (jsep && room.config.requireE2ee && !jsep.e2ee) throw new VrError(VrErrorCode.INVALID_SDP, 'Room requires end-to-end encrypted media');
   if (publish && jsep && pub.negotiated) {
     throw new VrError(VrErrorCode.ALREADY_PUBLISHED, "Can't publish, already published");
   }
   if (jsep && !pub.negotiated) {
-    const publishing = [...room.participants.values()].filter((p) => p !== pub && (p.negotiated || p.active)).length;
-    if (publishing >= room.config.publishers) {
+    if (room.publishingCount(pub) >= room.config.publishers) {
       throw new VrError(VrErrorCode.PUBLISHERS_FULL, `Maximum number of publishers (${room.config.publishers}) already reached`);
     }
   }
@@ -151,7 +143,7 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
     if (typeof r.send === 'boolean') s.send = r.send;
     if (typeof r.min_delay === 'number') s.minDelay = r.min_delay;
     if (typeof r.max_delay === 'number') s.maxDelay = r.max_delay;
-    if (r.keyframe === true && s.type === 'video' && pub.active) pub.session.handle.sendPli(s.mindex);
+    if (r.keyframe === true && s.type === 'video') pub.requestKeyframe(s.mindex);
   }
   for (const kind of ['audio', 'video', 'data'] as const) {
     if (typeof body[kind] === 'boolean') for (const s of pub.streams) if (s.type === kind) s.send = body[kind] as boolean;
@@ -159,10 +151,10 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
   if (typeof body.audio_active_packets === 'number') pub.audioActivePackets = body.audio_active_packets;
   if (typeof body.audio_level_average === 'number') pub.audioLevelAverage = body.audio_level_average;
   if (typeof body.bitrate === 'number') {
-    pub.bitrate = cappedBitrate(room, body.bitrate);
-    applyBitrate(pub);
+    pub.setBitrate(body.bitrate);
+    pub.applyBitrate();
   }
-  if (body.keyframe === true && pub.active) pub.session.handle.sendPli();
+  if (body.keyframe === true) pub.requestKeyframe();
   if (body.record !== undefined || body.filename !== undefined) {
     // lock_record: only with the room's secret; a wrong one leaves the recording alone (as Janus)
     const locked = room.config.lockRecord && room.config.secret !== undefined && body.secret !== room.config.secret;
@@ -178,19 +170,13 @@ export function configurePublisher(vr: VideoRoomState, pub: Publisher, body: Jso
     d.audio_codec = pub.firstCodec('audio') ?? 'none';
     d.video_codec = pub.firstCodec('video') ?? 'none';
     d.streams = pub.streams.map((s) => s.toJson(false));
-    vr.event(pub.session.handle, { event: 'configured', room: room.id, id: pub.id });
+    vr.event(pub.handle, { event: 'configured', room: room.id, id: pub.id });
   }
   // a renegotiation or new descriptions of an announced publisher are announced again
   if (pub.active && (jsep || changedDescriptions)) {
     room.notify({ videoroom: 'event', room: room.id, publishers: [pub.describe()] }, pub);
   }
   return reply;
-}
-
-/** PeerConnection up for a participant: now an active publisher. */
-export function publisherMediaUp(vr: VideoRoomState, pub: Publisher): void {
-  publisherUp(vr, pub);
-  if (pub.active) publisherMediaRecording(pub);
 }
 
 export function unpublishRequest(vr: VideoRoomState, pub: Publisher): AsyncReply {
@@ -200,16 +186,16 @@ export function unpublishRequest(vr: VideoRoomState, pub: Publisher): AsyncReply
 }
 
 /** After the `unpublished: ok` went out: drop the streams and the PeerConnection. */
-export function finishUnpublish(vr: VideoRoomState, pub: Publisher): void {
-  unpublish(vr, pub);
-  pub.session.handle.closePc();
+export function finishUnpublish(vr: VideoRoomState, room: Room, pub: Publisher): void {
+  unpublish(vr, room, pub);
+  pub.handle.closePc();
 }
 
-export function leavePublisher(vr: VideoRoomState, session: VrSession, pub: Publisher): AsyncReply {
-  const roomId: VrId = pub.room.id;
-  removeParticipant(vr, pub, 'leave');
-  session.participant = undefined;
-  session.gone = true;
+export function leavePublisher(vr: VideoRoomState, hs: HandleState, room: Room, pub: Publisher): AsyncReply {
+  const roomId: VrId = room.id;
+  removeParticipant(vr, room, pub, 'leave');
+  hs.participant = undefined;
+  hs.left = true;
   // Janus 1.1.2 leaves the PeerConnection to the client (which hangs up or detaches next);
   // nothing is forwarded from it any more
   return { data: { videoroom: 'event', room: roomId, leaving: 'ok' } };

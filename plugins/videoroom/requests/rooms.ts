@@ -1,9 +1,9 @@
 /** Synchronous room management: create, edit, destroy, exists, list, allowed, enable_recording. */
 import type { JsonObject } from '../../../core/plugin-api';
-import { setPublisherRecording } from '../recording';
+import { setPublisherRecording } from '../publisher/recording';
 import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
-import { applyBitrate, destroyRoom, restartFir } from '../lifecycle';
+import { destroyRoom } from '../lifecycle';
 import { Room } from '../room';
 import { roomConfigFromCreate } from '../room-config';
 import type { VideoRoomState } from '../state';
@@ -58,11 +58,11 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
   if (typeof body.new_rec_dir === 'string') c.recDir = body.new_rec_dir;
   if (typeof body.new_bitrate === 'number') {
     c.bitrate = body.new_bitrate;
-    for (const p of room.participants.values()) if (!p.bitrate) applyBitrate(p);
+    for (const p of room.participants.values()) if (!p.bitrate) p.applyBitrate();
   }
   if (typeof body.new_fir_freq === 'number') {
     c.firFreq = body.new_fir_freq;
-    for (const p of room.participants.values()) restartFir(p);
+    for (const p of room.participants.values()) p.restartFir();
   }
   const saved = body.permanent === true ? vr.saveRoom(room) : false;
   vr.event(undefined, { event: 'edited', room: room.id });

@@ -2,15 +2,15 @@
 import type { JsonObject, PluginJsep } from '../../../core/plugin-api';
 import { checkParams, unauthorized, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
+import type { HandleState } from '../handle-state';
 import { removeSubscriber, renegotiate } from '../lifecycle';
 import { subscriberOffer } from '../negotiation';
-import type { Publisher } from '../participant/publisher';
-import type { PublisherStream } from '../participant/publisher-stream';
+import type { Publisher } from '../publisher/publisher';
+import type { PublisherStream } from '../publisher/publisher-stream';
 import type { Room } from '../room';
-import type { VrSession } from '../session';
 import type { VideoRoomState } from '../state';
-import { Subscriber } from '../subscriber';
-import { SubscriberStream } from '../subscriber-stream';
+import { Subscriber } from '../subscriber/subscriber';
+import type { SubscriberStream } from '../subscriber/subscriber-stream';
 import type { AsyncReply } from './publisher';
 
 const streamOptParams = [
@@ -73,17 +73,13 @@ function checkLayers(o: JsonObject): void {
 }
 
 function applyStreamOpts(ss: SubscriberStream, o: JsonObject): void {
-  if (typeof o.send === 'boolean') ss.send = o.send;
+  // turning relaying back on starts a new segment with a keyframe
+  if (typeof o.send === 'boolean') ss.setSend(o.send, true);
   if (typeof o.crossrefid === 'string') ss.crossrefid = o.crossrefid;
-  if (typeof o.substream === 'number') ss.substream = o.substream;
-  if (typeof o.temporal === 'number') ss.temporal = o.temporal;
-  if (typeof o.spatial_layer === 'number') ss.spatialLayer = o.spatial_layer;
-  if (typeof o.temporal_layer === 'number') ss.temporalLayer = o.temporal_layer;
-  if (typeof o.fallback === 'number') ss.fallback = o.fallback;
   if (typeof o.min_delay === 'number') ss.minDelay = o.min_delay;
   if (typeof o.max_delay === 'number') ss.maxDelay = o.max_delay;
-  // a new substream/spatial layer only starts on a keyframe: ask the publisher for one
-  if (ss.applyLayers() && ss.source && ss.publisher?.active) ss.publisher.session.handle.sendPli(ss.source.mindex);
+  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  ss.setPreferredLayers({ substream: n(o.substream), temporal: n(o.temporal), spatial_layer: n(o.spatial_layer), temporal_layer: n(o.temporal_layer), fallback: n(o.fallback) });
 }
 
 /** Add m-lines for the requested sources (the one data m-line is shared). Returns how many changed. */
@@ -96,10 +92,7 @@ function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
       if (sub.streams.some((s) => s.source === src)) continue;
       // reuse an m-line freed by unsubscribe (same kind), as Janus does, else a new one
       let ss = sub.streams.find((s) => s.type === src.type && !s.active && s.codec === src.codec?.name);
-      if (!ss) {
-        ss = new SubscriberStream(sub, src.type, sub.streams.length, String(sub.streams.length));
-        sub.streams.push(ss);
-      }
+      if (!ss) ss = sub.addStream(src.type);
       ss.attach(r.publisher, src);
       applyStreamOpts(ss, r.opts);
       changes++;
@@ -110,10 +103,7 @@ function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
     for (const src of r.sources) {
       if (src.type !== 'data') continue;
       let ds = sub.dataStream();
-      if (!ds) {
-        ds = new SubscriberStream(sub, 'data', sub.streams.length, String(sub.streams.length));
-        sub.streams.push(ds);
-      }
+      if (!ds) ds = sub.addStream('data');
       if (!ds.dataSources.has(r.publisher)) {
         ds.addDataSource(r.publisher, src);
         changes++;
@@ -123,7 +113,7 @@ function addStreams(sub: Subscriber, reqs: StreamRequest[]): number {
   return changes;
 }
 
-export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Room, body: JsonObject): AsyncReply {
+export function joinSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, body: JsonObject): AsyncReply {
   checkParams(body, [
     vr.ids.spec('feed'),
     { name: 'streams', type: 'array' },
@@ -142,10 +132,10 @@ export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Roo
   const legacy = body.streams === undefined && body.feed !== undefined;
   const list = legacy ? [{ ...body, mid: undefined }] : ((body.streams as unknown[] | undefined) ?? []);
   const reqs = resolveStreams(vr, room, list, legacy ? body : undefined);
-  const owner = typeof body.private_id === 'number' ? room.privateIds.get(body.private_id) : undefined;
+  const owner = typeof body.private_id === 'number' ? room.participantByPrivateId(body.private_id) : undefined;
   if (room.config.requirePvtid && !owner) throw unauthorized('this room requires a valid private_id');
 
-  const sub = new Subscriber(room, session);
+  const sub = new Subscriber(room, hs.handle);
   sub.legacy = legacy;
   sub.useMsid = body.use_msid === true;
   if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
@@ -154,12 +144,12 @@ export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Roo
   addStreams(sub, reqs);
   if (legacy) {
     // 0.x audio/video/data: relay on/off per kind
-    for (const s of sub.streams) if (typeof body[s.type] === 'boolean') s.send = body[s.type] as boolean;
+    for (const s of sub.streams) if (typeof body[s.type] === 'boolean') s.setSend(body[s.type] as boolean);
   }
   if (sub.streams.length === 0) throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't offer an SDP with no stream");
-  room.subscribers.add(sub);
-  owner?.subscriptions.add(sub);
-  session.subscriber = sub;
+  room.addSubscriber(sub);
+  hs.subscriber = sub;
+  hs.room = room;
   sub.offerPending = true;
   const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
   if (legacy) {
@@ -168,25 +158,14 @@ export function joinSubscriber(vr: VideoRoomState, session: VrSession, room: Roo
     if (p.display !== undefined) data.display = p.display;
     data.warning = 'deprecated_api';
   }
-  vr.event(session.handle, { event: 'subscribing', room: room.id, streams: sub.streams.length, private_id: owner?.privateId });
+  vr.event(hs.handle, { event: 'subscribing', room: room.id, streams: sub.streams.length, private_id: owner?.privateId });
   return { data, jsep: { type: 'offer', media: subscriberOffer(sub), ...(room.config.requireE2ee ? { e2ee: true } : {}) } };
-}
-
-/** Ask every source of the subscriber for a keyframe, and restart sequence continuity. */
-function resume(sub: Subscriber): void {
-  for (const s of sub.streams) {
-    s.ctx.reset();
-    if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
-  }
 }
 
 export function start(vr: VideoRoomState, sub: Subscriber, jsep: PluginJsep | undefined): AsyncReply {
   if (jsep && jsep.type !== 'answer') throw new VrError(VrErrorCode.INVALID_SDP_TYPE, `Unsupported SDP type '${jsep.type}'`);
-  if (jsep) sub.offerPending = false;
-  sub.started = true;
-  sub.paused = false;
-  resume(sub);
-  if (jsep) vr.event(sub.session.handle, { event: 'subscribed', room: sub.room.id });
+  sub.start(jsep !== undefined);
+  if (jsep) vr.event(sub.handle, { event: 'subscribed', room: sub.room.id });
   return { data: { videoroom: 'event', room: sub.room.id, started: 'ok' } };
 }
 
@@ -196,7 +175,7 @@ export function afterStart(vr: VideoRoomState, sub: Subscriber): void {
 }
 
 export function pause(sub: Subscriber): AsyncReply {
-  sub.paused = true;
+  sub.pause();
   return { data: { videoroom: 'event', room: sub.room.id, paused: 'ok' } };
 }
 
@@ -212,7 +191,7 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
   ]);
   // legacy form: top-level fields are one stream entry (no mid = every stream)
   const entries = (body.streams as unknown[] | undefined) ?? [body];
-  const plan: Array<{ targets: SubscriberStream[]; o: JsonObject }> = [];
+  const plan: Array<{ targets: readonly SubscriberStream[]; o: JsonObject }> = [];
   for (const e of entries) {
     const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
     // an entry without mid applies to every stream (Janus 1.1.2 does the same)
@@ -228,28 +207,20 @@ export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: J
   }
   for (const { targets, o } of plan) {
     for (const s of targets) {
-      const wasSending = s.send;
       applyStreamOpts(s, o);
-      if (!wasSending && s.send) {
-        s.ctx.reset();
-        if (s.type === 'video' && s.source && s.publisher?.active) s.publisher.session.handle.sendPli(s.source.mindex);
-      }
     }
   }
   for (const kind of ['audio', 'video', 'data'] as const) {
     if (typeof body[kind] !== 'boolean') continue;
     for (const s of sub.streams) {
-      if (s.type !== kind) continue;
-      if (!s.send && body[kind]) s.ctx.reset();
-      s.send = body[kind] as boolean;
+      if (s.type === kind) s.setSend(body[kind] as boolean);
     }
   }
   return { data: { videoroom: 'event', room: sub.room.id, configured: 'ok' }, restart: body.restart === true || body.update === true };
 }
 
-export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply {
+export function switchSubscriber(vr: VideoRoomState, room: Room, sub: Subscriber, body: JsonObject): AsyncReply {
   checkParams(body, [vr.ids.spec('feed'), { name: 'streams', type: 'array' }, { name: 'audio', type: 'boolean' }, { name: 'video', type: 'boolean' }, { name: 'data', type: 'boolean' }]);
-  const room = sub.room;
   let changes = 0;
   if (body.streams === undefined) {
     // 0.x: switch the whole subscription to another publisher, m-line by m-line of the same kind
@@ -268,12 +239,12 @@ export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: Json
       if (!src) continue;
       used.add(src);
       ss.attach(p, src);
-      if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
+      ss.requestKeyframe();
       changes++;
     }
     // 0.x audio/video/data flags of the switch request
-    for (const ss of sub.streams) if (typeof body[ss.type] === 'boolean') ss.send = body[ss.type] as boolean;
-    vr.event(sub.session.handle, { event: 'switched', room: room.id, id: p.id });
+    for (const ss of sub.streams) if (typeof body[ss.type] === 'boolean') ss.setSend(body[ss.type] as boolean);
+    vr.event(sub.handle, { event: 'switched', room: room.id, id: p.id });
     return { data: { videoroom: 'event', switched: 'ok', room: room.id, id: p.id, changes, streams: sub.describeStreams() } };
   }
   const list = body.streams as unknown[];
@@ -294,16 +265,16 @@ export function switchSubscriber(vr: VideoRoomState, sub: Subscriber, body: Json
   for (const { ss, p, src } of plan) {
     if (ss.source === src) continue;
     ss.attach(p, src);
-    ss.send = true;
-    if (ss.type === 'video') p.session.handle.sendPli(src.mindex);
+    ss.setSend(true);
+    ss.requestKeyframe();
     changes++;
   }
-  vr.event(sub.session.handle, { event: 'switched', room: room.id, changes });
+  vr.event(sub.handle, { event: 'switched', room: room.id, changes });
   return { data: { videoroom: 'event', switched: 'ok', room: room.id, changes, streams: sub.describeStreams() } };
 }
 
 /** `subscribe` / `unsubscribe` / `update`: change the m-lines and renegotiate (reply sent by `renegotiate`). */
-export function updateSubscription(vr: VideoRoomState, sub: Subscriber, request: string, body: JsonObject, transaction: string): void {
+export function updateSubscription(vr: VideoRoomState, room: Room, sub: Subscriber, request: string, body: JsonObject, transaction: string): void {
   let subscribe: unknown[] | undefined;
   let unsubscribe: unknown[] | undefined;
   if (request === 'update') {
@@ -317,7 +288,7 @@ export function updateSubscription(vr: VideoRoomState, sub: Subscriber, request:
     else unsubscribe = body.streams as unknown[];
   }
   // validate everything before changing anything
-  const adds = subscribe && subscribe.length > 0 ? resolveStreams(vr, sub.room, subscribe) : [];
+  const adds = subscribe && subscribe.length > 0 ? resolveStreams(vr, room, subscribe) : [];
   const removes: Array<{ feed?: VrId; mid?: string; subMid?: string }> = [];
   for (const e of unsubscribe ?? []) {
     const o = (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : {}) as JsonObject;
@@ -347,15 +318,15 @@ export function updateSubscription(vr: VideoRoomState, sub: Subscriber, request:
   }
   changes += addStreams(sub, adds);
   if (changes === 0) {
-    void sub.session.handle.pushEvent(transaction, { videoroom: 'updated', room: sub.room.id }).catch(() => undefined);
+    void sub.handle.pushEvent(transaction, { videoroom: 'updated', room: sub.room.id }).catch(() => undefined);
     return;
   }
   renegotiate(vr, sub, transaction);
 }
 
-export function leaveSubscriber(vr: VideoRoomState, session: VrSession, sub: Subscriber): AsyncReply {
-  removeSubscriber(vr, sub);
-  session.subscriber = undefined;
-  session.handle.closePc();
+export function leaveSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, sub: Subscriber): AsyncReply {
+  removeSubscriber(vr, room, sub);
+  hs.subscriber = undefined;
+  hs.handle.closePc();
   return { data: { videoroom: 'event', room: sub.room.id, left: 'ok' } };
 }

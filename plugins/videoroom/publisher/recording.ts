@@ -4,38 +4,18 @@
  * A publisher is recorded when the room records (`record`, `enable_recording`) or it asked to
  * (`record` on join/publish/configure); simulcast publishers are recorded at their best substream.
  */
-import { SimulcastContext, type DataPacket, type JsonObject, type Recording, type RtpPacket } from '../../core/plugin-api';
-import type { Publisher } from './participant/publisher';
-import type { PublisherStream } from './participant/publisher-stream';
+import { SimulcastContext, type DataPacket, type JsonObject, type Recording, type RtpPacket } from '../../../core/plugin-api';
+import type { Publisher } from './publisher';
+import type { PublisherStream } from './publisher-stream';
 
-/** What a publisher stream's recording holds. */
-export interface StreamRecording {
-  rc: Recording;
-  /** Simulcast senders: picks the best substream, with its own header rewriting. */
-  sim?: SimulcastContext;
-  /** SSRC of substream 0: Janus writes it (byte-swapped) in every packet of a simulcast recording. */
-  ssrc0: number;
-}
-
-/** Per-publisher recording wishes (Janus's `recording_active`, `recording_base`). */
-export interface PublisherRecordingState {
-  active: boolean;
-  base?: string;
-}
-
-const state = new WeakMap<Publisher, PublisherRecordingState>();
-
-export function recordingState(pub: Publisher): PublisherRecordingState {
-  let s = state.get(pub);
-  if (!s) state.set(pub, (s = { active: false }));
-  return s;
-}
+/** Largest packet a simulcast recording copies (as the subscriber streams' buffers). */
+const RECORD_BUFFER_SIZE = 1500;
 
 const wallMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 /** Open a recording for every stream that has none (media up, renegotiation, recording enabled). */
 export function startPublisherRecording(pub: Publisher, pli: boolean): void {
-  const st = recordingState(pub);
+  const st = pub.recording;
   for (const ps of pub.streams) {
     if (ps.rec || ps.disabled) continue;
     const codec = ps.type === 'data' ? 'text' : ps.codec?.name;
@@ -45,7 +25,7 @@ export function startPublisherRecording(pub: Publisher, pli: boolean): void {
       : `videoroom-${pub.room.id}-user-${pub.id}-${wallMicros()}-${ps.type}-${ps.mindex}`;
     let rc: Recording;
     try {
-      rc = pub.session.handle.startRecording({
+      rc = pub.handle.startRecording({
         dir: pub.room.config.recDir,
         filename: name,
         codec,
@@ -60,10 +40,10 @@ export function startPublisherRecording(pub: Publisher, pli: boolean): void {
       rc,
       ssrc0: 0,
       ...(ps.type === 'video' && ps.simulcast
-        ? { sim: new SimulcastContext({ codec, substreams: Math.max(2, ps.substreams), clockRate: ps.clockRate, substream: 2, temporal: 2 }) }
+        ? { sim: new SimulcastContext({ codec, substreams: Math.max(2, ps.substreams), clockRate: ps.clockRate, substream: 2, temporal: 2 }), buf: Buffer.allocUnsafe(RECORD_BUFFER_SIZE) }
         : {}),
     };
-    if (pli && ps.type === 'video') pub.session.handle.sendPli(ps.mindex);
+    if (pli && ps.type === 'video') pub.handle.sendPli(ps.mindex);
   }
 }
 
@@ -78,7 +58,7 @@ export function stopPublisherRecording(pub: Publisher): void {
 
 /** `record`/`filename` on join, publish, configure; `enable_recording` for the whole room. */
 export function setPublisherRecording(pub: Publisher, record: boolean | undefined, filename: string | undefined): void {
-  const st = recordingState(pub);
+  const st = pub.recording;
   const prev = st.active;
   if (record !== undefined) st.active = record;
   if (filename !== undefined) st.base = filename;
@@ -89,7 +69,7 @@ export function setPublisherRecording(pub: Publisher, record: boolean | undefine
 
 /** Media is up or renegotiated: record if the room or the publisher wants it. */
 export function publisherMediaRecording(pub: Publisher): void {
-  const st = recordingState(pub);
+  const st = pub.recording;
   if (pub.room.config.record || st.active) {
     startPublisherRecording(pub, false);
     st.active = true;
@@ -99,12 +79,12 @@ export function publisherMediaRecording(pub: Publisher): void {
 /** PeerConnection gone: files closed; as Janus, the base name is forgotten too. */
 export function publisherHangupRecording(pub: Publisher): void {
   stopPublisherRecording(pub);
-  recordingState(pub).base = undefined;
+  pub.recording.base = undefined;
 }
 
 /** Hot path: one publisher RTP packet. */
 export function recordRtp(pub: Publisher, p: RtpPacket): void {
-  const ps: PublisherStream | undefined = pub.byMindex[p.mindex];
+  const ps: PublisherStream | undefined = pub.byMindex(p.mindex);
   const rec = ps?.rec;
   if (rec === undefined || ps!.muted) return;
   const sim = rec.sim;
@@ -118,7 +98,7 @@ export function recordRtp(pub: Publisher, p: RtpPacket): void {
     buf.writeUInt32BE(ssrc, 8);
     sim.restore(buf);
   }
-  if (sim.needPli) pub.session.handle.sendPli(p.mindex);
+  if (sim.needPli) pub.handle.sendPli(p.mindex);
 }
 
 export function recordData(pub: Publisher, p: DataPacket): void {

@@ -1,0 +1,158 @@
+import type { DataPacket, JsonObject, Recording, RtpPacket, SdpCodec, SimulcastContext } from '../../../core/plugin-api';
+import type { RtpForwarder } from '../rtp-forward';
+import type { StreamType } from '../stream-type';
+
+export type { StreamType } from '../stream-type';
+
+/**
+ * Whatever takes a publisher stream's media: a subscriber m-line today (and, for remote
+ * publishers, anything that relays it). The stream only knows this interface, so the fan-out
+ * never imports the subscriber side.
+ */
+export interface PublisherStreamSink {
+  /** One RTP packet of the stream; `now` is `performance.now()` taken once per packet. */
+  relayRtp(packet: RtpPacket, now: number): void;
+  relayData(packet: DataPacket): void;
+}
+
+/** A stream's `.mjr` recording while recorded. */
+export interface StreamRecording {
+  rc: Recording;
+  /** Simulcast senders: picks the best substream, with its own header rewriting. */
+  sim?: SimulcastContext;
+  /** The recording's own copy of the packet (the publisher's buffer is shared, never rewritten). */
+  buf?: Buffer;
+  /** SSRC of substream 0: Janus writes it (byte-swapped) in every packet of a simulcast recording. */
+  ssrc0: number;
+}
+
+/** One m-line a publisher sends (Janus's `janus_videoroom_publisher_stream`). */
+export class PublisherStream {
+  description?: string;
+  /** Negotiated codec (lower-case name), with its payload type and clock. */
+  codec?: SdpCodec;
+  disabled = false;
+  fec = false;
+  dtx = false;
+  stereo = false;
+  h264Profile?: string;
+  vp9Profile?: string;
+  simulcast = false;
+  /** How many simulcast encodings the publisher sends (rids or SIM SSRCs). */
+  substreams = 0;
+  svc = false;
+  /** `moderate`: muted by the room's moderator (not forwarded). */
+  muted = false;
+  /** `configure` `send:false`: the publisher asked us not to relay it. */
+  send = true;
+  minDelay = -1;
+  maxDelay = -1;
+  /** The stream's `.mjr` recording, while recorded. */
+  rec?: StreamRecording;
+  /** Sinks fed by this stream: copy-on-write, so the hot path iterates without allocating. */
+  private sinkList: PublisherStreamSink[] = [];
+  /** `rtp_forward` targets (copy-on-write like the sinks). */
+  private forwarderList: RtpForwarder[] = [];
+  // talk detection (room audiolevel_event)
+  private levelSum = 0;
+  private levelCount = 0;
+  talking = false;
+  lastLevel = 0;
+  /** Average of the last full window, when `talking` last flipped. */
+  lastAverage = 0;
+
+  constructor(
+    readonly type: StreamType,
+    readonly mindex: number,
+    readonly mid: string,
+  ) {}
+
+  get codecName(): string | undefined {
+    return this.codec?.name;
+  }
+
+  get clockRate(): number {
+    return this.codec?.clockRate ?? (this.type === 'audio' ? 48000 : 90000);
+  }
+
+  /** Relayed at all (not muted by the moderator, not `send:false`)? Checked per packet. */
+  get relaying(): boolean {
+    return !this.muted && this.send;
+  }
+
+  get subscribers(): readonly PublisherStreamSink[] {
+    return this.sinkList;
+  }
+
+  addSubscriber(s: PublisherStreamSink): void {
+    if (!this.sinkList.includes(s)) this.sinkList = [...this.sinkList, s];
+  }
+
+  removeSubscriber(s: PublisherStreamSink): void {
+    // copy-on-write: a forwarding loop in progress keeps its own array
+    if (this.sinkList.includes(s)) this.sinkList = this.sinkList.filter((x) => x !== s);
+  }
+
+  get forwarders(): readonly RtpForwarder[] {
+    return this.forwarderList;
+  }
+
+  addForwarder(f: RtpForwarder): void {
+    this.forwarderList = [...this.forwarderList, f];
+  }
+
+  /** True when the stream had a forwarder with this ID. */
+  removeForwarder(streamId: number): boolean {
+    const before = this.forwarderList.length;
+    this.forwarderList = this.forwarderList.filter((f) => f.streamId !== streamId);
+    return this.forwarderList.length !== before;
+  }
+
+  /** Unpublished: nothing is fed from this stream any more. */
+  dropAll(): void {
+    this.sinkList = [];
+    this.forwarderList = [];
+  }
+
+  /**
+   * Room `audiolevel_event`: average the ssrc-audio-level over `window` packets; true when the
+   * average crosses `threshold` (`talking` flipped, the average in `lastAverage`).
+   */
+  audioLevel(level: number, window: number, threshold: number): boolean {
+    this.levelSum += level;
+    this.levelCount++;
+    this.lastLevel = level;
+    if (this.levelCount < window) return false;
+    const avg = this.levelSum / this.levelCount;
+    this.levelSum = 0;
+    this.levelCount = 0;
+    const talking = avg <= threshold;
+    if (talking === this.talking) return false;
+    this.talking = talking;
+    this.lastAverage = avg;
+    return true;
+  }
+
+  /** The stream as listed in `publishers` / `joined`. */
+  toJson(talkEvents: boolean): JsonObject {
+    const j: JsonObject = { type: this.type, mindex: this.mindex, mid: this.mid };
+    if (this.disabled) {
+      j.disabled = true;
+      return j;
+    }
+    if (this.description) j.description = this.description;
+    if (this.type !== 'data' && this.codec) j.codec = this.codec.name;
+    if (this.type === 'audio' && this.codec?.name === 'opus') {
+      if (this.stereo) j.stereo = true;
+      if (this.fec) j.fec = true;
+      if (this.dtx) j.dtx = true;
+    }
+    if (this.h264Profile) j.h264_profile = this.h264Profile;
+    if (this.vp9Profile) j.vp9_profile = this.vp9Profile;
+    if (this.muted) j.moderated = true;
+    if (this.simulcast) j.simulcast = true;
+    if (this.svc) j.svc = true;
+    if (this.type === 'audio' && talkEvents) j.talking = this.talking;
+    return j;
+  }
+}

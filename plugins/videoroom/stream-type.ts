@@ -1,0 +1,2 @@
+/** The kind of one m-line, in VideoRoom's words (`type` in `streams`). */
+export type StreamType = 'audio' | 'video' | 'data';

@@ -1,0 +1,266 @@
+import { SimulcastContext, SvcContext, type DataPacket, type JsonObject, type PluginHandle, type RtpPacket } from '../../../core/plugin-api';
+import type { Publisher } from '../publisher/publisher';
+import type { PublisherStream, PublisherStreamSink } from '../publisher/publisher-stream';
+import type { StreamType } from '../stream-type';
+import { RtpSwitchingContext } from './switching-context';
+
+const noExtensions = {
+  audioLevel: -1, audioLevelVad: false, videoRotation: -1, videoBackCamera: false, videoFlipped: false, minDelay: -1, maxDelay: -1,
+};
+
+/** A simulcast/SVC layer this m-line relays changed (Janus tells the subscriber with an event). */
+export interface LayerChange {
+  kind: 'substream' | 'temporal' | 'spatial_layer' | 'temporal_layer';
+  layer: number;
+}
+
+/** What a subscriber m-line needs of its subscriber (the subscriber implements it). */
+export interface SubscriberStreamOwner {
+  readonly handle: PluginHandle;
+  /** `start`ed and not paused: checked per packet. */
+  readonly forwarding: boolean;
+  /** Typed change event upward: the subscriber turns it into Janus's event. */
+  layerChanged(stream: SubscriberStream, change: LayerChange): void;
+}
+
+/** Simulcast/SVC targets a subscriber asks for (request field names; absent = unchanged). */
+export interface PreferredLayers {
+  substream?: number;
+  temporal?: number;
+  spatial_layer?: number;
+  temporal_layer?: number;
+  /** Simulcast drop-down timer (µs). */
+  fallback?: number;
+}
+
+/**
+ * One m-line of a subscriber's PeerConnection. Audio/video m-lines have one source (a publisher
+ * stream) that `switch` can change; the single data m-line relays every subscribed data source.
+ * It owns its rewriting (sequence numbers, timestamps, simulcast/SVC layer choice) and its buffer.
+ */
+export class SubscriberStream implements PublisherStreamSink {
+  private src?: PublisherStream;
+  private pub?: Publisher;
+  /** Data m-line: the publishers whose data channel messages are relayed here. */
+  private readonly dataFrom = new Set<Publisher>();
+  /** Relay this m-line (`send` of configure/subscribe; 0.x audio/video/data flags). */
+  private sending = true;
+  crossrefid?: string;
+  minDelay = -1;
+  maxDelay = -1;
+  /** Codec the m-line was offered with (a switch must keep it). */
+  codec?: string;
+  /** What the subscriber asked for (-1 = not set). */
+  private readonly prefs = { substream: -1, temporal: -1, spatial_layer: -1, temporal_layer: -1, fallback: -1 };
+  /** Layer selection for a simulcast source, or for a VP9 SVC source (video_svc rooms). */
+  private sim?: SimulcastContext;
+  private svc?: SvcContext;
+  /** Sequence/timestamp continuity across source changes, and the output buffer. */
+  private readonly ctx: RtpSwitchingContext;
+  /** Reused for every relayed packet: the hot path allocates nothing. */
+  private readonly out: RtpPacket;
+
+  constructor(
+    private readonly owner: SubscriberStreamOwner,
+    readonly type: StreamType,
+    readonly mindex: number,
+    readonly mid: string,
+  ) {
+    this.ctx = new RtpSwitchingContext(type === 'audio' ? 48000 : 90000);
+    this.out = {
+      mindex, mid, video: type === 'video', buffer: this.ctx.buffer, length: 0, substream: 0, extensions: noExtensions,
+    };
+  }
+
+  /** The publisher stream feeding this m-line; undefined = inactive (port 0). */
+  get source(): PublisherStream | undefined {
+    return this.src;
+  }
+
+  get publisher(): Publisher | undefined {
+    return this.pub;
+  }
+
+  get dataSources(): ReadonlySet<Publisher> {
+    return this.dataFrom;
+  }
+
+  get active(): boolean {
+    return this.type === 'data' ? this.dataFrom.size > 0 : this.src !== undefined;
+  }
+
+  get send(): boolean {
+    return this.sending;
+  }
+
+  /** Turn relaying on or off; turning it on starts a new segment (and, with `keyframe`, asks for one). */
+  setSend(send: boolean, keyframe = false): void {
+    const resumed = send && !this.sending;
+    this.sending = send;
+    if (resumed) {
+      this.ctx.reset();
+      if (keyframe) this.requestKeyframe();
+    }
+  }
+
+  /** Point this m-line at another publisher stream (subscribe or switch). */
+  attach(publisher: Publisher, source: PublisherStream): void {
+    this.detach();
+    this.pub = publisher;
+    this.src = source;
+    this.codec = source.codec?.name;
+    this.ctx.clockRate = source.clockRate;
+    this.ctx.reset();
+    this.sim = undefined;
+    this.svc = undefined;
+    if (this.type === 'video' && source.simulcast && source.codec) {
+      this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate });
+    } else if (this.type === 'video' && source.svc) {
+      this.svc = new SvcContext({ clockRate: source.clockRate });
+    }
+    this.applyLayers();
+    source.addSubscriber(this);
+  }
+
+  detach(): void {
+    this.src?.removeSubscriber(this);
+    this.src = undefined;
+    this.pub = undefined;
+  }
+
+  addDataSource(p: Publisher, s: PublisherStream): void {
+    this.dataFrom.add(p);
+    s.addSubscriber(this);
+  }
+
+  removeDataSource(p: Publisher): void {
+    this.dataFrom.delete(p);
+    for (const s of p.streams) if (s.type === 'data') s.removeSubscriber(this);
+  }
+
+  /** The publisher went away: drop it as a source. True when this m-line changed. */
+  dropPublisher(p: Publisher): boolean {
+    if (this.type === 'data') {
+      if (!this.dataFrom.has(p)) return false;
+      this.removeDataSource(p);
+      return true;
+    }
+    if (this.pub !== p) return false;
+    this.detach();
+    return true;
+  }
+
+  detachAll(): void {
+    this.detach();
+    for (const p of [...this.dataFrom]) this.removeDataSource(p);
+  }
+
+  /** Record what the subscriber asked for; a new substream/spatial layer starts on a keyframe, asked for here. */
+  setPreferredLayers(l: PreferredLayers): void {
+    for (const k of ['substream', 'temporal', 'spatial_layer', 'temporal_layer', 'fallback'] as const) {
+      if (typeof l[k] === 'number') this.prefs[k] = l[k];
+    }
+    if (this.applyLayers()) this.requestKeyframe();
+  }
+
+  /** The sender starts a new segment (resume, `start`): continuity kept, keyframe asked for. */
+  resume(): void {
+    this.ctx.reset();
+    this.requestKeyframe();
+  }
+
+  /** The subscriber's PeerConnection is new: forget sequence state and relayed layers. */
+  restart(): void {
+    this.ctx.restart();
+    this.sim?.reset();
+    this.svc?.reset();
+  }
+
+  /** Ask this m-line's source publisher for a keyframe (video only, if it publishes). */
+  requestKeyframe(): void {
+    if (this.type === 'video' && this.src && this.pub?.active) this.pub.handle.sendPli(this.src.mindex);
+  }
+
+  /** Give the layer contexts the targets. True when the publisher must send a keyframe. */
+  private applyLayers(): boolean {
+    const p = this.prefs;
+    const opt = (v: number) => (v >= 0 ? v : undefined);
+    if (this.sim) return this.sim.configure({ substream: opt(p.substream), temporal: opt(p.temporal), fallback: opt(p.fallback) });
+    if (this.svc) return this.svc.configure({ spatial_layer: opt(p.spatial_layer), temporal_layer: opt(p.temporal_layer) });
+    return false;
+  }
+
+  /**
+   * Hot path: one packet of the source. Simulcast/SVC layer contexts pick what passes, rewriting
+   * the shared buffer in place (continuous seq/timestamps/VP8 picture IDs); it is restored once
+   * copied out.
+   */
+  relayRtp(packet: RtpPacket, now: number): void {
+    if (!this.owner.forwarding || !this.sending) return;
+    const sim = this.sim;
+    const svc = this.svc;
+    if (sim !== undefined) {
+      const pass = sim.relay(packet.buffer, packet.length, packet.substream, now);
+      if (sim.needPli || sim.changedSubstream || sim.changedTemporal) this.simulcastNotes(sim);
+      if (!pass) return;
+    } else if (svc !== undefined) {
+      const pass = svc.relay(packet.buffer, packet.length, now);
+      if (svc.needPli || svc.changedSpatial || svc.changedTemporal) this.svcNotes(svc);
+      if (!pass) return;
+    }
+    const len = this.ctx.rewrite(packet.buffer, packet.length, now);
+    sim?.restore(packet.buffer);
+    svc?.restore(packet.buffer);
+    if (len < 0) return;
+    const out = this.out;
+    out.length = len;
+    out.substream = packet.substream;
+    out.extensions = packet.extensions;
+    this.owner.handle.relayRtp(out);
+  }
+
+  relayData(packet: DataPacket): void {
+    if (this.owner.forwarding && this.sending) this.owner.handle.relayData(packet);
+  }
+
+  /** Keyframe request and layer-change events of a simulcast m-line (rare). */
+  private simulcastNotes(sim: SimulcastContext): void {
+    if (sim.needPli) this.requestKeyframe();
+    if (sim.changedSubstream) this.owner.layerChanged(this, { kind: 'substream', layer: sim.substream });
+    if (sim.changedTemporal) this.owner.layerChanged(this, { kind: 'temporal', layer: sim.temporal });
+  }
+
+  private svcNotes(svc: SvcContext): void {
+    if (svc.needPli) this.requestKeyframe();
+    if (svc.changedSpatial) this.owner.layerChanged(this, { kind: 'spatial_layer', layer: svc.spatial });
+    if (svc.changedTemporal) this.owner.layerChanged(this, { kind: 'temporal_layer', layer: svc.temporal });
+  }
+
+  /** SUBSTREAM object of `attached` / `updated` / `switched`. */
+  toJson(ready: boolean): JsonObject {
+    const j: JsonObject = { type: this.type, active: this.active, mindex: this.mindex, mid: this.mid };
+    if (this.crossrefid !== undefined) j.crossrefid = this.crossrefid;
+    j.ready = ready;
+    j.send = this.sending;
+    if (this.type === 'data') {
+      j.sources = this.dataFrom.size;
+      j.source_ids = [...this.dataFrom].map((p) => p.id);
+      return j;
+    }
+    const p = this.pub;
+    const s = this.src;
+    if (p && s) {
+      j.feed_id = p.id;
+      if (p.display !== undefined) j.feed_display = p.display;
+      j.feed_mid = s.mid;
+      if (s.description) j.feed_description = s.description;
+      if (s.codec) j.codec = s.codec.name;
+      if (s.h264Profile) j['h264-profile'] = s.h264Profile;
+      if (s.vp9Profile) j['vp9-profile'] = s.vp9Profile;
+      if (this.minDelay >= 0 || this.maxDelay >= 0) j['playout-delay'] = { 'min-delay': this.minDelay, 'max-delay': this.maxDelay };
+      if (this.sim) j.simulcast = this.sim.describe();
+      if (this.svc) j.svc = this.svc.describe();
+    }
+    return j;
+  }
+}
