@@ -113,6 +113,9 @@ export class CountingSubscriber {
   packets = 0;
   readonly perSubstream = [0, 0, 0];
   lastSubstream = -1;
+  /** Extended sequence numbers: first and highest seen (delivery = packets / (highest - first + 1)). */
+  firstSeq = -1;
+  highestSeq = -1;
   handle = 0;
   mid = '';
   pc!: RTCPeerConnection;
@@ -144,12 +147,24 @@ export class CountingSubscriber {
 
   private count(rtp: RtpPacket): void {
     this.packets++;
+    const seq = rtp.header.sequenceNumber;
+    if (this.firstSeq < 0) this.firstSeq = this.highestSeq = seq;
+    else {
+      // unwrap against the highest seen
+      const delta = ((seq - (this.highestSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+      if (delta > 0) this.highestSeq += delta;
+    }
     this.mediaSsrc = rtp.header.ssrc;
     const s = rtp.payload.length > 7 ? rtp.payload[7] : -1;
     if (s >= 0 && s < 3) {
       this.perSubstream[s]++;
       this.lastSubstream = s;
     }
+  }
+
+  /** Packets the server sent us by sequence number (received plus lost). */
+  get expected(): number {
+    return this.firstSeq < 0 ? 0 : this.highestSeq - this.firstSeq + 1;
   }
 
   /** Ask the server for a keyframe, as a decoder would. */

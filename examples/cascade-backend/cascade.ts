@@ -109,14 +109,21 @@ export class Cascade {
     return p;
   }
 
-  /** Like `feed`, but finds the source: the instance where `feed` publishes in `room` (rooms get watched on every instance). */
-  async feedOn(room: number | string, feed: number | string, target: string): Promise<CascadeLink | undefined> {
-    for (const i of this.instances.values()) {
-      if (!i.up) continue;
-      const w = await this.watch(i.name, room).catch(() => undefined); // 426: no such room there
-      if (w?.publishers.has(String(feed))) return this.feed(room, feed, i.name, target);
+  /**
+   * Like `feed`, but finds the source: the instance where `feed` publishes in `room` (rooms get
+   * watched on every instance). A publisher that just joined may not be announced yet: wait up to `waitMs`.
+   */
+  async feedOn(room: number | string, feed: number | string, target: string, waitMs = 3000): Promise<CascadeLink | undefined> {
+    const end = Date.now() + waitMs;
+    for (;;) {
+      for (const i of this.instances.values()) {
+        if (!i.up) continue;
+        const w = await this.watch(i.name, room).catch(() => undefined); // 426: no such room there
+        if (w?.publishers.has(String(feed))) return this.feed(room, feed, i.name, target);
+      }
+      if (Date.now() > end) throw new Error(`publisher ${feed} is not publishing in room ${room} on any instance`);
+      await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`publisher ${feed} is not publishing in room ${room} on any instance`);
   }
 
   private async cascade(room: number | string, feed: number | string, source: string, target: string): Promise<CascadeLink> {
