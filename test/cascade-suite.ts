@@ -66,6 +66,8 @@ export function describeCascade(o: CascadeSuiteOptions): void {
     let participant = 0;
     let pub: Publisher | undefined;
     const subs: CountingSubscriber[] = [];
+    let localParticipant = 0;
+    let localSub: CountingSubscriber | undefined;
 
     before(async function () {
       if (((o.a === 'janus' || o.b === 'janus') && !haveJanus()) || !haveRabbitmq()) this.skip();
@@ -95,6 +97,7 @@ export function describeCascade(o: CascadeSuiteOptions): void {
     after(async () => {
       await pub?.leave().catch(() => undefined);
       await Promise.all(subs.map((s) => s.close()));
+      await localSub?.close();
       ja?.close();
       jb?.close();
       await backend?.stop();
@@ -115,6 +118,12 @@ export function describeCascade(o: CascadeSuiteOptions): void {
       const joined = await jb.waitFor((m) => m.transaction === pj.transaction && m.janus === 'event', 10_000, 'joined');
       const listed = (joined.plugindata.data.publishers as Msg[]).find((p) => p.id === 777);
       assert.deepEqual(listed, { id: 777, display: 'pub-777', video_codec: 'vp8', streams: [{ type: 'video', mindex: 0, mid: '0', codec: 'vp8', simulcast: true }] });
+      // the same seen on A, where the publisher is local (for comparison in docs/cascading.md)
+      localParticipant = await ja.attach(VR);
+      const lj = await ja.message(localParticipant, { request: 'join', ptype: 'publisher', room: ROOM, display: 'local-watcher' });
+      await ja.waitFor((m) => m.transaction === lj.transaction && m.janus === 'event', 10_000, 'joined on A');
+      localSub = new CountingSubscriber(ja, MEDIA_IP);
+      await localSub.subscribe(ROOM, 777, 0);
       // subscribers join in small batches (the servers share two cores with 50 peers)
       for (let i = 0; i < o.subscribers; i += 10) {
         const batch = Array.from({ length: Math.min(10, o.subscribers - i) }, () => new CountingSubscriber(jb, MEDIA_IP));
@@ -158,10 +167,17 @@ export function describeCascade(o: CascadeSuiteOptions): void {
 
     it("the publisher leaves A → B's participant and subscribers get exactly Janus 1.1.2's events", async () => {
       const mark = jb.events.length;
+      const markA = ja.events.length;
       await pub!.leave();
       pub = undefined;
       await until('cascade torn down', () => backend.cascade.list().length === 0, 10_000);
       await expectPublisherLeftOnB(jb, participant, subs[0].handle, mark, ROOM, 777, subs[0].mid);
+      if (process.env.CASCADE_SHOW_LOCAL) {
+        await new Promise((r) => setTimeout(r, 8000));
+        console.log('      A (local) participant:', JSON.stringify(eventsOf(ja, localParticipant, markA)));
+        console.log('      A (local) subscriber:', JSON.stringify(eventsOf(ja, localSub!.handle, markA)));
+        console.log('      A other:', JSON.stringify(ja.events.slice(markA).filter((m) => m.janus !== 'event').map((m) => [m.janus, m.sender])));
+      }
       // every other subscriber got the same single `updated`
       for (const s of subs.slice(1)) assert.deepEqual(eventsOf(jb, s.handle, mark).map((e) => [e.videoroom, e.streams?.[0]?.active, e.jsep]), [['updated', false, 'offer']]);
     });
