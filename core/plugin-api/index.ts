@@ -23,3 +23,4 @@ export * from './svc';
 export * from './recorder';
 export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';
+export * from './srtp';

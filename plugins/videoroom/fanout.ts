@@ -32,7 +32,7 @@ export function forwardData(pub: Publisher, packet: DataPacket): void {
   if (!pub.active) return;
   for (const stream of pub.streams) {
     if (stream.type !== 'data' || !stream.relaying) continue;
-    for (const fw of stream.forwarders) fw.send(packet.buffer, packet.length);
+    for (const fw of stream.forwarders) fw.sendData(packet);
     const subs = stream.subscribers;
     for (let i = 0; i < subs.length; i++) subs[i].relayData(packet);
   }

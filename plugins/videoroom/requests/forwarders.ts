@@ -17,7 +17,7 @@ function publisherOf(vr: VideoRoomState, room: Room, body: JsonObject): Publishe
   return p;
 }
 
-function newStreamId(room: Room): number {
+export function newStreamId(room: Room): number {
   const used = new Set<number>();
   for (const p of room.participants.values()) for (const s of p.streams) for (const f of s.forwarders) used.add(f.streamId);
   for (;;) {
