@@ -1,4 +1,4 @@
-import { describeCascade } from './cascade-suite';
+import { cascadeSpec } from './cascade-suite';
 
 // Two of our instances + RabbitMQ: publisher (simulcast) on A, 50 subscribers on B.
-describeCascade({ a: 'ours', b: 'ours', subscribers: 50, failures: true, base: 21400 });
+cascadeSpec(__filename, [{ a: 'ours', b: 'ours', subscribers: 50, failures: true, base: 21400 }]);
