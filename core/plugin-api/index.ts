@@ -25,3 +25,6 @@ export * from './svc';
 export * from './recorder';
 export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';
+export * from './backoff';
+export * from './instance-id';
+export * from './srtp';

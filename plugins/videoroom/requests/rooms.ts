@@ -7,6 +7,7 @@ import { destroyRoom } from '../lifecycle';
 import { Room } from '../room';
 import { roomConfigFromCreate, type RoomConfig } from '../room-config';
 import type { VideoRoomState } from '../state';
+import { createDummyPublisher, parseDummyStreams } from '../remote/dummy-publisher';
 
 export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   vr.checkAdminKey(body);
@@ -24,6 +25,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   const permanent = body.permanent === true;
   const room = new Room(id, config, permanent);
   vr.rooms.set(id, room);
+  createDummyPublisher(vr, room, parseDummyStreams(body.dummy_streams, (m) => vr.log.warn({ room: id }, m)));
   const saved = permanent ? vr.saveRoom(room) : false;
   vr.log.info({ room: id, permanent: saved }, 'Room created');
   vr.event(undefined, { event: 'created', room: id });
