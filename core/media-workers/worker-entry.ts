@@ -172,6 +172,8 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'settings':
       Object.assign(settings, m.settings);
+      logger.setLevel(settings.debugLevel);
+      logger.setFormat({ timestamps: settings.debugTimestamps, colors: settings.debugColors });
       break;
     case 'crash':
       // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)

@@ -20,7 +20,7 @@ import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
-import type { MediaStream } from './stream';
+import type { PeerStream } from './peer-stream';
 import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleCandidate, type TrickleRequest } from './trickle';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
@@ -239,7 +239,7 @@ export class WeriftMedia implements MediaPort {
     if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
-  private mediaState(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
+  private mediaState(handle: Handle, s: PeerStream, sub: number, receiving: boolean, seconds?: number): void {
     if (handle.detached) return;
     const simulcast = s.rids.length > 0 || s.simSsrcs.length > 0;
     handle.media.emit({ type: 'mediaState', mid: s.mid, kind: s.kind, substream: simulcast ? sub : undefined, receiving, seconds });
