@@ -126,6 +126,38 @@ describe('videoroom: remote publishers between two of our instances', function (
     await b.janus.waitFor((m) => b.janus.events.indexOf(m) >= n && m.plugindata?.data?.publishers?.[0]?.id === 7007, 5000, 'published again on B');
   });
 
+  it("update_remote_publisher and the requests' errors, as Janus 1.1.2 answers them", async () => {
+    const n = b.janus.events.length;
+    assert.deepEqual(await sync(b, { request: 'update_remote_publisher', room: ROOM, id: 7007, display: 'renamed', streams: [] }), { videoroom: 'success' });
+    assert.deepEqual(await sync(b, { request: 'update_remote_publisher', room: ROOM, id: 7007, streams: [{ type: 'audio', mindex: 3, mid: 'x', codec: 'opus' }] }), { videoroom: 'success' });
+    const ev = await b.janus.waitFor((m) => b.janus.events.indexOf(m) >= n && m.plugindata?.data?.publishers?.[0]?.id === 7007, 5000, 'update announced');
+    const p = ev.plugindata.data.publishers[0];
+    assert.equal(p.display, 'renamed');
+    assert.deepEqual(p.streams.map((s: Msg) => [s.type, s.mindex, s.mid]), [['audio', 0, '0'], ['video', 1, '1'], ['data', 2, '2'], ['audio', 3, '3']]);
+    const err = (code: number, error: string) => ({ videoroom: 'event', error_code: code, error });
+    const add = (extra: Msg) => sync(b, { request: 'add_remote_publisher', room: ROOM, ...extra });
+    assert.deepEqual(await add({}), err(429, 'Missing mandatory element (streams)'));
+    assert.deepEqual(await add({ streams: [] }), err(430, "Invalid element value (streams can't be empty)"));
+    assert.deepEqual(await add({ streams: [{ type: 'foo', mindex: 0, mid: '0' }] }), err(430, 'Invalid element value (type)'));
+    assert.deepEqual(await add({ streams: [{ type: 'audio', mindex: 0, mid: '0' }] }), err(429, 'Missing mandatory element (codec)'));
+    assert.deepEqual(await add({ streams: [{ type: 'audio', mindex: 0, mid: '0', codec: 'foo' }] }), err(429, 'Invalid element value (unsupported codec)'));
+    assert.deepEqual(await add({ streams: [{ type: 'audio', mindex: 0, codec: 'opus' }] }), err(429, 'Missing mandatory element (mid)'));
+    assert.deepEqual(await add({ id: 7007, streams: [{ type: 'audio', mindex: 0, mid: '0', codec: 'opus' }] }), err(436, 'User ID 7007 already exists'));
+    assert.deepEqual(await add({ iface: 'nope0', streams: [{ type: 'audio', mindex: 0, mid: '0', codec: 'opus' }] }), err(499, 'Invalid network interface configuration for remote publisher'));
+    assert.deepEqual(await sync(b, { request: 'add_remote_publisher', room: 999, streams: [{ type: 'audio', mindex: 0, mid: '0', codec: 'opus' }] }), err(426, 'No such room (999)'));
+    assert.deepEqual(await sync(b, { request: 'update_remote_publisher', room: ROOM, id: 1, streams: [] }), err(428, 'No such remote publisher (1)'));
+    assert.deepEqual(await sync(b, { request: 'update_remote_publisher', room: ROOM, id: 7007 }), err(429, 'Missing mandatory element (streams)'));
+    assert.deepEqual(await sync(b, { request: 'list_remotes', room: ROOM, publisher_id: 7007 }), err(423, "Unknown request 'list_remotes'"));
+    assert.deepEqual(await sync(b, { request: 'listremotes', room: ROOM, publisher_id: 77 }), err(428, 'No such publisher (77)'));
+    assert.deepEqual(await sync(b, { request: 'publish_remotely', room: ROOM, publisher_id: 7007, remote_id: 'x', host: '127.0.0.1', port: 5000 }), err(430, 'Only local publishers can be remotized'));
+    assert.deepEqual(await sync(b, { request: 'publish_remotely', room: ROOM, publisher_id: 77, remote_id: 'x', host: '127.0.0.1', port: 5000 }), err(428, 'No such feed (77)'));
+    assert.deepEqual(await sync(b, { request: 'publish_remotely', room: ROOM, publisher_id: 77, remote_id: 'x', host: '127.0.0.1' }), err(429, 'Missing mandatory element (port)'));
+    assert.deepEqual(await sync(b, { request: 'publish_remotely', room: ROOM, publisher_id: 77, remote_id: 'x', host: '127.0.0.1', port: 5000, host_family: 'ipx' }), err(430, 'Unsupported protocol family (ipx)'));
+    assert.deepEqual(await sync(b, { request: 'publish_remotely', room: ROOM, publisher_id: 7007, remote_id: 'x', host: 'no.such.host.invalid', port: 5000 }), err(430, 'Could not resolve address (no.such.host.invalid)...'));
+    assert.deepEqual(await sync(a, { request: 'publish_remotely', room: ROOM, publisher_id: 7, remote_id: 'to-b', host: '127.0.0.1', port: 5000 }), err(436, 'Remotization already exists (to-b)'));
+    assert.deepEqual(await sync(a, { request: 'unpublish_remotely', room: ROOM, publisher_id: 7, remote_id: 'zz' }), err(428, 'No such remotization (zz)'));
+  });
+
   it('remove_remote_publisher: B participants hear leaving (not unpublished), then 428 for it', async () => {
     const n = b.janus.events.length;
     assert.deepEqual(await sync(b, { request: 'remove_remote_publisher', room: ROOM, id: 7007 }), { videoroom: 'success' });
