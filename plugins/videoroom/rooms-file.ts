@@ -35,7 +35,7 @@ export function loadRooms(vr: VideoRoomState): void {
       vr.log.warn({ room: id }, 'Room defined twice, keeping the first');
       continue;
     }
-    const config = roomConfigFromJcfg(cfg, cat, (m) => vr.log.warn(m));
+    const config = roomConfigFromJcfg(cfg, cat, (fields, msg) => vr.log.warn(fields, msg));
     const room = new Room(id, config, true);
     vr.rooms.set(id, room);
     createDummyPublisher(vr, room, parseDummyStreams(cfg.getRaw(cat, 'dummy_streams'), (m) => vr.log.warn({ room: id }, m)));

@@ -15,6 +15,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   if (config.signedTokens && !vr.ctx.authIsSigned()) {
     throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't enforce signed tokens for this room, signed-mode not in use");
   }
+  vr.needStore(body.permanent, 'create permanent room');
   let id = vr.ids.read(body, 'room');
   if (id !== undefined && vr.rooms.has(id)) throw new VrError(VrErrorCode.ROOM_EXISTS, `Room ${id} already exists`);
   if (id === undefined) {
@@ -47,6 +48,7 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'new_rec_dir', type: 'string' },
     { name: 'permanent', type: 'boolean' },
   ]);
+  vr.needStore(body.permanent, 'edit room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
   const c = room.config;
@@ -73,6 +75,7 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
 
 export function destroy(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkParams(body, [vr.ids.spec('room', true), { name: 'secret', type: 'string' }, { name: 'permanent', type: 'boolean' }]);
+  vr.needStore(body.permanent, 'destroy room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
   destroyRoom(vr, room);
