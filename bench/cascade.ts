@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { startBackend } from '../examples/cascade-backend';
-import { CountingSubscriber, publishSimulcast, VR } from '../test/cascade-clients';
+import { CountingSubscriber, keepAlive, publishSimulcast, VR } from '../test/cascade-clients';
 import { MEDIA_IP, startJanus, vethUp, type RunningJanus } from '../test/cascade-janus';
 import { startOurs } from '../test/cascade-ours';
 import { JanusWs } from '../test/media-support';
@@ -149,6 +149,7 @@ async function e2eMode(): Promise<void> {
   const instances: RunningJanus[] = [];
   const subs: CountingSubscriber[][] = [];
   const clients: JanusWs[] = [];
+  const stops: Array<() => void> = [];
   try {
     broker = await startRabbitmq(RMQ);
     for (let i = 0; i <= targets; i++) {
@@ -157,10 +158,12 @@ async function e2eMode(): Promise<void> {
     const backend = await startBackend({
       amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
       instances: instances.map((x) => ({ name: x.name, toJanus: x.toJanus, fromJanus: x.fromJanus, mediaHost: MEDIA_IP })),
+      log: (l) => console.log(`  backend: ${l}`),
     });
     const j = await JanusWs.connect(instances[0].wsUrl);
     clients.push(j);
     await j.createSession();
+    stops.push(keepAlive(j));
     await j.message(await j.attach(VR), { request: 'create', room: ROOM, publishers: 10 });
     const pub = await publishSimulcast(instances[0].wsUrl, MEDIA_IP, ROOM, 1);
     const setup0 = Date.now();
@@ -169,6 +172,7 @@ async function e2eMode(): Promise<void> {
       const jt = await JanusWs.connect(t.wsUrl);
       clients.push(jt);
       await jt.createSession();
+      stops.push(keepAlive(jt));
       const list: CountingSubscriber[] = [];
       subs.push(list);
       for (let i = 0; i < perTarget; i += 10) {
@@ -205,6 +209,7 @@ async function e2eMode(): Promise<void> {
     await Promise.all(all.map((s) => s.close()));
     await backend.stop();
   } finally {
+    for (const s of stops) s();
     for (const c of clients) c.close();
     for (const x of instances) await x.stop();
     await broker?.stop();
