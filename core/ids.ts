@@ -10,11 +10,3 @@ export function randomId53(): number {
   }
 }
 
-/** Random alphanumeric string (HTTP `GET /info` transactions). */
-export function randomString(len: number): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const b = randomBytes(len);
-  let s = '';
-  for (let i = 0; i < len; i++) s += chars[b[i] % chars.length];
-  return s;
-}

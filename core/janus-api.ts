@@ -115,7 +115,7 @@ export class JanusApi {
     }
     if (sessionVerbs.has(verb)) {
       if (handle) return errorReply(sessionId, tx, 457, `Unhandled request '${verbText}' at this path`);
-      if (verb === 'attach') return this.attach(req, root, session, tx);
+      if (verb === 'attach') return this.attach(root, session, tx);
       await this.sessions.destroy(session, 'destroy');
       return reply('success', sessionId, tx);
     }
@@ -144,7 +144,7 @@ export class JanusApi {
     return errorReply(sessionId, tx, 453, `Unknown request '${verbText}'`);
   }
 
-  private async attach(req: IncomingRequest, root: JsonObject, session: Session, tx: string): Promise<JanusMessage> {
+  private async attach(root: JsonObject, session: Session, tx: string): Promise<JanusMessage> {
     const bad = validateParams(root, attachParams);
     if (bad) return errorReply(session.id, tx, bad.code, bad.reason);
     const pkg = root.plugin as string;

@@ -15,7 +15,10 @@ import { CountingSubscriber, keepAlive, publishSimulcast, VR, type Publisher } f
 import { haveJanus, MEDIA_IP, startJanus, vethUp, type RunningJanus } from './cascade-janus';
 import { startOurs } from './cascade-ours';
 import { JanusWs } from './media-support';
-import { freePort, haveRabbitmq, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import { freePorts } from './support/ports';
+
+const haveRabbitmq = (): boolean => fs.existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server');
 import { until } from './support/mq-harness';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -75,10 +78,10 @@ export function describeCascade(o: CascadeSuiteOptions): void {
     before(async function () {
       if (((o.a === 'janus' || o.b === 'janus') && !haveJanus()) || !haveRabbitmq()) this.skip();
       vethUp();
-      RMQ.port = await freePort(o.base, o.base + 60);
-      RMQ.distPort = await freePort(o.base, o.base + 60, [RMQ.port]);
-      const wsA = await freePort(o.base, o.base + 60, [RMQ.port, RMQ.distPort]);
-      const wsB = await freePort(o.base, o.base + 60, [RMQ.port, RMQ.distPort, wsA]);
+      const p = await freePorts('amqp', 'dist', 'wsA', 'wsB');
+      RMQ.port = p.amqp;
+      RMQ.distPort = p.dist;
+      const { wsA, wsB } = p;
       broker = await startRabbitmq(RMQ);
       const udp = 46000 + (o.base % 10) * 400;
       const start = (kind: Kind, name: string, wsPort: number, range: string) => (kind === 'janus' ? startJanus : startOurs)({ name, rmqPort: RMQ.port, wsPort, rtpPortRange: range });

@@ -8,12 +8,18 @@ import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
 import { startMosquitto, startRabbitmq, stopEpmd, type Broker } from './support/brokers';
+import { freePorts } from './support/ports';
 import { api, removeConfigs, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
-const PORTS = { http: 21090, admin: 21790 };
-const MQTT_PORT = 21883;
-const AMQP_PORT = 21672;
-const EPMD_PORT = 21369;
+// from the allocator, before the first suite starts
+const PORTS = { http: 0, admin: 0 };
+let MQTT_PORT = 0;
+let AMQP_PORT = 0;
+let AMQP_DIST_PORT = 0;
+let EPMD_PORT = 0;
+before(async () => {
+  ({ http: PORTS.http, admin: PORTS.admin, mqtt: MQTT_PORT, amqp: AMQP_PORT, dist: AMQP_DIST_PORT, epmd: EPMD_PORT } = await freePorts('http', 'admin', 'mqtt', 'amqp', 'dist', 'epmd'));
+});
 type Ev = Record<string, any>;
 
 function emitExternal(server: JanusServer, from: number, to: number): void {
@@ -104,7 +110,7 @@ describe('evh: RabbitMQ event handler (rabbitmq-server)', function () {
 
   before(async () => {
     broker = await startRabbitmq({
-      port: AMQP_PORT, nodeName: `rabbit-evh-${process.pid}@localhost`, dir: `/tmp/evh-rmq-${process.pid}`, epmdPort: EPMD_PORT, distPort: AMQP_PORT + 2,
+      port: AMQP_PORT, nodeName: `rabbit-evh-${process.pid}@localhost`, dir: `/tmp/evh-rmq-${process.pid}`, epmdPort: EPMD_PORT, distPort: AMQP_DIST_PORT,
     });
   });
   after(async () => {

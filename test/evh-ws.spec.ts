@@ -5,10 +5,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
+import { freePorts } from './support/ports';
 import { api, removeConfigs, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
-const WS_PORT = 21901;
-const PORTS = { http: 21089, admin: 21789 };
+let WS_PORT = 0;
+const PORTS = { http: 0, admin: 0 };
 type Ev = Record<string, any>;
 
 class WsSink {
@@ -43,6 +44,9 @@ describe('evh: WebSocket event handler', function () {
   this.timeout(20_000);
   let sink: WsSink;
   let server: JanusServer | undefined;
+  before(async () => {
+    ({ sink: WS_PORT, http: PORTS.http, admin: PORTS.admin } = await freePorts('sink', 'http', 'admin'));
+  });
   afterEach(async () => {
     await server?.stop();
     server = undefined;

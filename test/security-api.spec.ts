@@ -5,7 +5,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { WebSocket } from 'ws';
 import { parseErrorReply } from '../transports/common/parse-error';
 import { parseRequestJson, parseRequestStream } from '../core/plugin-api';
 import { distPath } from './support/server';

@@ -25,11 +25,11 @@ export interface Instance {
 }
 
 /** Start instance `n` (0, 1, ...): TCP 25600 + 10n.., server RTP 45000 + 200n.., `general` extra for the VideoRoom jcfg. */
-export async function startInstance(n: number, vrGeneral = ''): Promise<Instance> {
+export async function startInstance(n: number, vrGeneral = '', vrRooms = ''): Promise<Instance> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-remote-'));
   const conf = path.resolve(__dirname, '..', '..', 'conf');
   for (const f of fs.readdirSync(conf)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(conf, f), path.join(dir, f));
-  fs.writeFileSync(path.join(dir, `${VR}.jcfg`), `general: { ${vrGeneral} }\n`);
+  fs.writeFileSync(path.join(dir, `${VR}.jcfg`), `general: { ${vrGeneral} }\n${vrRooms}\n`);
   const p = 25600 + n * 10;
   const rtp = 45000 + n * 200;
   const server = await JanusServer.start({

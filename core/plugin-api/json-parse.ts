@@ -79,7 +79,6 @@ function parseAt(s: string, start: number, stream: boolean): { ok: true; value: 
     // state: expecting a value (after '[' , ',' or ':') or what follows a value / an opening
     for (;;) {
       i = skipWs(s, i);
-      const top = stack[stack.length - 1];
       // what may come here depends on the frame: read one value, then the separator
       let value: unknown;
       let isReal = false;

@@ -4,7 +4,7 @@
  * rewrites into its own buffer. No allocation, no JSON.
  */
 import { performance } from 'node:perf_hooks';
-import type { DataPacket, RtcpPacket, RtpPacket } from '../../core/plugin-api';
+import { rtcpHasKeyframeRequest, type DataPacket, type RtcpPacket, type RtpPacket } from '../../core/plugin-api';
 import type { Publisher } from './publisher/publisher';
 import type { PublisherStream } from './publisher/publisher-stream';
 import type { VideoRoomState } from './state';
@@ -20,7 +20,8 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
   if (!stream.relaying) return;
   const fws = stream.forwarders;
   for (let i = 0; i < fws.length; i++) {
-    if (!stream.simulcast || packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
+    // as Janus: a forwarder takes one substream (0 when the publisher doesn't simulcast)
+    if (packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
   }
   const subs = stream.subscribers;
   if (subs.length === 0) return;
@@ -46,18 +47,7 @@ export function subscriberRtcp(sub: Subscriber, packet: RtcpPacket): void {
   if (!packet.video) return;
   const ss = sub.streamAt(packet.mindex);
   if (!ss || !ss.source || !ss.publisher?.active) return;
-  const b = packet.buffer;
-  let off = 0;
-  while (off + 4 <= packet.length) {
-    const fmt = b[off] & 0x1f;
-    const pt = b[off + 1];
-    const words = b.readUInt16BE(off + 2);
-    if ((pt === 206 && (fmt === 1 || fmt === 4)) || pt === 192) {
-      ss.requestKeyframe();
-      return;
-    }
-    off += (words + 1) * 4;
-  }
+  if (rtcpHasKeyframeRequest(packet.buffer, packet.length)) ss.requestKeyframe();
 }
 
 /** Room `audiolevel_event`: `talking` / `stopped-talking` when the stream's average crosses the threshold. */

@@ -15,7 +15,7 @@ import type {
   RtcpPacket,
   RtpPacket,
 } from '../../core/plugin-api';
-import { PluginResult as Result } from '../../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult as Result } from '../../core/plugin-api';
 import { checkParams, errorBody, VrError, VrErrorCode } from './errors';
 import { forwardData, forwardRtp, subscriberRtcp } from './fanout';
 import { HandleState } from './handle-state';
@@ -35,6 +35,7 @@ export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
 
 export default class VideoRoomPlugin implements Plugin<HandleState> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: VIDEOROOM_PACKAGE,
     name: 'JANUS VideoRoom plugin',

@@ -179,7 +179,7 @@ export function configurePublisher(vr: VideoRoomState, room: Room, pub: Publishe
   return reply;
 }
 
-export function unpublishRequest(vr: VideoRoomState, pub: Publisher): AsyncReply {
+export function unpublishRequest(_vr: VideoRoomState, pub: Publisher): AsyncReply {
   if (pub.room.destroyed || pub.leaving) throw new VrError(VrErrorCode.NO_SUCH_ROOM, 'No such room');
   if (!pub.negotiated && !pub.active) throw new VrError(VrErrorCode.NOT_PUBLISHED, "Can't unpublish, not published");
   return { data: { videoroom: 'event', room: pub.room.id, unpublished: 'ok' } };

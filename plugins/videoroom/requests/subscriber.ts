@@ -33,7 +33,7 @@ interface StreamRequest {
   opts: JsonObject;
 }
 
-function activeFeed(vr: VideoRoomState, room: Room, id: VrId): Publisher {
+function activeFeed(_vr: VideoRoomState, room: Room, id: VrId): Publisher {
   const p = room.participants.get(id);
   if (!p || !p.active || p.streams.length === 0) throw new VrError(VrErrorCode.NO_SUCH_FEED, `No such feed (${id})`);
   return p;
@@ -179,7 +179,7 @@ export function pause(sub: Subscriber): AsyncReply {
   return { data: { videoroom: 'event', room: sub.room.id, paused: 'ok' } };
 }
 
-export function configureSubscriber(vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply & { restart?: boolean } {
+export function configureSubscriber(_vr: VideoRoomState, sub: Subscriber, body: JsonObject): AsyncReply & { restart?: boolean } {
   checkParams(body, [
     { name: 'streams', type: 'array' },
     { name: 'audio', type: 'boolean' },

@@ -1,15 +1,14 @@
 /**
  * Event-handler media stats (type 32 subtype 3) carry Janus's jitter-local and the four
  * link-quality scores, and one last stats event follows a hangup. EchoTest with a werift client
- * that skips sequence numbers to fake loss. Ports: TCP 26300-26302, UDP as gaps-support.
+ * that skips sequence numbers to fake loss.
  */
 import assert from 'node:assert/strict';
 import { RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { EventBus } from '../core/events/event-bus';
 import type { EventHandler, JanusEvent } from '../core/plugin-api';
 import { qualityStep } from '../core/media/link-quality';
-import { gapsPeer, startGapsServer } from './gaps-support';
-import { gathered, JanusWs, sleep, until } from './media-support';
+import { clientPeer, gathered, JanusWs, sleep, startMediaServer, until } from './media-support';
 
 /** VP8-looking RTP at a fixed rate; `skip` of every 10 sequence numbers are never sent (lost on the wire). */
 class LossyPump {
@@ -36,7 +35,7 @@ class LossyPump {
   }
 }
 
-describe('gaps: media stats for event handlers', function () {
+describe('media stats for event handlers', function () {
   this.timeout(40000);
 
   it('qualityStep: 0 until packets are expected, then the interval score, dropping faster than it recovers', () => {
@@ -49,18 +48,18 @@ describe('gaps: media stats for event handlers', function () {
   });
 
   it('stats bodies carry jitter-local and link quality that follows the loss; a last stats event after hangup', async () => {
-    const ts = await startGapsServer(26300, { 'events.broadcast': true, 'events.stats_period': 1 });
+    const ts = await startMediaServer({ 'general.debug_level': 1, 'events.broadcast': true, 'events.stats_period': 1 });
     const seen: JanusEvent[] = [];
     const sink = {
       kind: 'eventhandler',
-      info: { package: 'test.gaps.sink', name: 'sink', author: '', description: '', version: 1, versionString: '1' },
+      info: { package: 'test.stats.sink', name: 'sink', author: '', description: '', version: 1, versionString: '1' },
       eventsMask: 16 | 32,
       init: () => true,
       destroy: () => undefined,
       incomingEvent: (e: JanusEvent) => void seen.push(e),
     } as unknown as EventHandler;
     ts.server.container.resolve(EventBus).addHandler(sink);
-    const pc = gapsPeer();
+    const pc = clientPeer();
     const janus = await JanusWs.connect(ts.wsUrl);
     const pump = new LossyPump(pc.addTransceiver('video', { direction: 'sendrecv' }));
     try {

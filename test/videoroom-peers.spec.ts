@@ -1,21 +1,20 @@
 /**
- * VideoRoom gaps against real werift peers: a subscriber `start` carrying an offer (Janus 1.1.2
+ * VideoRoom against real werift peers: a subscriber `start` carrying an offer (Janus 1.1.2
  * refuses it in the core, 490, and the PeerConnection carries on), and the publisher's bitrate
- * cap re-sent as REMB every second. Ports: TCP 26100-26102, UDP 46000-46499 (server) and
- * 46500-46999 (clients).
+ * cap re-sent as REMB every second.
  */
 import assert from 'node:assert/strict';
 import type { Handle } from '../core/handle';
 import { SignallingOnlyMedia } from '../core/media/signalling-only';
-import { event, gapsPeer, publisher, startGapsServer, VR } from './gaps-support';
-import { gathered, JanusWs, sleep, until } from './media-support';
+import { gathered, JanusWs, sleep, startMediaServer, until, type MediaServer } from './media-support';
+import { event, publisher, vrPeer, VR } from './videoroom-media-support';
 
-describe('gaps: videoroom with werift peers', function () {
+describe('videoroom with werift peers: offers on start, REMB cap', function () {
   this.timeout(30000);
-  let ts: Awaited<ReturnType<typeof startGapsServer>>;
+  let ts: MediaServer;
   const closers: Array<() => unknown> = [];
   before(async () => {
-    ts = await startGapsServer(26100);
+    ts = await startMediaServer({ 'general.debug_level': 1 });
   });
   afterEach(async () => {
     for (const c of closers.splice(0)) await c();
@@ -32,13 +31,13 @@ describe('gaps: videoroom with werift peers', function () {
     const { transaction } = await janus.message(handle, { request: 'join', ptype: 'subscriber', room: 1234, streams: [{ feed: 7001 }] });
     const ev = await event(janus, transaction);
     assert.equal(ev.plugindata.data.videoroom, 'attached');
-    const pc = gapsPeer();
+    const pc = vrPeer();
     closers.push(() => pc.close());
     let got = 0;
     pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => got++)));
 
     // a client that ignores our offer and sends its own
-    const other = gapsPeer();
+    const other = vrPeer();
     other.addTransceiver('video', { direction: 'recvonly' });
     await other.setLocalDescription(await other.createOffer());
     await gathered(other);
@@ -87,7 +86,7 @@ describe('gaps: videoroom with werift peers', function () {
   });
 });
 
-describe('gaps: an offer against our unanswered offer, without a media stack', () => {
+describe('an offer against our unanswered offer, without a media stack', () => {
   it('signalling-only media port: 490 too, and the answer still completes the exchange', async () => {
     const media = new SignallingOnlyMedia();
     const handle = {} as Handle;
