@@ -347,6 +347,10 @@ async function main(): Promise<void> {
       if (!INCREMENTAL) {
         await stopSubs(subs);
         await sleep(1500);
+      } else if (failed === toJoin) {
+        // every new subscriber failed (typically the publisher is gone): more steps measure nothing
+        process.stderr.write(`${label}: all ${toJoin} new subscribers failed at N=${n}, sweep stopped\n`);
+        break;
       }
     }
   } finally {
