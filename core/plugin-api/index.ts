@@ -27,3 +27,4 @@ export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';
 export * from './backoff';
 export * from './instance-id';
+export * from './srtp';
