@@ -5,7 +5,7 @@
  */
 import type { Handle } from '../core/handle';
 import type { MediaPort } from '../core/media/media-port';
-import { JanusError, type ClientJsep, type DataPacket, type JsonObject, type OutgoingJsep, type PluginJsep, type RtcpPacket, type RtpPacket, type SdpMediaInfo } from '../core/plugin-api';
+import { JanusError, type ClientJsep, type DataPacket, type JsonObject, type OutgoingJsep, type PluginJsep, type RtpPacket, type SdpMediaInfo } from '../core/plugin-api';
 
 export interface Relayed {
   mindex: number;
@@ -71,6 +71,7 @@ export class FakeMedia implements MediaPort {
     if (!/^v=0/.test(jsep.sdp)) throw new JanusError(465, 'JSEP error: invalid SDP');
     const s = this.get(handle);
     if (jsep.type === 'answer' && !s.offered) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
+    this.bindOutlet(handle);
     const update = s.remote !== undefined;
     s.remote = jsep.sdp;
     s.remoteMedia = parseSdp(jsep.sdp);
@@ -80,6 +81,7 @@ export class FakeMedia implements MediaPort {
 
   async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
     const s = this.get(handle);
+    this.bindOutlet(handle);
     const lines = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=fake', 't=0 0'];
     if (jsep.type === 'answer') {
       s.lastAnswer = jsep;
@@ -108,11 +110,23 @@ export class FakeMedia implements MediaPort {
     const s = this.state.get(handle);
     if (!s || (s.local === undefined && s.remote === undefined)) return false;
     this.state.delete(handle);
+    handle.media.unbind();
     return true;
   }
 
   destroy(handle: Handle): void {
     this.state.delete(handle);
+    handle.media.unbind();
+  }
+
+  /** As a PeerConnection would once it exists: what the plugin relays to the handle lands here. */
+  private bindOutlet(handle: Handle): void {
+    if (this.state.get(handle)?.remote !== undefined || this.state.get(handle)?.local !== undefined) return;
+    handle.media.bind({
+      relayRtp: (p) => this.relayRtp(handle, p),
+      relayRtcp: () => undefined,
+      relayData: (p) => this.relayData(handle, p),
+    });
   }
 
   info(): JsonObject | undefined {
@@ -124,8 +138,6 @@ export class FakeMedia implements MediaPort {
     if (!l) this.rtp.set(handle.id, (l = []));
     l.push({ mindex: p.mindex, seq: p.buffer.readUInt16BE(2), ts: p.buffer.readUInt32BE(4), length: p.length });
   }
-
-  relayRtcp(_h: Handle, _p: RtcpPacket): void {}
 
   relayData(handle: Handle, p: DataPacket): void {
     let l = this.data.get(handle.id);
