@@ -1,16 +1,25 @@
 /**
  * Fan-out benchmark client process (forked by videoroom-fanout.ts): either the publisher, or K
- * subscribers. werift peers with candidates on one address only.
+ * subscribers. werift peers with candidates on one address only. Subscribers are either full
+ * werift receivers (`client: 'werift'`, each packet through werift's whole receive pipeline) or
+ * the cheap "lite" client (srtp-peek.ts: werift for ICE and DTLS only, RTP counted from the
+ * datagrams). Both stamp-based: the publisher writes its tag, send time and packet number in
+ * each payload, so delivery and one-way delay are measured the same way with either client.
  */
 import { performance } from 'node:perf_hooks';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useNACK, usePLI, useREMB, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { relaxConsentResponseTimeout } from '../core/media/ice-config';
+import { installWeriftAdapter } from '../core/media/werift-adapter';
 import { JanusClient } from './janus-client';
+import { bindLiteSink, installLitePath, liteCounters } from './srtp-peek';
 
 const VR = 'janus.plugin.videoroom';
 // werift clients give each consent response only 500 ms on loopback (browsers are more patient):
 // with a server event loop busy for a second during mass set-up, the publisher's pair expired.
 relaxConsentResponseTimeout();
+// the clients' DTLS handshakes with node:crypto too (as our server does): werift's pure-JS curve
+// work would make the clients, not the server under test, the join storm's bottleneck
+installWeriftAdapter();
 const now = () => performance.timeOrigin + performance.now();
 
 interface StartCmd {
@@ -22,6 +31,8 @@ interface StartCmd {
   count: number;
   ip: string;
   ports: [number, number];
+  /** Subscribers: full werift receive pipeline, or the cheap header-peeking client. */
+  client?: 'werift' | 'lite';
 }
 
 function peer(ip: string, ports: [number, number]): RTCPeerConnection {
@@ -63,16 +74,20 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   let win = { t0: Infinity, t1: -Infinity };
   let received = 0;
   let failed = 0;
+  /** When each subscriber got its first packet (ms, epoch): "joined and receiving". */
+  let lastFirstPacket = 0;
+  const gotFirst = new Uint8Array(c.count);
   const pcs: RTCPeerConnection[] = [];
   const clients: JanusClient[] = [];
   // retransmissions (NACK) carry the same payload: count each packet once per subscriber
   const seen: Array<Set<number>> = [];
-  const onRtp = (sub: number, p: RtpPacket) => {
-    const pl = p.payload;
-    if (pl.length < 20) return;
-    const sent = pl.readDoubleBE(8);
+  const onStamp = (sub: number, tag: number, sent: number, n: number) => {
+    if (!gotFirst[sub]) {
+      gotFirst[sub] = 1;
+      lastFirstPacket = Math.max(lastFirstPacket, now());
+    }
     if (sent < win.t0 || sent > win.t1) return;
-    const key = pl.readUInt32BE(4) * 0x1000000 + pl.readUInt32BE(16);
+    const key = tag * 0x1000000 + n;
     const s = (seen[sub] ??= new Set());
     if (s.has(key)) return;
     s.add(key);
@@ -80,6 +95,15 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     const d = Math.max(0, now() - sent);
     hist[Math.min(BUCKETS - 1, Math.floor(d * 10))]++;
   };
+  const onRtp = (sub: number, p: RtpPacket) => {
+    const pl = p.payload;
+    if (pl.length >= 20) onStamp(sub, pl.readUInt32BE(4), pl.readDoubleBE(8), pl.readUInt32BE(16));
+  };
+  const lite = c.client === 'lite';
+  if (lite) installLitePath();
+  // this process's CPU over the measuring window (client cost per received packet)
+  let cpu0 = process.cpuUsage();
+  let cpuWindow = 0;
   const span = Math.max(1, Math.floor((c.ports[1] - c.ports[0] + 1) / c.count));
   const one = async (i: number) => {
     const j = await JanusClient.connect(c.url);
@@ -90,6 +114,16 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     const lo = c.ports[0] + i * span;
     const pc = peer(c.ip, [lo, lo + span - 1]);
     pcs.push(pc);
+    if (lite) {
+      await pc.setRemoteDescription(ev.jsep);
+      await pc.setLocalDescription(await pc.createAnswer());
+      bindLiteSink(pc, (tag, sent, n) => onStamp(i, tag, sent, n));
+      await gathered(pc);
+      const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
+      await j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+      await up;
+      return;
+    }
     const hooked = new Set<unknown>();
     const hook = (tr: { onReceiveRtp: { subscribe(f: (p: RtpPacket) => void): unknown } }) => {
       if (hooked.has(tr)) return;
@@ -117,16 +151,27 @@ async function runSubscribers(c: StartCmd): Promise<void> {
       }
     }),
   );
-  send({ ready: true, failed });
+  // joined and receiving: wait (bounded) until every subscriber that joined got a packet
+  const deadline = now() + 10000;
+  while (gotFirst.reduce((a, b) => a + b, 0) < c.count - failed && now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const silent = c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
+  send({ ready: true, failed, silent, receivingAt: lastFirstPacket });
   process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
     if (m.cmd === 'window') {
       win = { t0: m.t0!, t1: m.t1! };
       seen.length = 0;
+      hist.fill(0);
+      received = 0;
+      setTimeout(() => (cpu0 = process.cpuUsage()), Math.max(0, m.t0! - now()));
+      setTimeout(() => {
+        const u = process.cpuUsage(cpu0);
+        cpuWindow = u.user + u.system;
+      }, Math.max(0, m.t1! - now()));
     }
     if (m.cmd === 'report') {
       const sparse: Array<[number, number]> = [];
       for (let i = 0; i < BUCKETS; i++) if (hist[i]) sparse.push([i, hist[i]]);
-      send({ received, hist: sparse, failed });
+      send({ received, hist: sparse, failed, cpuMicros: cpuWindow, lite: { ...liteCounters } });
     }
     if (m.cmd === 'stop') {
       for (const pc of pcs) pc.close().catch(() => undefined);
@@ -196,6 +241,8 @@ async function runPublisher(c: StartCmd): Promise<void> {
   });
 }
 
+// the bench process is gone (killed, or overran its time bound): do not linger
+process.on('disconnect', () => process.exit(0));
 process.once('message', (c: StartCmd) => {
   const run = c.role === 'pub' ? runPublisher(c) : runSubscribers(c);
   run.catch((e) => {

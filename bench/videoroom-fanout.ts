@@ -9,7 +9,13 @@
  *
  *   node dist/bench/videoroom-fanout.js --ours                         # starts dist/core/main.js itself
  *   node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid <janus pid> --ip 10.77.0.1
- * Options: --n 1,10,50,100,200  --seconds 10  --per-proc 10 (subscribers per client process)  --label name
+ * Options: --n 1,10,50,100,200  --seconds 10  --label name
+ *          --client lite|werift (subscriber client, default lite: see srtp-peek.ts)
+ *          --per-proc K (subscribers per client process; default 25 lite, 10 werift)
+ *          --incremental (keep the subscribers of one N for the next: N list must grow; each
+ *            step joins only the new ones; for capacity sweeps)
+ *          --json FILE (append each row as one JSON line, for issue16-table.ts)
+ *          --max-secs S (whole run bounded: exits non-zero after S seconds; default 900)
  *          --media-workers K (ours: janus.jcfg media.media_workers; default one per core)
  * Ours also reports its event loops (Admin `loop_health`, polled each second): main-thread
  * utilisation (mean over the window) and the largest event-loop delay of any thread in the run.
@@ -26,12 +32,17 @@ for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (!a.startsWith('--')) continue;
   const next = process.argv[i + 1];
-  if (next === undefined || (next.startsWith('--') && a !== '--server-node-args')) args.set(a.slice(2), 'true');
+  if (next === undefined || (next.startsWith('--') && a !== '--server-node-args' && a !== '--client-node-args')) args.set(a.slice(2), 'true');
   else args.set(a.slice(2), (i++, next));
 }
 const NS = (args.get('n') ?? '1,10,50,100,200').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 10);
-const PER_PROC = Number(args.get('per-proc') ?? 10);
+const CLIENT = args.get('client') === 'werift' ? 'werift' : 'lite';
+const PER_PROC = Number(args.get('per-proc') ?? (CLIENT === 'lite' ? 25 : 10));
+const INCREMENTAL = args.has('incremental');
+const MAX_SECS = Number(args.get('max-secs') ?? 900);
+// client ports (server RTP ports are 43000-43499)
+const CLIENT_PORTS: [number, number] = [44000, 47999];
 const IP = args.get('ip') ?? '127.0.0.1';
 const ROOM = Number(args.get('room') ?? 5555);
 const FEED = 4242;
@@ -57,13 +68,19 @@ function rssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
+/** Every process this run started, killed if the run overruns --max-secs. */
+const children = new Set<ChildProcess>();
+
 interface Worker {
   child: ChildProcess;
   next(pred?: (m: any) => boolean): Promise<any>;
 }
 
 function worker(start: Record<string, unknown>): Worker {
-  const child = fork(path.join(__dirname, 'fanout-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // --client-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the client processes
+  const execArgv = (args.get('client-node-args') ?? '').split(' ').filter((a) => a.length > 0);
+  const child = fork(path.join(__dirname, 'fanout-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  children.add(child);
   const queue: any[] = [];
   const waiters: Array<(m: any) => void> = [];
   child.on('message', (m) => {
@@ -104,6 +121,7 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; admi
     '--set', 'janus:general.admin_secret=bench',
     ...(args.has('media-workers') ? ['--set', `janus:media.media_workers=${args.get('media-workers')}`] : []),
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
   const url = `ws://${IP}:${port}`;
   for (let i = 0; i < 100; i++) {
     await sleep(100);
@@ -167,7 +185,11 @@ class LoopWatch {
 const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
 
 interface Row {
+  label: string;
+  client: string;
   n: number;
+  /** Subscribers joined in this step (all N, or the new ones with --incremental). */
+  joined: number;
   /** Seconds from the first subscriber's attach to the last one's webrtcup. */
   joinSecs: number;
   /** Main thread's event-loop utilisation (mean over the window), ours only. */
@@ -179,7 +201,11 @@ interface Row {
   /** Largest ring backlog seen (KB): [to the workers, to the main thread]. */
   ringKB: number[];
   failed: number;
+  /** Joined (webrtcup) but no packet within 10 s. */
+  silent: number;
   cpuPerPkt: number;
+  /** Subscriber processes' CPU µs per received packet (the client's cost). */
+  clientCpuPerPkt: number;
   delivery: number;
   p50: number;
   p99: number;
@@ -201,7 +227,18 @@ function percentile(hist: Map<number, number>, total: number, q: number): number
   return NaN;
 }
 
+// backstop: whatever ends this process (error, overrun) ends what it started
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 async function main(): Promise<void> {
+  // bounded: a stuck run must not hold the shared machine
+  setTimeout(() => {
+    console.error(`run exceeded --max-secs ${MAX_SECS}: giving up`);
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    process.exit(2);
+  }, MAX_SECS * 1000).unref();
   const ours = args.has('ours') ? await startOurs(Number(args.get('port') ?? 23500)) : undefined;
   const url = ours?.url ?? args.get('url');
   const pid = ours?.pid ?? Number(args.get('pid'));
@@ -210,27 +247,45 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const pub = worker({ cmd: 'start', role: 'pub', url, room: ROOM, feed: FEED, count: 1, ip: IP, ports: [43500, 43503] });
   await pub.next();
+  let subs: Worker[] = [];
+  let joinedSoFar = 0;
+  const stopSubs = async (list: Worker[]) => {
+    for (const s of list) if (s.child.connected) s.child.send({ cmd: 'stop' });
+    await Promise.all(list.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(0) : s.child.once('exit', r)))));
+  };
+  // each client process gets its own slice of the client port range, for the largest N
+  const maxProcs = INCREMENTAL ? NS.reduce((a, n, i) => a + Math.ceil((n - (i ? NS[i - 1] : 0)) / PER_PROC), 0) : Math.ceil(Math.max(...NS) / PER_PROC);
+  const portSpan = Math.floor((CLIENT_PORTS[1] - CLIENT_PORTS[0] + 1) / Math.max(1, maxProcs));
+  let procIndex = 0;
   try {
     for (const n of NS) {
-      const subs: Worker[] = [];
-      const procs = Math.ceil(n / PER_PROC);
-      const portSpan = Math.floor(490 / procs);
+      if (!INCREMENTAL) {
+        subs = [];
+        joinedSoFar = 0;
+        procIndex = 0;
+      }
+      const toJoin = n - joinedSoFar;
+      if (toJoin < 0) throw new Error('--incremental needs a growing N list');
+      const procs = Math.ceil(toJoin / PER_PROC);
       // client processes join one after the other: a burst of hundreds of DTLS handshakes at
       // once measures set-up, not forwarding (and starves every event loop on 2 cores)
-      const ready: Array<{ failed?: number }> = [];
+      const ready: Array<{ failed?: number; silent?: number; receivingAt?: number }> = [];
       const watch = ours ? new LoopWatch(ours.admin) : undefined;
       if (watch) watch.maxDelay = 0;
       watch?.start();
       const j0 = now();
       for (let p = 0; p < procs; p++) {
-        const count = Math.min(PER_PROC, n - p * PER_PROC);
-        const lo = 43510 + p * portSpan;
-        const w = worker({ cmd: 'start', role: 'sub', url, room: ROOM, feed: FEED, count, ip: IP, ports: [lo, lo + portSpan - 1] });
+        const count = Math.min(PER_PROC, toJoin - p * PER_PROC);
+        const lo = CLIENT_PORTS[0] + procIndex++ * portSpan;
+        const w = worker({ cmd: 'start', role: 'sub', url, room: ROOM, feed: FEED, count, ip: IP, ports: [lo, lo + portSpan - 1], client: CLIENT });
         subs.push(w);
         ready.push(await w.next());
       }
-      const joinSecs = (now() - j0) / 1000;
+      joinedSoFar = n;
+      // joined and receiving: the last new subscriber's first packet (or its webrtcup if later)
+      const joinSecs = (Math.max(now(), ...ready.map((r) => r.receivingAt ?? 0)) - j0) / 1000;
       const failed = ready.reduce((a, r) => a + (r.failed ?? 0), 0);
+      const silent = ready.reduce((a, r) => a + (r.silent ?? 0), 0);
       await sleep(2000);
       if (watch) {
         watch.mainUtil = [];
@@ -253,17 +308,23 @@ async function main(): Promise<void> {
       for (const s of subs) s.child.send({ cmd: 'report' });
       const reports = await Promise.all(subs.map((s) => s.next()));
       const received = reports.reduce((a, r) => a + r.received, 0);
+      const clientCpu = reports.reduce((a, r) => a + (r.cpuMicros ?? 0), 0);
       const hist = new Map<number, number>();
       for (const r of reports) for (const [k, v] of r.hist as Array<[number, number]>) hist.set(k, (hist.get(k) ?? 0) + v);
       const row: Row = {
+        label,
+        client: CLIENT,
         n,
+        joined: toJoin,
         joinSecs,
         mainUtil: watch ? mean(watch.mainUtil) : NaN,
         workerUtil: watch ? mean(watch.workerUtil) : NaN,
         maxDelay: watch ? watch.maxDelay : NaN,
         ringKB: watch ? [watch.maxQueuedToWorker, watch.maxQueuedToMain] : [],
         failed,
+        silent,
         cpuPerPkt: received ? (c1 - c0) / received : NaN,
+        clientCpuPerPkt: received ? clientCpu / received : NaN,
         delivery: sentInWindow ? received / (sentInWindow * n) : 0,
         p50: percentile(hist, received, 0.5),
         p99: percentile(hist, received, 0.99),
@@ -274,21 +335,24 @@ async function main(): Promise<void> {
       };
       rows.push(row);
       process.stderr.write(`${label} N=${n}: ${JSON.stringify(row)}\n`);
-      for (const s of subs) s.child.send({ cmd: 'stop' });
-      await Promise.all(subs.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(0) : s.child.once('exit', r)))));
-      await sleep(1500);
+      if (args.has('json')) fs.appendFileSync(args.get('json')!, JSON.stringify(row) + '\n');
+      if (!INCREMENTAL) {
+        await stopSubs(subs);
+        await sleep(1500);
+      }
     }
   } finally {
-    pub.child.send({ cmd: 'stop' });
+    if (INCREMENTAL) await stopSubs(subs);
+    if (pub.child.connected) pub.child.send({ cmd: 'stop' });
     await sleep(500);
     await ours?.stop();
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-  console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${SECONDS} s per N\n`);
-  console.log('| N | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed subs | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${CLIENT} subscribers, ${SECONDS} s per N${INCREMENTAL ? ', incremental' : ''}\n`);
+  console.log('| N | joined | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed / silent subs | client µs / pkt | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
+    console.log(`| ${r.n} | ${r.joined} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} / ${r.silent} | ${f(r.clientCpuPerPkt)} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
   }
 }
 

@@ -1,8 +1,7 @@
 import { monotonicMicros } from './clock';
 import type { Session } from './session';
 import { EventGate } from './event-gate';
-import { MediaSession } from './media-session';
-import type { MediaEvent } from './media/media-port';
+import { MediaSession, type MediaEvent } from './media-session';
 import { HandleRecordings } from './recording/handle-recordings';
 import type {
   DataPacket,

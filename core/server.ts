@@ -83,6 +83,7 @@ export class JanusServer {
       file: settings.logToFile,
       stdout: settings.logToStdout,
       timestamps: settings.debugTimestamps,
+      colors: settings.debugColors,
       json: settings.logJson,
     });
     const log = logger.child('core');

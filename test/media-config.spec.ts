@@ -38,7 +38,7 @@ describe('media settings werift cannot honour', function () {
       for (const w of ['media.min_nack_queue = 700 is not applied', 'media.dtls_mtu = 1000 is not applied', 'media.dtls_timeout = 900 is not applied']) {
         assert.equal(text.split(w).length - 1, 1, `exactly one "${w}"`);
       }
-      assert.match(text, /fixed ring of the last 128 packets/);
+      assert.match(text, /fixed ring of the last 256 packets/);
     } finally {
       await ts.stop();
     }

@@ -5,7 +5,7 @@
  */
 import type { Handle } from '../core/handle';
 import type { MediaPort } from '../core/media/media-port';
-import { JanusError, type ClientJsep, type DataPacket, type JsonObject, type OutgoingJsep, type PluginJsep, type RtpPacket, type SdpMediaInfo } from '../core/plugin-api';
+import { JanusError, type ClientJsep, type DataPacket, type JsonObject, type OutgoingJsep, type PluginJsep, type RtcpPacket, type RtpPacket, type SdpMediaInfo } from '../core/plugin-api';
 
 export interface Relayed {
   mindex: number;
@@ -57,7 +57,11 @@ export class FakeMedia implements MediaPort {
 
   private get(h: Handle): State {
     let s = this.state.get(h);
-    if (!s) this.state.set(h, (s = { offered: false, remoteMedia: [] }));
+    if (!s) {
+      this.state.set(h, (s = { offered: false, remoteMedia: [] }));
+      // as a media stack does while a PeerConnection exists: the plugin's relays reach us
+      h.media.bind({ relayRtp: (p) => this.relayRtp(h, p), relayRtcp: (p) => this.relayRtcp(h, p), relayData: (p) => this.relayData(h, p) });
+    }
     return s;
   }
 
@@ -71,7 +75,6 @@ export class FakeMedia implements MediaPort {
     if (!/^v=0/.test(jsep.sdp)) throw new JanusError(465, 'JSEP error: invalid SDP');
     const s = this.get(handle);
     if (jsep.type === 'answer' && !s.offered) throw new JanusError(469, 'Unexpected ANSWER (did we offer?)');
-    this.bindOutlet(handle);
     const update = s.remote !== undefined;
     s.remote = jsep.sdp;
     s.remoteMedia = parseSdp(jsep.sdp);
@@ -81,7 +84,6 @@ export class FakeMedia implements MediaPort {
 
   async localJsep(handle: Handle, jsep: OutgoingJsep): Promise<{ type: string; sdp: string } & JsonObject> {
     const s = this.get(handle);
-    this.bindOutlet(handle);
     const lines = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=fake', 't=0 0'];
     if (jsep.type === 'answer') {
       s.lastAnswer = jsep;
@@ -119,16 +121,6 @@ export class FakeMedia implements MediaPort {
     handle.media.unbind();
   }
 
-  /** As a PeerConnection would once it exists: what the plugin relays to the handle lands here. */
-  private bindOutlet(handle: Handle): void {
-    if (this.state.get(handle)?.remote !== undefined || this.state.get(handle)?.local !== undefined) return;
-    handle.media.bind({
-      relayRtp: (p) => this.relayRtp(handle, p),
-      relayRtcp: () => undefined,
-      relayData: (p) => this.relayData(handle, p),
-    });
-  }
-
   info(): JsonObject | undefined {
     return undefined;
   }
@@ -138,6 +130,8 @@ export class FakeMedia implements MediaPort {
     if (!l) this.rtp.set(handle.id, (l = []));
     l.push({ mindex: p.mindex, seq: p.buffer.readUInt16BE(2), ts: p.buffer.readUInt32BE(4), length: p.length });
   }
+
+  relayRtcp(_h: Handle, _p: RtcpPacket): void {}
 
   relayData(handle: Handle, p: DataPacket): void {
     let l = this.data.get(handle.id);

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModuleKind, ModuleLogger } from '../plugin-api';
+import { PLUGIN_API_VERSION, type ModuleKind, type ModuleLogger } from '../plugin-api';
 import { builtinModules, buildRoot, isDisabled } from './builtins';
 
 /** A module instance of some kind, before its kind is checked. */
 interface AnyModule {
   kind: ModuleKind;
+  apiVersion?: unknown;
   info: { package: string };
   init(ctx: unknown): unknown;
 }
@@ -68,6 +69,11 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
       continue;
     }
     const pkg = mod.info.package;
+    const incompatible = apiMismatch(mod.apiVersion);
+    if (incompatible) {
+      fail(req, result, spec, `${pkg} ${incompatible}`);
+      continue;
+    }
     if (isDisabled(req.disabled, pkg)) continue;
     if (result.loaded.some((m) => m.info.package === pkg)) {
       fail(req, result, spec, `package ${pkg} already loaded`);
@@ -87,6 +93,15 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
     }
   }
   return result;
+}
+
+/** Janus's `get_api_compatibility()` check: a module built for another plugin API is refused. */
+function apiMismatch(version: unknown): string | undefined {
+  if (version === PLUGIN_API_VERSION) return undefined;
+  if (typeof version !== 'number') {
+    return `declares no plugin API version (apiVersion = PLUGIN_API_VERSION, from janus-ts/plugin-api): refused, this server implements version ${PLUGIN_API_VERSION}`;
+  }
+  return `was built for plugin API version ${version}, this server implements version ${PLUGIN_API_VERSION}: refused (rebuild it against this janus-ts/plugin-api)`;
 }
 
 function fail(req: LoadRequest, result: LoadResult<unknown>, spec: string, error: string): void {

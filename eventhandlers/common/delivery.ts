@@ -1,4 +1,4 @@
-import type { JanusEvent, ModuleLogger } from '../../core/plugin-api';
+import { backoffDelay, type JanusEvent, type ModuleLogger } from '../../core/plugin-api';
 import { RingQueue } from './ring-queue';
 
 /** Sends one batch to the backend; rejects when it did not get there (it is then retried). */
@@ -167,7 +167,7 @@ export class Delivery {
             this.inflight = null;
             continue;
           }
-          const delay = Math.min(this.opts.backoffMs * 2 ** this.attempt, this.opts.backoffMaxMs);
+          const delay = backoffDelay(this.attempt, this.opts.backoffMs, 2, this.opts.backoffMaxMs);
           this.attempt++;
           this.counters.retries++;
           if (this.attempt === 1 || this.attempt % 10 === 0) {

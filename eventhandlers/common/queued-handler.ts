@@ -1,4 +1,5 @@
 import {
+  PLUGIN_API_VERSION,
   ALL_EVENTS,
   formatJson,
   isJsonObject,
@@ -41,6 +42,7 @@ export function queryError(code: number, error: string): JsonObject {
  */
 export abstract class QueuedEventHandler implements EventHandler {
   readonly kind = 'eventhandler' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   abstract readonly info: ModuleInfo;
   eventsMask = ALL_EVENTS;
   protected json: JsonStyle = 'indented';

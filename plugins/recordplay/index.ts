@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  PLUGIN_API_VERSION,
   isJsonObject,
   JanusError,
   PluginResult,
@@ -26,6 +27,7 @@ const ASYNC = new Set(['record', 'play', 'start', 'stop', 'pause', 'resume']);
  */
 export default class RecordPlayPlugin implements Plugin<RpSession> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.plugin.recordplay',
     name: 'JANUS Record&Play plugin',

@@ -2,15 +2,11 @@
  * SDP decisions in VideoRoom terms (the core writes the SDP): which publisher m-lines to accept
  * with which codec, and which m-lines to offer a subscriber.
  */
-import type { AnswerMedia, OfferMedia, PluginJsep, SdpCodec, SdpMediaInfo } from '../../core/plugin-api';
+import { RTP_EXTENSIONS, type AnswerMedia, type OfferMedia, type PluginJsep, type SdpCodec, type SdpMediaInfo } from '../../core/plugin-api';
 import { PublisherStream, type StreamType } from './publisher/publisher-stream';
 import type { RoomConfig } from './room-config';
 import type { Subscriber } from './subscriber/subscriber';
 
-export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
-export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
-export const EXT_TWCC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** Room codec names as they appear in SDP (name and clock, for the ones that differ). */
 const sdpCodec: Record<string, { name: string; clockRate?: number }> = {
@@ -48,10 +44,10 @@ function acceptedExtensions(room: RoomConfig, m: SdpMediaInfo): string[] {
   return m.extensions
     .map((e) => e.uri)
     .filter((uri) => {
-      if (uri === EXT_AUDIO_LEVEL) return room.audiolevelExt;
-      if (uri === EXT_VIDEO_ORIENTATION) return room.videoorientExt;
-      if (uri === EXT_PLAYOUT_DELAY) return room.playoutdelayExt;
-      if (uri === EXT_TWCC) return room.transportWideCcExt;
+      if (uri === RTP_EXTENSIONS.audioLevel) return room.audiolevelExt;
+      if (uri === RTP_EXTENSIONS.videoOrientation) return room.videoorientExt;
+      if (uri === RTP_EXTENSIONS.playoutDelay) return room.playoutdelayExt;
+      if (uri === RTP_EXTENSIONS.twcc) return room.transportWideCcExt;
       return true;
     });
 }

@@ -4,7 +4,7 @@
  * plugin instance (`ForwarderSockets`), so stopping one server never closes another's.
  */
 import * as dgram from 'node:dgram';
-import type { JsonObject } from '../../core/plugin-api';
+import type { DataPacket, JsonObject } from '../../core/plugin-api';
 import type { StreamType } from './stream-type';
 
 export type UdpFamily = 'udp4' | 'udp6';
@@ -75,6 +75,11 @@ export class RtpForwarder {
       if (this.pt !== undefined) b[1] = (b[1] & 0x80) | (this.pt & 0x7f);
     }
     this.sock.send(b, 0, length, this.port, this.host);
+  }
+
+  /** A data channel message of the stream (subclasses frame it, e.g. for remote publishers). */
+  sendData(packet: DataPacket): void {
+    this.send(packet.buffer, packet.length);
   }
 
   toJson(): JsonObject {

@@ -4,6 +4,8 @@ import type * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import {
+  PLUGIN_API_VERSION,
+  newTransportInstanceId,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -52,6 +54,7 @@ interface Listener {
 /** Janus REST API over HTTP(S): REST paths, long-poll GETs, CORS, and the Admin API on its own port. */
 export default class HttpTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.http',
     name: 'JANUS REST (HTTP/HTTPS) transport plugin',
@@ -84,7 +87,6 @@ export default class HttpTransport implements Transport {
    * `id` of its `request` event and of the sessions it creates. Sessions stay owned by `client`.
    */
   private readonly requestIds = new WeakMap<http.IncomingMessage, string>();
-  private nextRequest = 1 + Math.floor(Math.random() * 0x7fffffff);
 
   constructor() {
     const queues = this.queues;
@@ -104,7 +106,7 @@ export default class HttpTransport implements Transport {
 
   private instanceOf(req: http.IncomingMessage): string {
     let id = this.requestIds.get(req);
-    if (!id) this.requestIds.set(req, (id = String((this.nextRequest++ * 2654435761) % 4294967296)));
+    if (!id) this.requestIds.set(req, (id = newTransportInstanceId()));
     return id;
   }
 

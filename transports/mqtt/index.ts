@@ -1,9 +1,11 @@
 import * as mqtt from 'mqtt';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
+  Backoff,
   type JanusMessage,
   type JsonObject,
   type ModuleInfo,
@@ -12,7 +14,7 @@ import {
   type TransportContext,
   type TransportGateway,
 } from '../../core/plugin-api';
-import { Backoff, Outbox } from '../common/outbox';
+import { Outbox } from '../common/outbox';
 import { parseErrorReply } from '../common/parse-error';
 import { readMqttConfig, type MqttApiTopics, type MqttConfig } from './config';
 import { V5Routes, type V5Route } from './v5-routes';
@@ -45,6 +47,7 @@ class MqttTransportClient implements TransportClient {
  */
 export default class MqttTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.mqtt',
     name: 'JANUS MQTT transport plugin',

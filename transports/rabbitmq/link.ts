@@ -1,7 +1,7 @@
 import * as amqp from 'amqplib';
 import type * as tls from 'node:tls';
-import type { ModuleLogger } from '../../core/plugin-api';
-import { Backoff, Outbox } from '../common/outbox';
+import { Backoff, type ModuleLogger } from '../../core/plugin-api';
+import { Outbox } from '../common/outbox';
 import type { RabbitApiConfig, RabbitConfig } from './config';
 
 /** One message to publish. */

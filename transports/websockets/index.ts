@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -56,6 +57,7 @@ class WsClient implements TransportClient {
 /** Janus API and Admin API over WebSocket (`janus-protocol` / `janus-admin-protocol`). */
 export default class WebSocketsTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.websockets',
     name: 'JANUS WebSockets transport plugin',

@@ -26,8 +26,12 @@ const REMB_INTERVAL_MS = 1000;
  * joined with `ptype: publisher`. It becomes an active publisher once its PeerConnection is up.
  * It owns its streams, its keyframe/bitrate timers and its recording wishes.
  */
+/** A participant with a handle, one fed from another instance (remote), or a room's dummy publisher. */
+export type PublisherKind = 'local' | 'remote' | 'dummy';
+
 export class Publisher {
   display?: string;
+  kind: PublisherKind = 'local';
   /** The offer was answered: streams are known. */
   negotiated = false;
   private isActive = false;
@@ -160,6 +164,7 @@ export class Publisher {
     const talk = this.room.config.audiolevelEvent;
     const j: JsonObject = { id: this.id };
     if (this.display !== undefined) j.display = this.display;
+    if (this.kind === 'dummy') j.dummy = true;
     const ac = this.firstCodec('audio');
     const vc = this.firstCodec('video');
     if (ac) j.audio_codec = ac;

@@ -7,6 +7,7 @@ import { destroyRoom } from '../lifecycle';
 import { Room } from '../room';
 import { roomConfigFromCreate } from '../room-config';
 import type { VideoRoomState } from '../state';
+import { createDummyPublisher, parseDummyStreams } from '../remote/dummy-publisher';
 
 export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   vr.checkAdminKey(body);
@@ -14,6 +15,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   if (config.signedTokens && !vr.ctx.authIsSigned()) {
     throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't enforce signed tokens for this room, signed-mode not in use");
   }
+  vr.needStore(body.permanent, 'create permanent room');
   let id = vr.ids.read(body, 'room');
   if (id !== undefined && vr.rooms.has(id)) throw new VrError(VrErrorCode.ROOM_EXISTS, `Room ${id} already exists`);
   if (id === undefined) {
@@ -23,6 +25,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   const permanent = body.permanent === true;
   const room = new Room(id, config, permanent);
   vr.rooms.set(id, room);
+  createDummyPublisher(vr, room, parseDummyStreams(body.dummy_streams, (m) => vr.log.warn({ room: id }, m)));
   const saved = permanent ? vr.saveRoom(room) : false;
   vr.log.info({ room: id, permanent: saved }, 'Room created');
   vr.event(undefined, { event: 'created', room: id });
@@ -45,6 +48,7 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'new_rec_dir', type: 'string' },
     { name: 'permanent', type: 'boolean' },
   ]);
+  vr.needStore(body.permanent, 'edit room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
   const c = room.config;
@@ -71,6 +75,7 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
 
 export function destroy(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkParams(body, [vr.ids.spec('room', true), { name: 'secret', type: 'string' }, { name: 'permanent', type: 'boolean' }]);
+  vr.needStore(body.permanent, 'destroy room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
   destroyRoom(vr, room);
