@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Settings } from '../core/config/settings';
 import { EventBus } from '../core/events/event-bus';
 import { Logger } from '../core/logger';
-import { EventType, type EventHandler, type JanusEvent } from '../core/plugin-api';
+import { PLUGIN_API_VERSION, EventType, type EventHandler, type JanusEvent } from '../core/plugin-api';
 import { JanusServer } from '../core/server';
 import { haveMosquitto, startMosquitto } from '../test/support/brokers';
 
@@ -61,6 +61,7 @@ function busBench(): void {
   return void run('no handler', 1_000_000).then(() => {
     const noop: EventHandler = {
       kind: 'eventhandler',
+      apiVersion: PLUGIN_API_VERSION,
       info: { package: 'noop', name: 'noop', author: '', description: '', version: 1, versionString: '1' },
       init: () => true,
       destroy: () => {},

@@ -11,7 +11,8 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { WebSocket } from 'ws';
-import { freePort, startMosquitto, startRabbitmq, stopEpmd } from '../test/support/brokers';
+import { startMosquitto, startRabbitmq, stopEpmd } from '../test/support/brokers';
+import { freePort } from '../test/support/ports';
 import { MqttBackend, RabbitBackend } from '../test/support/mq-clients';
 import { startServer, TEST_PLUGIN } from '../test/support/mq-harness';
 
@@ -105,10 +106,10 @@ async function run(r: Requester, op: Op, count = COUNT): Promise<{ reqs: number;
 }
 
 async function main(): Promise<void> {
-  MQTT_PORT = await freePort(20900, 20999);
-  WS_PORT = await freePort(20900, 20999, [MQTT_PORT]);
-  RMQ.port = await freePort(20900, 20999, [MQTT_PORT, WS_PORT]);
-  RMQ.distPort = await freePort(20900, 20999, [MQTT_PORT, WS_PORT, RMQ.port]);
+  MQTT_PORT = await freePort();
+  WS_PORT = await freePort();
+  RMQ.port = await freePort();
+  RMQ.distPort = await freePort();
   const mq = await startMosquitto({ port: MQTT_PORT, dir: `/tmp/mq-mosquitto-bench-${process.pid}` });
   const rmq = await startRabbitmq(RMQ);
   const { server } = await startServer({

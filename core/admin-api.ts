@@ -30,15 +30,19 @@ const baseParams: ParamSpec[] = [
   { name: 'janus', type: 'string', required: true },
 ];
 
-/** Global-scope `set_*` requests that take one field and echo it under a (sometimes different) name. */
-const setters: Record<string, { field: string; type: 'boolean' | 'positiveInteger'; out: string; apply(s: Settings, v: never): void }> = {
+/**
+ * Global-scope `set_*` requests that take one field and echo it under a (sometimes different) name.
+ * Each is read live where it applies (logger, media monitor, session watchdog, `create`); the few
+ * that have nothing to act on here say so (`noEffect`): answered as Janus does, and logged.
+ */
+const setters: Record<string, { field: string; type: 'boolean' | 'positiveInteger'; out: string; apply(s: Settings, v: never): void; noEffect?: string }> = {
   set_log_timestamps: { field: 'timestamps', type: 'boolean', out: 'log_timestamps', apply: (s, v: boolean) => (s.debugTimestamps = v) },
   set_log_colors: { field: 'colors', type: 'boolean', out: 'log_colors', apply: (s, v: boolean) => (s.debugColors = v) },
-  set_locking_debug: { field: 'debug', type: 'boolean', out: 'locking_debug', apply: (s, v: boolean) => (s.lockingDebug = v) },
-  set_refcount_debug: { field: 'debug', type: 'boolean', out: 'refcount_debug', apply: (s, v: boolean) => (s.refcountDebug = v) },
-  set_libnice_debug: { field: 'debug', type: 'boolean', out: 'libnice_debug', apply: (s, v: boolean) => (s.libniceDebug = v) },
-  set_min_nack_queue: { field: 'min_nack_queue', type: 'positiveInteger', out: 'min_nack_queue', apply: (s, v: number) => (s.minNackQueue = v) },
-  set_nack_optimizations: { field: 'nack_optimizations', type: 'boolean', out: 'nack-optimizations', apply: (s, v: boolean) => (s.nackOptimizations = v) },
+  set_locking_debug: { field: 'debug', type: 'boolean', out: 'locking_debug', apply: (s, v: boolean) => (s.lockingDebug = v), noEffect: 'there are no mutexes to trace' },
+  set_refcount_debug: { field: 'debug', type: 'boolean', out: 'refcount_debug', apply: (s, v: boolean) => (s.refcountDebug = v), noEffect: 'objects are garbage-collected, not reference-counted' },
+  set_libnice_debug: { field: 'debug', type: 'boolean', out: 'libnice_debug', apply: (s, v: boolean) => (s.libniceDebug = v), noEffect: 'ICE is werift\'s, not libnice' },
+  set_min_nack_queue: { field: 'min_nack_queue', type: 'positiveInteger', out: 'min_nack_queue', apply: (s, v: number) => (s.minNackQueue = v), noEffect: 'werift keeps a fixed retransmission history (core/media/werift-limits.ts)' },
+  set_nack_optimizations: { field: 'nack_optimizations', type: 'boolean', out: 'nack-optimizations', apply: (s, v: boolean) => (s.nackOptimizations = v), noEffect: 'the media stack has no NACK optimizations to turn on or off' },
   set_no_media_timer: { field: 'no_media_timer', type: 'positiveInteger', out: 'no_media_timer', apply: (s, v: number) => (s.noMediaTimer = v) },
   set_slowlink_threshold: { field: 'slowlink_threshold', type: 'positiveInteger', out: 'slowlink_threshold', apply: (s, v: number) => (s.slowlinkThreshold = v) },
   accept_new_sessions: { field: 'accept', type: 'boolean', out: 'accept', apply: (s, v: boolean) => (s.acceptNewSessions = v) },
@@ -148,6 +152,9 @@ export class AdminApi {
       const bad = validateParams(root, [{ name: setter.field, type: setter.type, required: true }]);
       if (bad) return fail(bad.code, bad.reason);
       setter.apply(this.settings, root[setter.field] as never);
+      if (setter.noEffect) this.log.warn({ request: verb, value: root[setter.field], reason: setter.noEffect }, 'Admin request accepted for compatibility, no effect in janus-ts');
+      // the logger's format is the only setting not read where it is used (media workers get settings once a second)
+      this.logger.setFormat({ timestamps: this.settings.debugTimestamps, colors: this.settings.debugColors });
       return { ...ok(), [setter.out]: root[setter.field] };
     }
     switch (verb) {

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ConfigOverrides } from './config/config-store';
 import type { Settings } from './config/settings';
 import { parsePortRange } from './config/settings';
@@ -62,34 +63,31 @@ export const flags: FlagSpec[] = [
 
 export class CliError extends Error {}
 
+/** Node's `util.parseArgs` over the table above; values are applied in command-line order. */
 export function parseCli(argv: string[]): CliOptions {
+  const options: ParseArgsConfig['options'] = {};
+  for (const f of flags) options[f.long] = { type: f.arg ? 'string' : 'boolean', multiple: true, ...(f.short ? { short: f.short } : {}) };
+  let tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>;
+  try {
+    ({ tokens } = parseArgs({ args: argv, options, strict: true, allowPositionals: false, tokens: true }));
+  } catch (err) {
+    // parseArgs names the option and says what is wrong with it; the rest is advice for another CLI
+    throw new CliError(`${(err as Error).message.split('. ')[0]} (see --help)`);
+  }
   const out: CliOptions = { help: false, version: false, overrides: {}, apply: [] };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    if (eq > 0) {
-      inline = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const spec = a.startsWith('--') ? flags.find((f) => f.long === a.slice(2)) : a.startsWith('-') && a.length === 2 ? flags.find((f) => f.short === a[1]) : undefined;
-    if (!spec) throw new CliError(`Unknown option '${argv[i]}' (see --help)`);
-    let value: string | undefined;
-    if (spec.arg) {
-      value = inline ?? argv[++i];
-      if (value === undefined) throw new CliError(`Option --${spec.long} needs a value (${spec.arg})`);
-    }
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = flags.find((f) => f.long === t.name)!;
+    const value = t.value ?? '';
     switch (spec.long) {
       case 'help': out.help = true; break;
       case 'version': out.version = true; break;
       case 'configs-folder': out.configsFolder = value; break;
       case 'config': out.configFile = value; break;
-      case 'set': addOverride(out.overrides, value!); break;
-      default: {
-        if (spec.long === 'debug-level' && !/^[0-7]$/.test(value!)) throw new CliError('--debug-level must be 0..7');
-        const v = value ?? '';
-        out.apply.push((s) => spec.set!(s, v));
-      }
+      case 'set': addOverride(out.overrides, value); break;
+      default:
+        if (spec.long === 'debug-level' && !/^[0-7]$/.test(value)) throw new CliError('--debug-level must be 0..7');
+        out.apply.push((s) => spec.set!(s, value));
     }
   }
   return out;

@@ -5,7 +5,8 @@ import { EventBus } from './events/event-bus';
 import { JanusApi } from './janus-api';
 import { Logger } from './logger';
 import { JanusMetrics } from './metrics/janus-metrics';
-import { Sessions, anonymousInstanceId, transportInstanceId } from './sessions';
+import { newTransportInstanceId, transportInstanceId } from './plugin-api/instance-id';
+import { Sessions } from './sessions';
 import { EventType, isJsonObject, type IncomingRequest, type JanusMessage, type JsonObject, type Transport, type TransportClient, type TransportGateway } from './plugin-api';
 
 /** What transports call: routes requests to the Janus or Admin API, and answers their checks. */
@@ -78,7 +79,7 @@ export class Gateway implements TransportGateway {
       event: {
         transport: transport.info.package,
         // Janus always has an id (its per-connection/request object); one of our own when the transport gives none
-        id: instanceId ?? (client ? transportInstanceId(client) : anonymousInstanceId()),
+        id: instanceId ?? (client ? transportInstanceId(client) : newTransportInstanceId()),
         data: event,
       },
     });

@@ -1,8 +1,7 @@
 import { monotonicMicros } from './clock';
 import type { Session } from './session';
 import { EventGate } from './event-gate';
-import { MediaSession } from './media-session';
-import type { MediaEvent } from './media/media-port';
+import { MediaSession, type MediaEvent } from './media-session';
 import { HandleRecordings } from './recording/handle-recordings';
 import type {
   DataPacket,
@@ -120,7 +119,8 @@ class CorePluginHandle implements PluginHandle {
     this.h.media.out.relayData(packet);
   }
   hintMediaAffinity(key: string): void {
-    this.h.media.affinity = key;
+    // per plugin: two plugins' keys never group their handles together by accident
+    this.h.media.affinity = `${this.h.plugin.info.package}:${key}`;
   }
   sendPli(mindex?: number): void {
     if (!this.h.detached) this.host.sendPli(this.h, mindex);

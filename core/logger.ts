@@ -16,6 +16,8 @@ export interface LoggerOptions {
   /** Also (or only) to stdout. */
   stdout: boolean;
   timestamps: boolean;
+  /** Colour the level tag of text lines on a terminal stdout (`debug_colors`; never in files or JSON). */
+  colors?: boolean;
   /** pino's JSON lines (`log_json`); Janus-style text lines otherwise. */
   json?: boolean;
 }
@@ -28,7 +30,7 @@ const fieldNames: Record<string, string> = { session: 'session_id', handle: 'han
  * Turns pino's JSON line into Janus-style text: `[time] [LEVEL] [module] message (key=value ...)`.
  * Runs per log line, never on a packet path.
  */
-export function textLine(json: string, timestamps: boolean): string {
+export function textLine(json: string, timestamps: boolean, colors = false): string {
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(json) as Record<string, unknown>;
@@ -38,21 +40,36 @@ export function textLine(json: string, timestamps: boolean): string {
   const { level, time, name, msg, ...rest } = o;
   let line = '';
   if (timestamps && typeof time === 'string') line += `[${time}] `;
-  line += `[${levelTag[level as number] ?? String(level)}] `;
+  const tag = levelTag[level as number] ?? String(level);
+  const color = colors ? levelColor[level as number] : undefined;
+  line += color ? `[${color}${tag}\x1b[0m] ` : `[${tag}] `;
   if (name) line += `[${String(name)}] `;
   line += msg === undefined ? '' : String(msg);
+  let stack = '';
   const fields = Object.entries(rest).map(([k, v]) => {
-    if (k === 'err' && v && typeof v === 'object') return `err=${JSON.stringify((v as { message?: string }).message ?? v)}`;
+    if (k === 'err' && v && typeof v === 'object') {
+      // pino's err serializer kept the stack: it follows the line, indented as Node prints it
+      const e = v as { message?: string; stack?: string };
+      if (typeof e.stack === 'string') stack = e.stack.split('\n').slice(1).filter((l) => l.trim()).map((l) => `\n${l}`).join('');
+      return `err=${JSON.stringify(e.message ?? v)}`;
+    }
     return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
   });
   if (fields.length) line += ` (${fields.join(' ')})`;
-  return `${line}\n`;
+  return `${line}${stack}\n`;
 }
 
-/** A pino destination seen through `textLine`. */
-function asText(dest: pino.DestinationStream & { flushSync?: () => void }, timestamps: boolean): pino.DestinationStream & { flushSync?: () => void } {
+/** ANSI colours of the level tags, as Janus's (errors red, warnings yellow, fatal magenta). */
+const levelColor: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[35m' };
+
+/** A pino destination seen through `textLine`; the options are read per line, so they change live. */
+function asText(
+  dest: pino.DestinationStream & { flushSync?: () => void },
+  timestamps: () => boolean,
+  colors: () => boolean,
+): pino.DestinationStream & { flushSync?: () => void } {
   return {
-    write: (chunk: string) => dest.write(textLine(chunk, timestamps)),
+    write: (chunk: string) => dest.write(textLine(chunk, timestamps(), colors())),
     flushSync: () => dest.flushSync?.(),
   };
 }
@@ -61,12 +78,18 @@ export class Logger {
   private readonly root: pino.Logger<'verb'>;
   private readonly children: pino.Logger<'verb'>[] = [];
   private janusLevel: number;
+  private timestamps: boolean;
+  private colors: boolean;
 
   constructor(opts: LoggerOptions) {
     this.janusLevel = clampLevel(opts.level);
+    this.timestamps = opts.timestamps;
+    this.colors = opts.colors ?? false;
     const streams: pino.StreamEntry[] = [];
-    const wrap = (d: ReturnType<typeof pino.destination>) => (opts.json ? d : asText(d, opts.timestamps));
-    if (opts.stdout || !opts.file) streams.push({ level: 'trace', stream: wrap(pino.destination({ fd: 1, sync: false })) });
+    const stamps = () => this.timestamps;
+    const wrap = (d: ReturnType<typeof pino.destination>, tty = false) =>
+      opts.json ? d : asText(d, stamps, () => tty && this.colors);
+    if (opts.stdout || !opts.file) streams.push({ level: 'trace', stream: wrap(pino.destination({ fd: 1, sync: false }), process.stdout.isTTY === true) });
     if (opts.file) {
       // opened here, synchronously: an async open is "not ready" if the process exits first,
       // and a missing folder is better reported at start-up than lost
@@ -80,7 +103,8 @@ export class Logger {
         level: janusToPino[this.janusLevel],
         customLevels: { verb: 25 },
         base: undefined,
-        timestamp: opts.timestamps || !opts.json ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
+        // text lines drop the time when timestamps are off; JSON lines always carry one
+        timestamp: () => (this.timestamps || !opts.json ? pino.stdTimeFunctions.isoTime() : pino.stdTimeFunctions.epochTime()),
         formatters: opts.json ? { log: renameFields } : undefined,
       },
       pino.multistream(streams, { levels: { ...pino.levels.values, verb: 25 } }),
@@ -97,6 +121,12 @@ export class Logger {
     const name = janusToPino[this.janusLevel];
     this.root.level = name;
     for (const c of this.children) c.level = name;
+  }
+
+  /** Admin `set_log_timestamps` / `set_log_colors`: take effect from the next line. */
+  setFormat(f: { timestamps: boolean; colors: boolean }): void {
+    this.timestamps = f.timestamps;
+    this.colors = f.colors;
   }
 
   child(name: string): ModuleLogger & { verb(obj: unknown, msg?: string): void } {

@@ -1,6 +1,61 @@
-import type { MediaEvent, MediaOutlet } from './media/media-port';
-import { NO_MEDIA } from './media/media-port';
 import type { DataPacket, Plugin, RtcpPacket, RtpPacket } from './plugin-api';
+
+/** An m-line's kind, as SDP names it. */
+export type StreamKind = 'audio' | 'video' | 'application';
+
+/**
+ * What the media layer tells the core about a handle's PeerConnection (mediasoup style: typed,
+ * never a Janus message). The same events come from the in-thread stack and from the media
+ * workers; only the core's session layer (core/session-media.ts) turns them into Janus messages,
+ * event-handler events and plugin callbacks.
+ */
+export type MediaEvent =
+  /** ICE and DTLS are done: media can flow. */
+  | { readonly type: 'webrtcUp' }
+  /** The PeerConnection died on its own (ICE failure, DTLS alert, its worker died); `reason` is Janus's. */
+  | { readonly type: 'failed'; readonly reason: string }
+  /** Media on an m-line (or one simulcast substream) started, or stopped for `seconds`. */
+  | {
+      readonly type: 'mediaState';
+      readonly mid: string;
+      readonly kind: StreamKind;
+      /** Set for simulcast m-lines only. */
+      readonly substream?: number;
+      readonly receiving: boolean;
+      readonly seconds?: number;
+    }
+  /** Losses over the slow-link threshold in the last second. */
+  | {
+      readonly type: 'slowLink';
+      readonly mid: string;
+      readonly kind: StreamKind;
+      readonly mindex: number;
+      readonly video: boolean;
+      readonly uplink: boolean;
+      readonly lost: number;
+    }
+  /** A local candidate (line without `candidate:`), or null once gathering is complete. */
+  | { readonly type: 'localCandidate'; readonly candidate: string | null; readonly mid: string }
+  /** The data channel is writable (first time and after its buffer drained). */
+  | { readonly type: 'dataReady' };
+
+/**
+ * The outbound side of a handle's media: what `PluginHandle.relayRtp/relayRtcp/relayData` call,
+ * bound once media exists (in-thread the PeerConnection itself, with workers the ring writer for
+ * the handle's worker slot), so a relayed packet costs one call and no lookup.
+ */
+export interface MediaOutlet {
+  relayRtp(packet: RtpPacket): void;
+  relayRtcp(packet: RtcpPacket): void;
+  relayData(packet: DataPacket): void;
+}
+
+/** The outlet of a handle without media: packets go nowhere (as Janus, before or after a PeerConnection). */
+export const NO_MEDIA: MediaOutlet = {
+  relayRtp() {},
+  relayRtcp() {},
+  relayData() {},
+};
 
 /** The handle a media session serves (the core's Handle, or a media worker's stand-in). */
 export interface MediaSessionOwner {

@@ -83,6 +83,7 @@ export class JanusServer {
       file: settings.logToFile,
       stdout: settings.logToStdout,
       timestamps: settings.debugTimestamps,
+      colors: settings.debugColors,
       json: settings.logJson,
     });
     const log = logger.child('core');
@@ -120,7 +121,7 @@ export class JanusServer {
     } catch (err) {
       if (!(err instanceof JcfgSyntaxError)) throw err;
       // as Janus: a module whose file does not parse runs on its defaults (usually disabled)
-      log.error({ file: err.file, line: err.line }, `Config file does not parse, module uses defaults: ${err.message}`);
+      log.error({ file: err.file, line: err.line, column: err.column, reason: err.reason }, 'Config file does not parse, module uses defaults');
       return new ConfigFile(err.file, {}, false);
     }
   }

@@ -3,7 +3,8 @@ import type { EventBus } from './events/event-bus';
 import type { Faults } from './faults';
 import { handleEnvelope, type Handle } from './handle';
 import type { Logger } from './logger';
-import type { MediaEvent, MediaPort } from './media/media-port';
+import type { MediaEvent } from './media-session';
+import type { MediaPort } from './media/media-port';
 import { EventType, type JsonObject } from './plugin-api';
 
 /** Why a PeerConnection is closed, as the one hangup path needs to know it. */
@@ -43,14 +44,21 @@ export class SessionMedia {
    * handle first, so only `detached` follows). False when there was no PeerConnection.
    */
   hangup(handle: Handle, cause: HangupCause): boolean {
-    const hadPc = this.media.hangup(handle, cause.reason);
+    // the event handlers' `hangup` follows the PeerConnection's last stats (Janus's order)
+    let closed = false;
+    let emitWhenClosed = false;
+    const hadPc = this.media.hangup(handle, cause.reason, () => {
+      closed = true;
+      if (emitWhenClosed) this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    });
     if (!hadPc && !cause.always) return false;
     if (handle.attached) {
       this.faults.callQuietly(handle.plugin.info.package, 'hangupMedia', () => handle.plugin.hangupMedia?.(handle.pluginState));
     }
     if (!hadPc || cause.detaching) return hadPc;
     handle.send({ ...this.envelope('hangup', handle), reason: cause.reason });
-    this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    if (closed) this.webrtcState(handle, { connection: 'hangup', reason: cause.reason });
+    else emitWhenClosed = true;
     return true;
   }
 

@@ -5,7 +5,8 @@ import { Handle, handleEnvelope, type HandleHost } from './handle';
 import { randomId53 } from './ids';
 import { Faults } from './faults';
 import { Logger } from './logger';
-import { MEDIA_PORT, type MediaEvent, type MediaPort } from './media/media-port';
+import type { MediaEvent } from './media-session';
+import { MEDIA_PORT, type MediaPort } from './media/media-port';
 import {
   EventType,
   JanusError,
@@ -15,6 +16,7 @@ import {
   type Plugin,
   type Recording,
   type RecordingOptions,
+  transportInstanceId,
   type TransportClient,
 } from './plugin-api';
 import { monotonicMs } from './clock';
@@ -303,18 +305,4 @@ export class Sessions implements HandleHost {
       notifyEvent: (data) => this.notifyPluginEvent(handle, data),
     }, options);
   }
-}
-
-/** A stable decimal id for a transport client (Janus hashes the instance pointer). */
-const instanceIds = new WeakMap<TransportClient, string>();
-let nextInstance = 1;
-export function transportInstanceId(client: TransportClient): string {
-  let id = instanceIds.get(client);
-  if (!id) instanceIds.set(client, (id = anonymousInstanceId()));
-  return id;
-}
-
-/** A fresh id of the same form, for a transport event without a client (e.g. one HTTP request). */
-export function anonymousInstanceId(): string {
-  return String((nextInstance++ * 2654435761) % 4294967296);
 }

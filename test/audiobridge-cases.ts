@@ -8,8 +8,8 @@ type Msg = Record<string, any>;
 export interface AbCase {
   name: string;
   body: Msg;
-  /** Wait this long before sending (lets asynchronous effects such as kick settle). */
-  delayMs?: number;
+  /** Send only once the handle got an event without a transaction that matches (an asynchronous effect such as a kick). */
+  after?: (event: Msg) => boolean;
 }
 
 const S = { room: 900, secret: 's' };
@@ -95,7 +95,7 @@ export const abCases: AbCase[] = [
   { name: 'listparticipants after leave', body: { request: 'listparticipants', room: 901 } },
   { name: 'join after leave', body: { request: 'join', room: 1234, id: 78 } },
   { name: 'kick joined', body: { request: 'kick', room: 1234, secret: 'adminpwd', id: 78 } },
-  { name: 'listparticipants after kick', body: { request: 'listparticipants', room: 1234 }, delayMs: 500 },
+  { name: 'listparticipants after kick', body: { request: 'listparticipants', room: 1234 }, after: (e) => e.plugindata?.data?.kicked === 78 },
   { name: 'hangup', body: { request: 'hangup' } },
   { name: 'destroy', body: { request: 'destroy', ...S } },
   { name: 'destroy again', body: { request: 'destroy', ...S } },
@@ -146,7 +146,10 @@ export async function runCases(base: string): Promise<Record<string, unknown>> {
   })();
   const out: Record<string, unknown> = {};
   for (const c of abCases) {
-    if (c.delayMs) await new Promise((r) => setTimeout(r, c.delayMs));
+    if (c.after) {
+      const end = Date.now() + 5000;
+      while (!events.some((e) => !e.transaction && c.after!(e)) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    }
     const t = `t${++tx}`;
     const r = await post(hUrl, { janus: 'message', transaction: t, body: c.body });
     if (r.janus === 'ack') {

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RtpHeader, RtpPacket } from 'werift';
 import { adminPost, startMediaServer, until, type MediaServer } from './media-support';
-import { AbPeer, PcmWindow, sleep, ToneSource, UdpListener } from './audiobridge-support';
+import { AbPeer, PcmWindow, ToneSource, UdpListener } from './audiobridge-support';
+import { sleep } from './support/wait';
 import { startTestServer } from './support/server';
 
 /** Talking events, a plain-RTP participant, an rtp_forward of the mix, the WAV recording. */
@@ -112,12 +113,17 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     assert.equal(udp.lastPt, 111);
     assert.equal(udp.lastSsrc, 777);
     assert.ok(udp.heard.power(600) > 0.005 && udp.heard.power(1500) > 0.005, `both tones forwarded: ${udp.heard.power(600)} ${udp.heard.power(1500)}`);
+    // a second forwarder keeps running: 25 packets on it after the stop bound the wait for
+    // packets that must not come on the first
+    const witness = await new UdpListener().open();
+    cleanup.push(() => witness.close());
+    assert.equal((await admin({ request: 'rtp_forward', room, host: '127.0.0.1', port: witness.port, ptype: 111 })).audiobridge, 'success');
     const s = await admin({ request: 'stop_rtp_forward', room, stream_id: f.stream_id });
     assert.equal(s.audiobridge, 'success');
-    await sleep(200);
     const n = udp.packets;
-    await sleep(500);
-    assert.ok(udp.packets <= n + 1, 'no packets after stop');
+    const w = witness.packets;
+    assert.ok(await until(() => witness.packets >= w + 25, 10000), `the other forwarder sent ${witness.packets - w}`);
+    assert.ok(udp.packets <= n + 1, `${udp.packets - n} packets after stop`);
   });
 
   it('groups: join needs a known group, a group forwarder carries only that group', async () => {
@@ -156,10 +162,11 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     const a = await AbPeer.join(srv.wsUrl, room);
     cleanup.push(() => a.close());
     a.sendTone(new ToneSource(800));
-    await sleep(500);
+    await until(() => a.sent >= 25, 5000);
     const t0 = Date.now();
     const on = await admin({ request: 'enable_recording', room, record: true, record_dir: dir, record_file: 'mix.wav' });
     assert.deepEqual(on, { audiobridge: 'success', record: true });
+    // the recording's length is what is checked against the wall clock: a duration, not a wait
     await sleep(3000);
     const off = await admin({ request: 'enable_recording', room, record: false });
     const elapsed = (Date.now() - t0) / 1000;
@@ -187,7 +194,8 @@ describe('AudioBridge media: talking, plain RTP, forwarders, recording', functio
     const a = await AbPeer.join(srv.wsUrl, room, { record: true, filename: path.join(dir, 'leg') });
     cleanup.push(() => a.close());
     a.sendTone(new ToneSource(1000));
-    await sleep(1500);
+    // 1.5 s of audio sent, however long a loaded machine takes
+    await until(() => a.sent >= 75, 10000);
     a.stop();
     assert.equal((await a.request({ request: 'leave' })).audiobridge, 'left');
     const file = path.join(dir, 'leg.mjr');

@@ -4,9 +4,10 @@
  */
 import * as dgram from 'node:dgram';
 import { OpusEncoder } from '@discordjs/opus';
-import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver } from 'werift';
+import { type RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { g711Decode, g711Encode } from '../plugins/audiobridge/mixer/g711';
 import { clientPeer, gathered, JanusWs, onTracks } from './media-support';
+import { loopbackPeer } from './support/peer';
 
 type Msg = Record<string, any>;
 
@@ -108,6 +109,8 @@ export class AbPeer {
   readonly right = new PcmWindow(1);
   stereo = false;
   received = 0;
+  /** Packets sent by sendTone, to wait for an amount of audio rather than a time. */
+  sent = 0;
   lastPt = -1;
   lastTs = 0;
   private readonly dec = new OpusEncoder(48000, 1);
@@ -185,6 +188,7 @@ export class AbPeer {
         header.extensions = [{ id: levelExt.id, payload: Buffer.from([this.level & 0x7f]) }];
       }
       this.t.sender.sendRtp(new RtpPacket(header, tone.next())).catch(() => undefined);
+      this.sent++;
     }, 20);
   }
 
@@ -241,18 +245,8 @@ export class UdpListener {
 
 /** A werift peer offering only PCMU (as a G.711 phone gateway would). */
 function pcmuPeer(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    bundlePolicy: 'max-bundle',
+  return loopbackPeer({
     codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, payloadType: 0 })], video: [] },
     headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [] },
   });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JanusServer } from '../core/server';
-import { get, post, sleep } from './support/clients';
+import { get, post } from './support/clients';
+import { until } from './support/wait';
 import { freePort } from './support/ports';
 import { distPath, startTestServer } from './support/server';
 
@@ -40,17 +41,19 @@ describe('Configuration, module loading and the command line', function () {
     } finally {
       await server.stop();
     }
-    await sleep(100);
+    // the file logger writes asynchronously
+    await until(() => /Janus-compatible server started/.test(fs.readFileSync(logFile, 'utf8')), 3000);
     assert.match(fs.readFileSync(logFile, 'utf8'), /Janus-compatible server started/);
   });
 
   it('unknown keys in janus.jcfg give a warning naming the key, never an error', async () => {
     const t = await startTestServer({ janus: 'general: { admin_secret = "x", some_future_key = 1 }\nmedia: { shiny = true }' });
     await t.stop();
-    await sleep(100);
-    const log = fs.readFileSync(path.join(t.folder, 'janus.log'), 'utf8');
-    assert.match(log, /Unsupported setting 'some_future_key' in 'general' ignored/);
-    assert.match(log, /Unsupported setting 'shiny' in 'media' ignored/);
+    const read = () => fs.readFileSync(path.join(t.folder, 'janus.log'), 'utf8');
+    await until(() => /category=media key=shiny/.test(read()), 3000);
+    const log = read();
+    assert.match(log, /Unsupported setting ignored \(.*category=general key=some_future_key\)/);
+    assert.match(log, /Unsupported setting ignored \(.*category=media key=shiny\)/);
   });
 
   it('a syntax error in janus.jcfg stops start-up with file and line, exit code 1', () => {
@@ -136,7 +139,7 @@ describe('Configuration, module loading and the command line', function () {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 300 && !out.includes('server started'); i++) await sleep(50); // up to 15 s on a loaded machine
+      await until(() => out.includes('server started'), 15000); // up to 15 s on a loaded machine
       const S = (await post(`http://127.0.0.1:${ports.http}/janus`, { janus: 'create', transaction: 'c' })).json.data.id;
       const admin = await post(`http://127.0.0.1:${ports.admin}/admin`, { janus: 'list_sessions', admin_secret: 'janusoverlord', transaction: 'l' });
       assert.deepEqual(admin.json.sessions, [S]);

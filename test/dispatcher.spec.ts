@@ -12,7 +12,7 @@ import { SignallingOnlyMedia } from '../core/media/signalling-only';
 import { ModuleRegistry } from '../core/modules/registry';
 import { ServerInfo } from '../core/server-info';
 import { Sessions } from '../core/sessions';
-import { PluginResult, type JanusMessage, type Plugin, type PluginHandle, type Transport, type TransportClient } from '../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult, type JanusMessage, type Plugin, type PluginHandle, type Transport, type TransportClient } from '../core/plugin-api';
 
 /** The request dispatcher alone: a DI container, a fake transport client and a fake plugin, no network. */
 describe('Request dispatcher (unit)', () => {
@@ -29,6 +29,7 @@ describe('Request dispatcher (unit)', () => {
   let handles: PluginHandle[] = [];
   const plugin: Plugin<{ h: PluginHandle }> = {
     kind: 'plugin',
+    apiVersion: PLUGIN_API_VERSION,
     info: { package: 'test.plugin', name: 't', author: 't', description: 't', version: 1, versionString: '1' },
     init: () => {},
     destroy: () => {},

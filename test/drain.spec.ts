@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { adminPost, JanusWs, onTracks, openVideoEcho, RtpPump, sleep, startMediaServer, until } from './media-support';
-import { freePort } from './support/ports';
+import { freePort, freePorts, rtpPortRange } from './support/ports';
 import { distPath } from './support/server';
 import { api, HttpSink, makeConfigs, removeConfigs, startServer, waitUntil } from './support/evh-harness';
 
@@ -19,13 +19,13 @@ describe('graceful drain', function () {
   this.timeout(60000);
 
   it('SIGTERM during a call: /readyz fails at once, create refused, the call goes on until the deadline, then hangup/detached and a clean exit', async () => {
-    const ports = { ws: await freePort(), admin: await freePort(), metrics: await freePort() };
+    const ports = await freePorts('ws', 'admin', 'metrics');
     const DEADLINE = 4;
     const child = spawn(process.execPath, [
       main, '-F', distPath('..', 'conf'), '-d', '4',
       '--set', 'janus:metrics.enabled=true', '--set', `janus:metrics.port=${ports.metrics}`,
       '--set', `janus:general.drain_timeout=${DEADLINE}`,
-      '--set', 'janus:media.rtp_port_range=42000-42499', '--set', 'janus:nat.ice_enforce_list=127.0.0.1',
+      '--set', `janus:media.rtp_port_range=${rtpPortRange()}`, '--set', 'janus:nat.ice_enforce_list=127.0.0.1',
       '--set', 'janus.transport.http:general.http=false', '--set', 'janus.transport.http:admin.admin_http=true',
       '--set', `janus.transport.http:admin.admin_port=${ports.admin}`, '--set', 'janus.transport.http:admin.admin_ip=127.0.0.1',
       '--set', `janus.transport.websockets:general.ws_port=${ports.ws}`, '--set', 'janus.transport.websockets:general.ws_ip=127.0.0.1',
@@ -54,11 +54,7 @@ describe('graceful drain', function () {
         const t0 = Date.now();
         child.kill('SIGTERM');
         // readiness fails at once (a load balancer moves new users away)
-        let unready = false;
-        for (let i = 0; i < 40 && !unready; i++) {
-          unready = (await readyStatus(metricsUrl)) === 503;
-          if (!unready) await sleep(25);
-        }
+        const unready = await until(async () => (await readyStatus(metricsUrl)) === 503, 1000, 25);
         assert.ok(unready, '/readyz still 200 after 1 s');
         assert.ok(Date.now() - t0 < 1500, `/readyz turned unready after ${Date.now() - t0} ms`);
         const body = await (await fetch(`${metricsUrl}/readyz`)).json();
@@ -74,7 +70,7 @@ describe('graceful drain', function () {
         late.close();
         // the call goes on during the drain
         const atStart = got;
-        await sleep(2000);
+        await until(() => got > atStart + 20, 3000);
         assert.ok(got > atStart + 20, `media stopped during the drain: ${atStart} -> ${got}`);
         assert.equal(echo.janus.events.filter((m) => m.janus === 'hangup' || m.janus === 'detached').length, 0);
         // at the deadline: hangup and detached, then the process exits cleanly

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, usePLI, useSdesMid, useSdesRTPStreamId } from 'werift';
 import { gathered, JanusWs, onTracks, until, startMediaServer, type MediaServer } from './media-support';
+import { udpRange } from './support/ports';
 
 /**
  * A simulcasting sender (rids h/m/l): the core tags packets with their substream, EchoTest
@@ -26,7 +27,7 @@ describe('EchoTest simulcast', function () {
       iceUseIpv6: false,
       iceAdditionalHostAddresses: ['127.0.0.1'],
       iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-      icePortRange: [42980, 42989],
+      icePortRange: udpRange(4),
       bundlePolicy: 'max-bundle',
       codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [usePLI()] })] },
       headerExtensions: { video: [useSdesMid(), useSdesRTPStreamId()] },

@@ -8,13 +8,16 @@ import { WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import type { JanusServer } from '../core/server';
 import { EventType } from '../core/plugin-api';
+import { freePorts } from './support/ports';
 import { ANSWER_SDP } from './support/evh-test-plugin';
 import { api, removeConfigs, HttpSink, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
-const SINK = 21900;
-const PORTS = { http: 21088, admin: 21788 };
-const BASE = `http://127.0.0.1:${PORTS.http}/janus`;
-const ADMIN = `http://127.0.0.1:${PORTS.admin}/admin`;
+// ports from the allocator, once for the file (each test's server and sink reuse them in turn)
+let SINK = 0;
+let WS = 0;
+const PORTS = { http: 0, admin: 0 };
+let BASE = '';
+let ADMIN = '';
 const OFFER = 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n';
 
 function sampleConf(keys: string): string {
@@ -43,6 +46,11 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
   let sink: HttpSink;
   let server: JanusServer | undefined;
 
+  before(async () => {
+    ({ sink: SINK, ws: WS, http: PORTS.http, admin: PORTS.admin } = await freePorts('sink', 'ws', 'http', 'admin'));
+    BASE = `http://127.0.0.1:${PORTS.http}/janus`;
+    ADMIN = `http://127.0.0.1:${PORTS.admin}/admin`;
+  });
   beforeEach(async () => {
     sink = new HttpSink(SINK);
     await sink.start();
@@ -160,19 +168,21 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
 
   it('transport gone: only the handles are "detached" (no session event), as Janus', async () => {
     const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') });
-    server = await startServer(conf, PORTS, wsOn(21188));
-    const { sid, hid } = await wsSessionThenClose(21188);
+    server = await startServer(conf, PORTS, wsOn(WS));
+    const { sid, hid } = await wsSessionThenClose(WS);
     await sink.waitFor(() => sink.events().length >= 3, 5000, 'detached');
-    await new Promise((r) => setTimeout(r, 300));
+    // a new session's "created" comes after anything the closed one could still emit
+    const later = (await api(BASE, { janus: 'create', transaction: 'later' })).data.id as number;
+    await sink.waitFor(() => sink.events().some((e) => (e as Ev).session_id === later), 5000, 'the later session');
     assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
-      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [2, sid, hid, 'detached'],
+      [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [2, sid, hid, 'detached'], [1, later, undefined, 'created'],
     ]);
   });
 
   it('reclaim window over: session "timeout" then the handles "detached", as Janus', async () => {
     const conf = makeConfigs({ 'janus.eventhandler.sampleevh': sampleConf('\tevents = "sessions,handles"\n\tjson = "compact"\n\tgrouping = false') }, 'reclaim_session_timeout = 1');
-    server = await startServer(conf, PORTS, wsOn(21188));
-    const { sid, hid } = await wsSessionThenClose(21188);
+    server = await startServer(conf, PORTS, wsOn(WS));
+    const { sid, hid } = await wsSessionThenClose(WS);
     await sink.waitFor(() => sink.events().length >= 4, 8000, 'timeout and detached');
     assert.deepEqual((sink.events() as Ev[]).map((e) => [e.type, e.session_id, e.handle_id, e.event.name]), [
       [1, sid, undefined, 'created'], [2, sid, hid, 'attached'], [1, sid, undefined, 'timeout'], [2, sid, hid, 'detached'],
@@ -253,11 +263,11 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     for (let i = 0; i < 5; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
     // 1 try + 2 retries (10 + 20 ms)
     await waitUntil(() => sink.failed >= 3, 3000, 'three failed tries');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(sink.failed, 3);
     sink.down = false;
     bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i: 99 } } });
     await sink.waitFor(() => sink.events().length >= 1, 3000, 'event after the drop');
+    // delivery is one batch at a time: a fourth try of the dropped batch would have come before 99
+    assert.equal(sink.failed, 3);
     assert.deepEqual(sink.events().map((e) => (e as Ev).event.data.i), [99]);
     const stats = (await query({ request: 'stats' })).stats as Ev;
     assert.equal(stats.dropped_retries, 5);
@@ -314,8 +324,8 @@ describe('evh: event bus and sample HTTP handler (real sink)', function () {
     assert.equal(bus.wants(EventType.SESSION), false);
     await api(BASE, { janus: 'create', transaction: 'c' });
     await admin({ janus: 'custom_event', schema: 'x', data: {} });
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(sink.posts.length, 0);
+    // no envelope was even built, so nothing can be on its way to the sink
     assert.equal(bus.stats.emitted, 0, 'no envelope was even built');
+    assert.equal(sink.posts.length, 0);
   });
 });

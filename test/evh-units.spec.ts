@@ -8,6 +8,7 @@ import { ConfigStore } from '../core/config/config-store';
 import { Delivery } from '../eventhandlers/common/delivery';
 import { RingQueue } from '../eventhandlers/common/ring-queue';
 import type { JanusEvent, ModuleLogger } from '../core/plugin-api';
+import { freePort } from './support/ports';
 
 const quiet: ModuleLogger = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 const ev = (i: number): JanusEvent => ({ emitter: 'x', type: 4, timestamp: i, event: { schema: 's', data: { i } } });
@@ -99,11 +100,12 @@ describe('evh units: Delivery', () => {
 });
 
 describe('evh units: shipped configs', () => {
+  // ${PORT}: a closed local port, filled in by each test
   const cases: Array<[string, string, Record<string, string>]> = [
-    ['janus.eventhandler.sampleevh', 'eventhandlers/sample', { backend: '"http://127.0.0.1:21999/"' }],
-    ['janus.eventhandler.wsevh', 'eventhandlers/websockets', { backend: '"ws://127.0.0.1:21999/"' }],
-    ['janus.eventhandler.rabbitmqevh', 'eventhandlers/rabbitmq', { host: '"127.0.0.1"', port: '21999' }],
-    ['janus.eventhandler.mqttevh', 'eventhandlers/mqtt', { url: '"tcp://127.0.0.1:21999"' }],
+    ['janus.eventhandler.sampleevh', 'eventhandlers/sample', { backend: '"http://127.0.0.1:${PORT}/"' }],
+    ['janus.eventhandler.wsevh', 'eventhandlers/websockets', { backend: '"ws://127.0.0.1:${PORT}/"' }],
+    ['janus.eventhandler.rabbitmqevh', 'eventhandlers/rabbitmq', { host: '"127.0.0.1"', port: '${PORT}' }],
+    ['janus.eventhandler.mqttevh', 'eventhandlers/mqtt', { url: '"tcp://127.0.0.1:${PORT}"' }],
   ];
   const confDir = path.resolve(__dirname, '..', '..', 'conf');
 
@@ -123,7 +125,8 @@ describe('evh units: shipped configs', () => {
       // every "#key = value" line uncommented, enabled, pointed at a closed local port
       let text = fs.readFileSync(path.join(confDir, `${pkg}.jcfg`), 'utf8').replace(/^\t#(\w+ = )/gm, '\t$1');
       text = text.replace(/^\tenabled = false/m, '\tenabled = true');
-      for (const [k, v] of Object.entries(local)) text = text.replace(new RegExp(`^\\t${k} = .*$`, 'm'), `\t${k} = ${v}`);
+      const port = String(await freePort()); // nothing listens there
+      for (const [k, v] of Object.entries(local)) text = text.replace(new RegExp(`^\\t${k} = .*$`, 'm'), `\t${k} = ${v.replace('${PORT}', port)}`);
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evh-units-'));
       fs.writeFileSync(path.join(tmp, `${pkg}.jcfg`), text);
       const full = new ConfigStore(tmp).load(pkg);

@@ -5,10 +5,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EventBus } from '../core/events/event-bus';
 import { EventType } from '../core/plugin-api';
 import type { JanusServer } from '../core/server';
+import { freePorts } from './support/ports';
 import { api, removeConfigs, makeConfigs, startServer, waitUntil } from './support/evh-harness';
 
-const WS_PORT = 21901;
-const PORTS = { http: 21089, admin: 21789 };
+let WS_PORT = 0;
+const PORTS = { http: 0, admin: 0 };
 type Ev = Record<string, any>;
 
 class WsSink {
@@ -43,6 +44,9 @@ describe('evh: WebSocket event handler', function () {
   this.timeout(20_000);
   let sink: WsSink;
   let server: JanusServer | undefined;
+  before(async () => {
+    ({ sink: WS_PORT, http: PORTS.http, admin: PORTS.admin } = await freePorts('sink', 'http', 'admin'));
+  });
   afterEach(async () => {
     await server?.stop();
     server = undefined;
@@ -70,9 +74,10 @@ describe('evh: WebSocket event handler', function () {
     await sink.stop();
     const bus = server.container.resolve(EventBus);
     for (let i = 0; i < 300; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
-    await new Promise((r) => setTimeout(r, 400));
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
-    const down = (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    const stats = () => (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    await waitUntil(() => stats().failures >= 1, 5000, 'a failed try while the backend is down');
+    const down = stats();
     assert.equal(down.queued, 300);
     assert.ok(down.failures >= 1);
     sink = new WsSink();
@@ -91,9 +96,11 @@ describe('evh: WebSocket event handler', function () {
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
     for (let i = 0; i < 1000; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
-    await new Promise((r) => setTimeout(r, 200));
+    // the bus hands events to handlers asynchronously: wait until all 1000 are accounted for
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
-    const st = (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    const stats = () => (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    await waitUntil(() => stats().dropped_overflow + stats().queued >= 1000, 5000, '1000 events queued or dropped');
+    const st = stats();
     assert.ok(st.queued <= 200, `queued ${st.queued}`);
     assert.equal(st.dropped_overflow + st.queued, 1000);
     sink = new WsSink();

@@ -10,7 +10,8 @@
 import * as assert from 'node:assert/strict';
 import * as mqtt from 'mqtt';
 import { WebSocket } from 'ws';
-import { startMosquitto, freePort as freeBrokerPort, type RunningBroker } from './support/brokers';
+import { startMosquitto, type RunningBroker } from './support/brokers';
+import { freePort } from './support/ports';
 import { adminRequest, anyString, anyValue, badReply, janusRequest, mutateText, Rng, type Generated, type Targets } from './support/fuzz-gen';
 import { Gateway } from '../core/gateway';
 import { parseRequestJson, type TransportClient } from '../core/plugin-api';
@@ -48,7 +49,7 @@ describe('fuzz: Janus and Admin API (HTTP, WebSockets, MQTT)', function () {
   let sent = 0;
 
   before(async () => {
-    const mqttPort = await freeBrokerPort(21800, 21899);
+    const mqttPort = await freePort();
     broker = await startMosquitto({ port: mqttPort, dir: `/tmp/janus-ts-fuzz-mosquitto-${process.pid}` });
     srv = await startChildServer({
       files: {

@@ -3,39 +3,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtpHeader,
-  RtpPacket,
-  useAbsSendTime,
-  useAudioLevelIndication,
-  useNACK,
-  usePLI,
-  useREMB,
-  useSdesMid,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { JanusServer, type ServerOptions } from '../core/server';
+import { loopbackPeer } from './support/peer';
+import { freePorts, udpRange } from './support/ports';
+
+export { sleep, until } from './support/wait';
 
 /**
- * Test support for the media stack: an in-process server on this area's ports with loopback-only
- * ICE, a Janus WebSocket client, and a werift peer that plays the browser.
- * Ports: TCP 22000-22999, UDP 42000-42999 (server RTP 42000-42499, clients 42500-42999).
+ * Test support for the media stack: an in-process server with loopback-only ICE, a Janus
+ * WebSocket client, and a werift peer that plays the browser. Ports come from support/ports.
  */
-let nextTcp = 22000 + (process.pid % 50) * 10;
-export function tcpPorts(): { ws: number; http: number; admin: number } {
-  const base = nextTcp;
-  nextTcp += 3;
-  if (nextTcp > 22990) nextTcp = 22000;
-  return { ws: base, http: base + 1, admin: base + 2 };
-}
 
 export interface MediaServer {
   server: JanusServer;
   folder: string;
   wsUrl: string;
   adminUrl: string;
+  /** The server's `rtp_port_range`, [lo, hi]. */
+  rtpPorts: [number, number];
   stop(): Promise<void>;
 }
 
@@ -46,14 +32,15 @@ export async function startMediaServer(
   moduleOverrides: Record<string, Record<string, string | number | boolean>> = {},
 ): Promise<MediaServer> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-media-'));
-  const ports = tcpPorts();
+  const ports = await freePorts('ws', 'admin');
+  const rtpPorts = udpRange(200);
   const logFile = path.join(folder, 'janus.log');
   const server = await JanusServer.start({
     configsFolder: path.resolve(__dirname, '..', '..', 'conf'),
     overrides: {
       janus: {
         'general.admin_secret': 'janusoverlord',
-        'media.rtp_port_range': '42000-42499',
+        'media.rtp_port_range': rtpPorts.join('-'),
         'nat.ice_enforce_list': '127.0.0.1',
         ...janusExtra,
       },
@@ -70,6 +57,7 @@ export async function startMediaServer(
   return {
     server,
     folder,
+    rtpPorts,
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
     adminUrl: `http://127.0.0.1:${ports.admin}/admin`,
     async stop() {
@@ -167,33 +155,9 @@ export class JanusWs {
   }
 }
 
-let nextUdp = 42500 + (process.pid % 10) * 40;
-/** UDP ports for one werift client (within this area's range). */
-function clientPortRange(): [number, number] {
-  const lo = nextUdp;
-  nextUdp += 4;
-  if (nextUdp > 42990) nextUdp = 42500;
-  return [lo, lo + 3];
-}
-
-/** werift settings of the test client: loopback-only candidates, no STUN. */
+/** The werift client of the media tests (support/peer). */
 export function clientPeer(opts: { lossPct?: number } = {}): RTCPeerConnection {
-  return new RTCPeerConnection({
-    // werift drops a packet when pct/100 < random: 95 means 5 % loss
-    ...(opts.lossPct ? { debug: { inboundPacketLoss: 100 - opts.lossPct, outboundPacketLoss: 100 - opts.lossPct } } : {}),
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    icePortRange: clientPortRange(),
-    bundlePolicy: 'max-bundle',
-    codecs: {
-      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
-      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
-    },
-    headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime()], video: [useSdesMid(), useAbsSendTime()] },
-  });
+  return loopbackPeer(opts);
 }
 
 /** Wait until the client's ICE gathering completed (half-trickle: candidates in the SDP). */
@@ -244,10 +208,6 @@ export class RtpPump {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 export async function adminPost(url: string, body: Msg): Promise<Msg> {
   const payload = JSON.stringify({ admin_secret: 'janusoverlord', transaction: 'a' + Math.random(), ...body });
   try {
@@ -256,19 +216,6 @@ export async function adminPost(url: string, body: Msg): Promise<Msg> {
     // a reused keep-alive socket may have been closed under us: one fresh try
     return (await (await fetch(url, { method: 'POST', body: payload, headers: { connection: 'close' } })).json()) as Msg;
   }
-}
-
-/**
- * Wait until `pred` holds (polling), at most `ms`: rates on a loaded 2-core machine vary, so
- * tests wait for an amount of traffic rather than sleeping a fixed time.
- */
-export async function until(pred: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) return false;
-    await sleep(50);
-  }
-  return true;
 }
 
 /** Every RTP packet the client receives on this transceiver (its receiver track, and any later ones). */

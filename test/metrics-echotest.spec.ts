@@ -4,7 +4,6 @@ import { clientPeer, gathered, JanusWs, onTracks, openVideoEcho, RtpPump, startM
 import { hasPrometheus, TestPrometheus } from './metrics-prometheus';
 
 const AUTH = { username: 'prom', password: 'scrape-me' };
-const promPort = () => 19100 + (process.pid % 40) * 4;
 
 /** A client without NACK/RTX: what it loses stays lost (the loss histogram shows residual loss). */
 function noNackPeer(lossPct: number): RTCPeerConnection {
@@ -47,7 +46,7 @@ describe('metrics: a real Prometheus scrapes an EchoTest call', function () {
     }
     srv = await startMediaServer({ 'metrics.enabled': true, 'metrics.port': 0, 'metrics.username': AUTH.username, 'metrics.password': AUTH.password });
     base = `http://127.0.0.1:${srv.server.metricsPort}`;
-    prom = await TestPrometheus.start({ port: srv.server.metricsPort!, basicAuth: AUTH }, promPort());
+    prom = await TestPrometheus.start({ port: srv.server.metricsPort!, basicAuth: AUTH });
   });
   after(async () => {
     await prom?.stop();

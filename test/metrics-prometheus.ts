@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sleep } from './media-support';
+import { freePort } from './support/ports';
+import { sleep } from './support/wait';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
@@ -20,7 +21,8 @@ export class TestPrometheus {
     readonly output: string[],
   ) {}
 
-  static async start(target: { port: number; path?: string; basicAuth?: { username: string; password: string } }, webPort = 19090): Promise<TestPrometheus> {
+  static async start(target: { port: number; path?: string; basicAuth?: { username: string; password: string } }): Promise<TestPrometheus> {
+    const webPort = await freePort();
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-prom-'));
     const auth = target.basicAuth
       ? `    basic_auth:\n      username: ${target.basicAuth.username}\n      password: ${target.basicAuth.password}\n`

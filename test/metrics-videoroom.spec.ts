@@ -8,7 +8,6 @@ import { Received, TaggedPump, vrPeer, watch } from './videoroom-media-support';
 
 const VR = 'janus.plugin.videoroom';
 const ROOM = 1234; // conf/janus.plugin.videoroom.jcfg's demo room
-const promPort = () => 19300 + (process.pid % 40) * 4;
 type Msg = Record<string, any>;
 
 async function eventOf(janus: JanusWs, transaction: string): Promise<Msg> {
@@ -60,7 +59,7 @@ describe('metrics: a real Prometheus scrapes a VideoRoom with 3 subscribers', fu
       this.skip();
     }
     srv = await startMediaServer({ 'metrics.enabled': true, 'metrics.port': 0 });
-    prom = await TestPrometheus.start({ port: srv.server.metricsPort! }, promPort());
+    prom = await TestPrometheus.start({ port: srv.server.metricsPort! });
   });
   after(async () => {
     await prom?.stop();

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
 import * as fs from 'node:fs';
-import { freePort, startMosquitto, type RunningBroker } from './support/brokers';
+import { startMosquitto, type RunningBroker } from './support/brokers';
+import { freePort } from './support/ports';
 import { MqttBackend, tx, type Received } from './support/mq-clients';
 import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
@@ -49,7 +50,7 @@ describe('mq: MQTT transport (real mosquitto)', function () {
   let broker: RunningBroker;
 
   before(async () => {
-    PORT = await freePort(20800, 20899);
+    PORT = await freePort();
     broker = await startMosquitto({ port: PORT, dir: `/tmp/mq-mosquitto-${process.pid}`, persistence: true });
   });
   after(async () => {
@@ -206,7 +207,7 @@ describe('mq: MQTT transport (real mosquitto)', function () {
   });
 
   it('starts while the broker is down and serves once it comes up', async () => {
-    const port = await freePort(20800, 20899, [PORT]);
+    const port = await freePort();
     const conf = mqttConf('late', '3.1.1').replace(`tcp://127.0.0.1:${PORT}`, `tcp://127.0.0.1:${port}`);
     const { server } = await startServer({ 'janus.transport.mqtt': conf });
     const late = await startMosquitto({ port, dir: `/tmp/mq-mosquitto-late-${process.pid}` });

@@ -3,12 +3,13 @@ import * as amqp from 'amqplib';
 import type { JanusServer } from '../core/server';
 import type { Transport } from '../core/plugin-api';
 import * as fs from 'node:fs';
-import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
+import { freePort } from './support/ports';
 import { RabbitBackend, tx, type Received } from './support/mq-clients';
 import { ADMIN_SECRET, runExample, startServer, until } from './support/mq-harness';
 
 // ports in our range (20600-20699), picked free at start: several worktrees may run this suite at once
-const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 20369, distPort: 0 };
+const RMQ = { port: 0, nodeName: `rabbit-mq-${process.pid}@localhost`, dir: `/tmp/mq-rmq-${process.pid}`, epmdPort: 0, distPort: 0 };
 
 const rabbitConf = (extra = '', admin = true) => `general: {
   enabled = true
@@ -34,8 +35,9 @@ describe('mq: RabbitMQ transport (real rabbitmq-server)', function () {
   let backend: RabbitBackend;
 
   before(async () => {
-    RMQ.port = await freePort(20600, 20699);
-    RMQ.distPort = await freePort(20600, 20699, [RMQ.port]);
+    RMQ.port = await freePort();
+    RMQ.distPort = await freePort();
+    RMQ.epmdPort = await freePort();
     broker = await startRabbitmq(RMQ);
     ({ server } = await startServer({ 'janus.transport.rabbitmq': rabbitConf() }));
     backend = await RabbitBackend.connect({ port: RMQ.port });

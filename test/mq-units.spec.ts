@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { Backoff, Outbox } from '../transports/common/outbox';
+import { Outbox } from '../transports/common/outbox';
+import { Backoff } from '../core/plugin-api';
 import { V5Routes } from '../transports/mqtt/v5-routes';
 import { ConfigFile } from '../core/config/config-file';
 import { readMqttConfig } from '../transports/mqtt/config';

@@ -7,12 +7,13 @@ import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, use
 import { readMjr } from '../core/plugin-api';
 import { waitForPort } from './support/brokers';
 import { clientPeer, gathered, JanusWs, sleep, startMediaServer, until, type MediaServer } from './media-support';
+import { freePort, rtpPortRange, udpRange } from './support/ports';
 import { FramePump, OPUS_SILENCE, ppRec, probe, toolsMissing, vp8Frames } from './recording-support';
 
 const JANUS = '/usr/bin/janus';
 /** Janus's ICE ignores loopback: it and its client use a veth end that exists only in this namespace. */
 const IP = '10.78.0.1';
-const JANUS_WS = 23610;
+let JANUS_WS = 0;
 
 function janusPeer(): RTCPeerConnection {
   return new RTCPeerConnection({
@@ -21,7 +22,7 @@ function janusPeer(): RTCPeerConnection {
     iceUseIpv6: false,
     iceAdditionalHostAddresses: [IP],
     iceInterfaceAddresses: { udp4: IP } as never,
-    icePortRange: [44900, 44903],
+    icePortRange: udpRange(4),
     bundlePolicy: 'max-bundle',
     codecs: {
       audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
@@ -76,6 +77,7 @@ describe('Recording: our .mjr files against real Janus 1.1.2 recording the same 
   let ours: MediaServer | undefined;
   before(async function () {
     if (toolsMissing() || !fs.existsSync(JANUS)) return this.skip();
+    JANUS_WS = await freePort();
     try {
       execFileSync('ip', ['link', 'add', 'rc0', 'type', 'veth', 'peer', 'name', 'rc1'], { stdio: 'ignore' });
       execFileSync('ip', ['link', 'set', 'rc1', 'up']);
@@ -92,7 +94,7 @@ describe('Recording: our .mjr files against real Janus 1.1.2 recording the same 
     let jc = fs.readFileSync(main, 'utf8');
     jc = jc.replace(/#?disable = "libjanus_voicemail.so,libjanus_recordplay.so"/, 'disable = "libjanus_audiobridge.so,libjanus_sip.so,libjanus_nosip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_voicemail.so,libjanus_recordplay.so,libjanus_videocall.so,libjanus_videoroom.so,libjanus_lua.so,libjanus_duktape.so"');
     jc = jc.replace(/#?disable = "libjanus_rabbitmq.so"/, 'disable = "libjanus_http.so,libjanus_pfunix.so,libjanus_mqtt.so,libjanus_rabbitmq.so,libjanus_nanomsg.so"');
-    jc = jc.replace(/\t#ice_enforce_list = "eth0"/, '\tice_enforce_list = "rc0"').replace(/\t#rtp_port_range = .*/, '\trtp_port_range = "44000-44499"');
+    jc = jc.replace(/\t#ice_enforce_list = "eth0"/, '\tice_enforce_list = "rc0"').replace(/\t#rtp_port_range = .*/, `\trtp_port_range = "${rtpPortRange()}"`);
     fs.writeFileSync(main, jc);
     const ws = path.join(conf, 'janus.transport.websockets.jcfg');
     fs.writeFileSync(ws, fs.readFileSync(ws, 'utf8').replace('ws_port = 8188', `ws_port = ${JANUS_WS}`).replace(/admin_ws = true/, 'admin_ws = false'));

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import { EventBus } from '../core/events/event-bus';
-import { readMjr, type JanusEvent } from '../core/plugin-api';
+import { PLUGIN_API_VERSION, readMjr, type JanusEvent } from '../core/plugin-api';
 import { adminPost, gathered, JanusWs, sleep, startMediaServer, until, type MediaServer } from './media-support';
 import { FramePump, OPUS_SILENCE, ppRec, probe, toolsMissing, vp8Frames } from './recording-support';
 import { vrPeer } from './videoroom-media-support';
@@ -77,6 +77,7 @@ describe('Recording: VideoRoom rooms and publishers', function () {
     // an in-process event handler: what event handlers hear of recordings
     srv.server.container.resolve(EventBus).addHandler({
       kind: 'eventhandler',
+      apiVersion: PLUGIN_API_VERSION,
       info: { package: 'test.evh', name: 't', author: 't', description: 't', version: 1, versionString: '1' },
       init: () => true,
       destroy: () => undefined,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { WsClient, get, post, sleep } from './support/clients';
+import { WsClient, get, post } from './support/clients';
+import { sleep, until } from './support/wait';
 import { distPath, startTestServer, type TestServer } from './support/server';
 
 const hello = `plugins: { load = [ "${distPath('examples', 'hello-plugin')}" ] }`;
@@ -32,10 +33,20 @@ describe('Session timeouts and reclaim', function () {
     it('keepalives keep a session alive; a parked long poll receives the timeout', async () => {
       const c = await WsClient.connect(t.ports.ws);
       const S = (await c.request({ janus: 'create' })).data.id;
-      for (let i = 0; i < 4; i++) {
-        await sleep(1000);
+      // an idle session created just after S times out: until it does, S gets a keepalive
+      // every 500 ms (pacing), and must outlive it
+      const idle = await WsClient.connect(t.ports.ws);
+      const I = (await idle.request({ janus: 'create' })).data.id;
+      const timedOut = idle.next((m) => m.janus === 'timeout', 8000);
+      let gone = false;
+      void timedOut.finally(() => (gone = true)).catch(() => undefined);
+      while (!gone) {
         assert.equal((await c.request({ janus: 'keepalive', session_id: S })).janus, 'ack');
+        await Promise.race([sleep(500), timedOut]);
       }
+      assert.deepEqual(await timedOut, { janus: 'timeout', session_id: I });
+      assert.equal((await c.request({ janus: 'keepalive', session_id: S })).janus, 'ack', 'kept alive past the timeout');
+      await idle.close();
       await c.close();
       const H = (await post(`${t.url}/janus`, { janus: 'create', transaction: 'c' })).json.data.id;
       const poll = await get(`${t.url}/janus/${H}`); // counts as activity: returns the keepalive shape after the timeout? no: timeout first
@@ -54,8 +65,13 @@ describe('Session timeouts and reclaim', function () {
       const H = (await a.request({ janus: 'attach', session_id: S, plugin: 'janus.plugin.hello' })).data.id;
       await a.request({ janus: 'message', session_id: S, handle_id: H, body: { request: 'later', delay: 300 }, transaction: 'while-gone' });
       await a.close();
-      await sleep(500);
+      // the same 300 ms request on another session, sent later: once its event is in, the
+      // first one was produced too, while nobody owned S
       const b = await WsClient.connect(t.ports.ws);
+      const S2 = (await b.request({ janus: 'create' })).data.id;
+      const H2 = (await b.request({ janus: 'attach', session_id: S2, plugin: 'janus.plugin.hello' })).data.id;
+      await b.request({ janus: 'message', session_id: S2, handle_id: H2, body: { request: 'later', delay: 300 }, transaction: 'marker' });
+      await b.next((m) => m.janus === 'event' && m.transaction === 'marker');
       assert.deepEqual(await b.request({ janus: 'claim', session_id: S, transaction: 'cl' }), { janus: 'success', session_id: S, transaction: 'cl' });
       // the event produced while nobody owned the session is delivered on claim
       const ev = await b.next((m) => m.janus === 'event' && m.transaction === 'while-gone');
@@ -67,9 +83,11 @@ describe('Session timeouts and reclaim', function () {
       const a = await WsClient.connect(t.ports.ws);
       const S = (await a.request({ janus: 'create' })).data.id;
       await a.close();
-      await sleep(5500);
-      const list = await post(`${t.adminUrl}/admin`, { janus: 'list_sessions', admin_secret: 'janusoverlord', transaction: 'l' });
-      assert.equal(list.json.sessions.includes(S), false);
+      const closed = Date.now();
+      const listed = async () => (await post(`${t.adminUrl}/admin`, { janus: 'list_sessions', admin_secret: 'janusoverlord', transaction: 'l' })).json.sessions.includes(S) as boolean;
+      assert.ok(await until(async () => !(await listed()), 8000, 100), 'still listed 8 s after its socket closed');
+      const took = Date.now() - closed;
+      assert.ok(took >= 2900, `destroyed after ${took} ms, before the 3 s reclaim window ended`);
     });
   });
 });

@@ -1,11 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { PictureLossIndication, RtpHeader } from 'werift';
 import { parseVp9, Vp9Descriptor } from '../core/plugin-api';
-import { JanusWs, sleep } from './media-support';
+import { JanusWs, until } from './media-support';
 import { Vp9SvcSender } from './simulcast-support';
 import { gatheredPc, simulcastClient, SimulcastPublisher, startSimulcastServer, type Echoed } from './simulcast-peer';
 
 type Server = Awaited<ReturnType<typeof startSimulcastServer>>;
+
+/** Wait for `n` more packets in `list` (counted from now): traffic, not time. */
+async function more(list: { length: number }, n: number, what: string, ms = 8000): Promise<void> {
+  const from = list.length;
+  assert.ok(await until(() => list.length >= from + n, ms), `${what}: ${list.length - from} of ${n} more packets`);
+}
+
+/** Wait until a packet matching `pred` came back, and `n` more after it. */
+async function afterFirst(list: Echoed[], pred: (e: Echoed) => boolean, n: number, what: string, from = 0, ms = 8000): Promise<void> {
+  const ok = await until(() => {
+    const i = list.findIndex((e, k) => k >= from && pred(e));
+    return i >= 0 && list.length >= i + 1 + n;
+  }, ms);
+  assert.ok(ok, `${what}: ${list.length} echoed, none or too few after the switch`);
+}
 
 /** Sequence numbers and picture IDs of what came back form one continuous stream. */
 function assertContinuous(list: Echoed[], what: string, allTemporal = true): void {
@@ -83,7 +98,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     // Janus: a media event per substream
     for (const sub of [0, 1, 2]) await janus.waitFor((m) => m.janus === 'media' && m.type === 'video' && m.substream === sub && m.receiving === true, 5000, `media substream ${sub}`);
     await event((d) => d.substream === 2 && d.videocodec === 'vp8', 'substream 2 event');
-    await sleep(700);
+    await more(pub.echoed, 20, 'substream 2');
     let list = pub.echoed.slice();
     assert.ok(list.every((e) => e.substream === 2), 'only the highest substream by default');
     assert.equal(list[0].keyframe, true, 'starts with a keyframe');
@@ -94,7 +109,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     assert.deepEqual(await send({ substream: 0 }), { echotest: 'event', result: 'ok' });
     await event((d) => d.substream === 0, 'substream 0 event');
     assert.ok(pub.plis > plis, 'asked the publisher for a keyframe');
-    await sleep(700);
+    await afterFirst(pub.echoed, (e) => e.substream === 0, 15, 'substream 0');
     list = pub.echoed.slice();
     const sw = list.findIndex((e) => e.substream === 0);
     assert.ok(sw > 0);
@@ -106,7 +121,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     await send({ temporal: 0 });
     await event((d) => d.temporal === 0, 'temporal 0 event');
     const tmark = pub.echoed.length;
-    await sleep(700);
+    await more(pub.echoed, 20, 'temporal 0');
     list = pub.echoed.slice();
     assert.ok(list.slice(tmark).every((e) => e.tid === 0), 'only T0');
     assertContinuous(list, 'with temporal layers dropped', false);
@@ -115,7 +130,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     await send({ substream: 1, temporal: 2 });
     await event((d) => d.substream === 1, 'substream 1 event');
     await event((d) => d.temporal === 2, 'temporal 2 event');
-    await sleep(500);
+    await afterFirst(pub.echoed, (e) => e.substream === 1, 15, 'substream 1');
     list = pub.echoed.slice();
     const up = list.findIndex((e) => e.substream === 1);
     assert.equal(list[up].keyframe, true);
@@ -131,19 +146,18 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     const { janus, pc, pub, event, send } = await publish(srv, { rids: true, body: { fallback: 300000 } });
     pub.start();
     await event((d) => d.substream === 2, 'substream 2');
-    await sleep(300);
+    await more(pub.echoed, 10, 'substream 2');
     pub.sending[2] = false;
     const stopped = Date.now();
     await event((d) => d.substream === 1, 'fell back to 1', 4000);
     const took = Date.now() - stopped;
     assert.ok(took >= 250, `fell back after ${took} ms`);
     const mark = pub.echoed.length;
-    await sleep(400);
-    assert.ok(pub.echoed.length - mark > 10, 'video continues from substream 1');
+    await more(pub.echoed, 11, 'video continues from substream 1');
     assert.ok(pub.echoed.slice(mark).every((e) => e.substream === 1));
     pub.sending[2] = true;
     await janus.waitFor((m) => m.janus === 'event' && m.plugindata?.data?.substream === 2 && janus.events.indexOf(m) > janus.events.findIndex((x) => x.plugindata?.data?.substream === 1), 4000, 'back to 2');
-    await sleep(300);
+    await more(pub.echoed, 10, 'substream 2 again');
     const list = pub.echoed.slice();
     assert.equal(list[list.length - 1].substream, 2);
     assertContinuous(list, 'through fallback and recovery');
@@ -151,9 +165,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     const bad = await send({ substream: 3 });
     assert.equal(bad.error_code, 413);
     assert.match(bad.error, /substream/);
-    const before = pub.echoed.length;
-    await sleep(300);
-    assert.ok(pub.echoed.length > before + 10);
+    await more(pub.echoed, 11, 'after the refused substream');
     pub.stop();
     await pc.close();
     janus.close();
@@ -163,7 +175,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     const { janus, pc, pub, event } = await publish(srv, { rids: true, body: { substream: 1 } });
     pub.start();
     await event((d) => d.substream === 1, 'substream 1');
-    await sleep(200);
+    await more(pub.echoed, 5, 'substream 1');
     const e1 = pub.enc[1];
     for (let i = 0; i < 20; i++) {
       // truncated descriptors on the relayed encoding, in sequence
@@ -177,7 +189,10 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
       const x = Buffer.from(pub.enc[2].nextFrame().packets[0]);
       pub.extra.push({ payload: x, ssrc: 0x7777, rid: 'x' });
     }
-    await sleep(800);
+    // all 20 garbage packets back, then 15 good ones: the unknown rid's packets, sent among
+    // them, had every chance to come back too
+    assert.ok(await until(() => pub.echoed.filter((e) => e.substream === -1).length >= 20, 8000), 'garbage echoed');
+    await afterFirst(pub.echoed, (e) => e.substream === -1 && pub.echoed.filter((x) => x.substream === -1).indexOf(e) === 19, 15, 'after the garbage');
     const list = pub.echoed.slice();
     assert.ok(!list.some((e) => e.ssrc === 0x7777));
     const garbage = list.filter((e) => e.substream === -1).length;
@@ -197,7 +212,7 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     await event((d) => d.substream === 2, 'substream 2');
     await send({ substream: 1 });
     await event((d) => d.substream === 1, 'substream 1');
-    await sleep(500);
+    await afterFirst(pub.echoed, (e) => e.substream === 1, 10, 'substream 1');
     const list = pub.echoed.slice();
     const sw = list.findIndex((e) => e.substream === 1);
     assert.ok(sw > 0 && list[sw].keyframe);
@@ -216,11 +231,11 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
       assert.ok(rtxPt > 0, 'RTX negotiated');
       pub.start();
       await event((d) => d.substream === 1, 'substream 1');
-      await sleep(200);
+      await more(pub.echoed, 5, 'substream 1');
       // from now on every 3rd packet of the middle encoding arrives only as a retransmission
       pub.repair = { substream: 1, every: 3, ssrc: pub.enc[1].ssrc + 0x100, pt: rtxPt };
       const mark = pub.echoed.length;
-      await sleep(1000);
+      await until(() => pub.repaired > 12 && pub.echoed.length - mark > 45, 8000);
       const list = pub.echoed.slice();
       assert.ok(pub.repaired > 12, `${pub.repaired} repaired`);
       assert.ok(list.length - mark > 45);
@@ -236,10 +251,11 @@ describe('Simulcast through EchoTest (werift publisher, three VP8 encodings)', f
     pub.sending[0] = pub.sending[1] = false;
     // one encoding on the transceiver's own SSRC
     pub.start();
-    await sleep(500);
+    await more(pub.echoed, 10, 'plain sender');
     assert.deepEqual(await send({ substream: 0, temporal: 0 }), { echotest: 'event', result: 'ok' });
     const mark = pub.echoed.length;
-    await sleep(500);
+    // 21 packets after the reply: any substream/temporal event would have come by then
+    await more(pub.echoed, 21, 'after the request');
     const after = pub.echoed.slice(mark);
     assert.ok(after.length > 20, `echoed ${after.length}`);
     assert.ok(after.some((e) => e.tid > 0), 'no temporal filtering without simulcast');
@@ -294,14 +310,14 @@ describe('VP9 SVC through EchoTest (werift publisher, 3 spatial x 3 temporal lay
     const event = (pred: (d: Record<string, any>) => boolean, what: string) =>
       janus.waitFor((m) => m.janus === 'event' && m.sender === handle && m.plugindata && pred(m.plugindata.data), 5000, what);
     await event((x) => x.spatial_layer === 2 && x.videocodec === 'vp9', 'spatial 2');
-    await sleep(500);
+    await until(() => got.some((g) => g.sid === 2) && got.some((g) => g.tid === 2), 8000);
     assert.ok(got.some((g) => g.sid === 2) && got.some((g) => g.tid === 2), 'all layers');
     let r = await janus.message(handle, { spatial_layer: 0, temporal_layer: 0 });
     await janus.waitFor((m) => m.transaction === r.transaction && m.janus === 'event');
     await event((x) => x.spatial_layer === 0, 'spatial 0');
     await event((x) => x.temporal_layer === 0, 'temporal 0');
     let mark = got.length;
-    await sleep(600);
+    await more(got, 2 + 12, 'S0 T0');
     let after = got.slice(mark + 2);
     assert.ok(after.length >= 4 && after.every((g) => g.sid === 0 && g.tid === 0), 'only S0 T0 ' + JSON.stringify(after.slice(0, 12)));
     assert.ok(after.filter((g) => g.end).every((g) => g.marker), 'marker where layer 0 ends');
@@ -309,7 +325,7 @@ describe('VP9 SVC through EchoTest (werift publisher, 3 spatial x 3 temporal lay
     await janus.waitFor((m) => m.transaction === r.transaction && m.janus === 'event');
     await event((x) => x.spatial_layer === 1, 'spatial 1 (at a keyframe)');
     mark = got.length;
-    await sleep(500);
+    await until(() => got.slice(mark + 4).some((g) => g.sid === 1) && got.length >= mark + 4 + 10, 8000);
     after = got.slice(mark + 4);
     assert.ok(after.some((g) => g.sid === 1) && after.every((g) => g.sid <= 1 && g.tid === 0));
     for (let i = 1; i < got.length; i++) assert.equal(got[i].seq, (got[i - 1].seq + 1) & 0xffff, `seq at ${i}`);

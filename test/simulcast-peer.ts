@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import {
   PictureLossIndication,
   RTCPeerConnection,
@@ -16,58 +13,25 @@ import {
   useSdesRTPStreamId,
   type RtpPacket,
 } from 'werift';
-import { JanusServer } from '../core/server';
 import { parseVp8, Vp8Descriptor } from '../core/plugin-api';
 import { Vp8Encoding } from './simulcast-support';
+import { startMediaServer, type MediaServer } from './media-support';
+import { loopbackPeer } from './support/peer';
 
 /**
- * Network side of the simulcast tests: a server on this area's ports (TCP 24000-24999,
- * UDP 44000-44999: server RTP 44000-44499, clients 44500-44999) and a werift peer that
+ * Network side of the simulcast tests: a server (no_media_timer 1) and a werift peer that
  * publishes three VP8 encodings the way browsers do (rids, or an SSRC-group SIM), answering
  * the server's keyframe requests, and records what comes back.
  */
-let nextTcp = 24000 + (process.pid % 60) * 10;
-export async function startSimulcastServer(): Promise<{ server: JanusServer; wsUrl: string; adminUrl: string; stop(): Promise<void> }> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-simulcast-'));
-  const ws = nextTcp;
-  const admin = nextTcp + 1;
-  nextTcp += 2;
-  if (nextTcp > 24990) nextTcp = 24000;
-  const server = await JanusServer.start({
-    configsFolder: path.resolve(__dirname, '..', '..', 'conf'),
-    overrides: {
-      janus: { 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '44000-44499', 'nat.ice_enforce_list': '127.0.0.1', 'media.no_media_timer': 1 },
-      'janus.transport.http': { 'general.http': false, 'admin.admin_http': true, 'admin.admin_port': admin, 'admin.admin_ip': '127.0.0.1' },
-      'janus.transport.websockets': { 'general.ws_port': ws, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
-    },
-    settings: (s) => {
-      s.logToStdout = false;
-      s.logToFile = path.join(folder, 'janus.log');
-    },
-  });
-  return { server, wsUrl: `ws://127.0.0.1:${ws}`, adminUrl: `http://127.0.0.1:${admin}/admin`, stop: () => server.stop() };
-}
-
-let nextUdp = 44500 + (process.pid % 12) * 40;
-function clientPorts(): [number, number] {
-  const lo = nextUdp;
-  nextUdp += 4;
-  if (nextUdp > 44990) nextUdp = 44500;
-  return [lo, lo + 3];
+export function startSimulcastServer(): Promise<MediaServer> {
+  return startMediaServer({ 'media.no_media_timer': 1 });
 }
 
 /** A werift peer with the header extensions simulcast needs (tooling.md §2). */
 export function simulcastClient(rtx = false, codec = 'VP8'): RTCPeerConnection {
   const video = [new RTCRtpCodecParameters({ mimeType: `video/${codec}`, clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })];
   if (rtx) video.push(new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }));
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    icePortRange: clientPorts(),
-    bundlePolicy: 'max-bundle',
+  return loopbackPeer({
     codecs: { audio: [], video },
     headerExtensions: { audio: [], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime()] },
   });

@@ -28,7 +28,7 @@ describe('videoroom: demo pages served by the HTTP transport (demos_folder)', fu
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'sub', 'a.js'), 'x=1');
     fs.writeFileSync(path.join(path.dirname(dir), 'vr-demos-secret.txt'), 'secret');
-    ts = await startServer({ port: 23150, http: { 'general.demos_folder': dir } });
+    ts = await startServer({ http: { 'general.demos_folder': dir } });
   });
   after(async () => {
     await ts?.stop();
@@ -37,24 +37,24 @@ describe('videoroom: demo pages served by the HTTP transport (demos_folder)', fu
   });
 
   it('serves files with their types, index.html for folders, 404 otherwise, never outside the folder', async () => {
-    assert.deepEqual(await rawGet(23150, '/'), { status: 200, type: 'text/html; charset=utf-8', body: '<p>demos</p>' });
-    assert.equal((await rawGet(23150, '/sub/a.js')).type, 'application/javascript; charset=utf-8');
-    assert.equal((await rawGet(23150, '/nope.html')).status, 404);
-    assert.equal((await rawGet(23150, '/../vr-demos-secret.txt')).status, 404);
-    assert.equal((await rawGet(23150, '/%2e%2e/vr-demos-secret.txt')).status, 404);
-    assert.equal((await rawGet(23150, '/sub/%2e%2e/%2e%2e/vr-demos-secret.txt')).status, 404);
+    assert.deepEqual(await rawGet(ts.ports.http, '/'), { status: 200, type: 'text/html; charset=utf-8', body: '<p>demos</p>' });
+    assert.equal((await rawGet(ts.ports.http, '/sub/a.js')).type, 'application/javascript; charset=utf-8');
+    assert.equal((await rawGet(ts.ports.http, '/nope.html')).status, 404);
+    assert.equal((await rawGet(ts.ports.http, '/../vr-demos-secret.txt')).status, 404);
+    assert.equal((await rawGet(ts.ports.http, '/%2e%2e/vr-demos-secret.txt')).status, 404);
+    assert.equal((await rawGet(ts.ports.http, '/sub/%2e%2e/%2e%2e/vr-demos-secret.txt')).status, 404);
     // the Janus API still answers on its path
-    assert.equal((await rawGet(23150, '/janus/info')).status, 200);
+    assert.equal((await rawGet(ts.ports.http, '/janus/info')).status, 200);
     // janus.js: Debian's copy when the folder has none
-    const js = await rawGet(23150, '/janus.js');
+    const js = await rawGet(ts.ports.http, '/janus.js');
     if (fs.existsSync('/usr/share/javascript/janus-gateway/janus.js')) assert.equal(js.status, 200);
     else assert.equal(js.status, 404);
   });
 
   it('is off by default', async () => {
-    const plain = await startServer({ port: 23160 });
+    const plain = await startServer();
     try {
-      assert.equal((await rawGet(23160, '/index.html')).status, 404);
+      assert.equal((await rawGet(plain.ports.http, '/index.html')).status, 404);
     } finally {
       await plain.stop();
     }

@@ -57,7 +57,11 @@ export class FakeMedia implements MediaPort {
 
   private get(h: Handle): State {
     let s = this.state.get(h);
-    if (!s) this.state.set(h, (s = { offered: false, remoteMedia: [] }));
+    if (!s) {
+      this.state.set(h, (s = { offered: false, remoteMedia: [] }));
+      // as a media stack does while a PeerConnection exists: the plugin's relays reach us
+      h.media.bind({ relayRtp: (p) => this.relayRtp(h, p), relayRtcp: (p) => this.relayRtcp(h, p), relayData: (p) => this.relayData(h, p) });
+    }
     return s;
   }
 
@@ -108,11 +112,13 @@ export class FakeMedia implements MediaPort {
     const s = this.state.get(handle);
     if (!s || (s.local === undefined && s.remote === undefined)) return false;
     this.state.delete(handle);
+    handle.media.unbind();
     return true;
   }
 
   destroy(handle: Handle): void {
     this.state.delete(handle);
+    handle.media.unbind();
   }
 
   info(): JsonObject | undefined {

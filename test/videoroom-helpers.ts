@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import { JanusServer } from '../core/server';
+import { freePorts, rtpPortRange } from './support/ports';
 import { Sessions } from '../core/sessions';
 import type { MediaPort } from '../core/media/media-port';
 import type { JsonObject, RtpPacket } from '../core/plugin-api';
@@ -16,18 +17,19 @@ export interface TestServer {
   dir: string;
   wsUrl: string;
   httpUrl: string;
+  ports: { http: number; admin: number; ws: number };
   adminUrl: string;
   plugin: VideoRoomPlugin;
   stop(): Promise<void>;
 }
 
 /** Start a server on our ports with a private copy of conf/ (so `permanent` never touches the repo). */
-export async function startServer(opts: { port: number; media?: MediaPort; werift?: boolean; videoroomJcfg?: string; http?: Record<string, string | number | boolean> }): Promise<TestServer> {
+export async function startServer(opts: { media?: MediaPort; werift?: boolean; videoroomJcfg?: string; http?: Record<string, string | number | boolean> } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-test-'));
   const conf = path.resolve(__dirname, '..', '..', 'conf');
   for (const f of fs.readdirSync(conf)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(conf, f), path.join(dir, f));
   if (opts.videoroomJcfg !== undefined) fs.writeFileSync(path.join(dir, `${VR}.jcfg`), opts.videoroomJcfg);
-  const p = opts.port;
+  const ports = await freePorts('http', 'admin', 'ws');
   const server = await JanusServer.start({
     configsFolder: dir,
     media: opts.media,
@@ -39,18 +41,17 @@ export async function startServer(opts: { port: number; media?: MediaPort; werif
       if (process.env.VR_KEEP_LOGS) s.logToFile = path.join(dir, 'janus.log');
     },
     overrides: {
-      // this area's UDP range: server 43000-43499, test clients 43500-43999
-      janus: { 'general.debug_level': process.env.VR_KEEP_LOGS ? 4 : 1, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': '43000-43499', 'nat.ice_enforce_list': '127.0.0.1' },
-      'janus.transport.http': { 'general.port': p, 'general.ip': '127.0.0.1', 'admin.admin_port': p + 1, 'admin.admin_ip': '127.0.0.1', ...opts.http },
-      'janus.transport.websockets': { 'general.ws_port': p + 2, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
+      janus: { 'general.debug_level': process.env.VR_KEEP_LOGS ? 4 : 1, 'general.admin_secret': 'janusoverlord', 'media.rtp_port_range': rtpPortRange(), 'nat.ice_enforce_list': '127.0.0.1' },
+      'janus.transport.http': { 'general.port': ports.http, 'general.ip': '127.0.0.1', 'admin.admin_port': ports.admin, 'admin.admin_ip': '127.0.0.1', ...opts.http },
+      'janus.transport.websockets': { 'general.ws_port': ports.ws, 'general.ws_ip': '127.0.0.1', 'admin.admin_ws': false },
     },
   });
   const plugin = server.modules.plugins.get(VR) as unknown as VideoRoomPlugin;
   return {
-    server, dir, plugin,
-    httpUrl: `http://127.0.0.1:${p}/janus`,
-    adminUrl: `http://127.0.0.1:${p + 1}/admin`,
-    wsUrl: `ws://127.0.0.1:${p + 2}`,
+    server, dir, plugin, ports,
+    httpUrl: `http://127.0.0.1:${ports.http}/janus`,
+    adminUrl: `http://127.0.0.1:${ports.admin}/admin`,
+    wsUrl: `ws://127.0.0.1:${ports.ws}`,
     async stop() {
       await server.stop();
       // the logger may still be flushing into the folder: retry, and never fail a test over cleanup

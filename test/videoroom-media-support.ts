@@ -1,41 +1,54 @@
-/** werift peers for the VideoRoom media tests, on this area's UDP range (clients 43500-43999). */
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtpHeader,
-  RtpPacket,
-  useAbsSendTime,
-  useAudioLevelIndication,
-  useNACK,
-  usePLI,
-  useREMB,
-  useSdesMid,
-  type RTCRtpTransceiver,
-} from 'werift';
+/** werift peers and publishers for the VideoRoom media tests. */
+import assert from 'node:assert/strict';
+import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { gathered, JanusWs, RtpPump } from './media-support';
+import { loopbackPeer } from './support/peer';
 
-let nextUdp = 43500 + (process.pid % 10) * 40;
-function clientPorts(): [number, number] {
-  const lo = nextUdp;
-  nextUdp += 4;
-  if (nextUdp > 43990) nextUdp = 43500;
-  return [lo, lo + 3];
-}
+export const VR = 'janus.plugin.videoroom';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Msg = Record<string, any>;
 
 export function vrPeer(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    icePortRange: clientPorts(),
-    bundlePolicy: 'max-bundle',
-    codecs: {
-      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
-      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
-    },
-    headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime()], video: [useSdesMid(), useAbsSendTime()] },
+  return loopbackPeer();
+}
+
+/** The plugin event answering `transaction`. */
+export function event(janus: JanusWs, transaction: string): Promise<Msg> {
+  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 8000, `event ${transaction}`);
+}
+
+export interface Pub {
+  janus: JanusWs;
+  handle: number;
+  pc: RTCPeerConnection;
+  video: RTCRtpTransceiver;
+  pump: RtpPump;
+  /** Every REMB bitrate the publisher received, in order. */
+  rembs: number[];
+}
+
+/** A video publisher in `room` (joinandconfigure with an offer), up and sending 30 packets/s. */
+export async function publisher(wsUrl: string, room: number, id: number): Promise<Pub> {
+  const janus = await JanusWs.connect(wsUrl);
+  await janus.createSession();
+  const handle = await janus.attach(VR);
+  const pc = vrPeer();
+  const video = pc.addTransceiver('video', { direction: 'sendonly' });
+  const rembs: number[] = [];
+  video.sender.onRtcp.subscribe((p) => {
+    const fb = (p as unknown as { type: number; feedback?: { bitrate?: bigint } }).feedback;
+    if (p.type === 206 && fb?.bitrate !== undefined) rembs.push(Number(fb.bitrate));
   });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const { transaction } = await janus.message(handle, { request: 'joinandconfigure', ptype: 'publisher', room, id }, { type: 'offer', sdp: pc.localDescription!.sdp });
+  const ev = await event(janus, transaction);
+  assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
+  await pc.setRemoteDescription(ev.jsep);
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
+  const pump = new RtpPump(video, video.codecs[0].payloadType!, 600, 3000);
+  pump.start(30);
+  return { janus, handle, pc, video, pump, rembs };
 }
 
 /** RTP with a tag (which publisher, which kind) and a counter in the payload. */

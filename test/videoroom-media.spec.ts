@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
-import { gathered, JanusWs, sleep } from './media-support';
+import { gathered, JanusWs, until } from './media-support';
 import { startServer, type TestServer } from './videoroom-helpers';
 import { Received, TaggedPump, vrPeer, watch } from './videoroom-media-support';
 
@@ -93,7 +93,7 @@ describe('videoroom: media through werift peers', function () {
   this.timeout(60000);
   let ts: TestServer;
   before(async () => {
-    ts = await startServer({ port: 23200, werift: true });
+    ts = await startServer({ werift: true });
   });
   after(async () => {
     await ts?.stop();
@@ -108,9 +108,15 @@ describe('videoroom: media through werift peers', function () {
       subs.push(await subscriber(p.janus, { room: 1234, streams: others, private_id: undefined }));
     }
     for (const p of pubs) pump(p);
-    await sleep(2000);
+    // 100 packets per stream, however long a loaded machine takes to send them
+    assert.ok(await until(() => pubs.every((p) => p.pumps.every((x) => x.sent >= 100)), 20000), 'publishers could not send');
     for (const p of pubs) for (const x of p.pumps) x.stop();
-    await sleep(300);
+    // then until every subscriber m-line got 90 % of what its feed sent (what is in flight lands)
+    const complete = () => subs.every((s) => (s.attached.streams as Msg[]).filter((x) => x.type !== 'data').every((st) => {
+      const src = pubs.find((p) => p.id === st.feed_id)!.pumps[st.type === 'audio' ? 0 : 1];
+      return (s.received.get(st.mid)?.count(st.feed_id * 10 + (st.type === 'audio' ? 1 : 2)) ?? 0) >= src.sent * 0.9;
+    }));
+    await until(complete, 5000);
     for (let i = 0; i < 3; i++) {
       const s = subs[i];
       const streams = s.attached.streams as Msg[];
@@ -131,7 +137,7 @@ describe('videoroom: media through werift peers', function () {
     const dc = pubs[0].dc!;
     if (dc.readyState !== 'open') await new Promise<void>((r) => dc.stateChanged.subscribe((st) => st === 'open' && r()));
     dc.send('hello room');
-    for (let i = 0; i < 40 && (subs[1].texts.length === 0 || subs[2].texts.length === 0); i++) await sleep(50);
+    await until(() => subs[1].texts.length > 0 && subs[2].texts.length > 0, 2000);
     assert.deepEqual(subs[1].texts, ['hello room']);
     assert.deepEqual(subs[2].texts, ['hello room']);
     assert.deepEqual(subs[0].texts, []);
@@ -155,27 +161,31 @@ describe('videoroom: media through werift peers', function () {
     pump(b);
     const s = await subscriber(admin, { room, streams: [{ feed: 1, mid: '1' }] });
     const r = s.received.get('0')!;
-    await sleep(800);
+    await until(() => r.seqs.length > 20, 8000);
     const before = r.seqs.length;
     assert.ok(before > 20 && r.count(12) === before, `feed 1 video: ${JSON.stringify([...r.tags])}`);
     const sw = await admin.message(s.handle, { request: 'switch', streams: [{ feed: 2, mid: '1', sub_mid: '0' }] });
     const swe = await event(admin, sw.transaction);
     assert.equal(swe.plugindata.data.switched, 'ok');
-    await sleep(800);
+    await until(() => r.count(22) > 20, 8000);
     assert.ok(r.count(22) > 20, `feed 2 video after switch: ${JSON.stringify([...r.tags])}`);
     const idx = r.seqs.length - r.count(22);
     assert.ok(((r.seqs[idx] - r.seqs[idx - 1]) & 0xffff) <= 2, `switch: ${r.seqs[idx - 1]} -> ${r.seqs[idx]}`);
+    // a second subscriber to feed 2 is the witness: what it receives after the pause, the paused
+    // one would have received too
+    const w = await subscriber(admin, { room, streams: [{ feed: 2, mid: '1' }] });
+    const wr = w.received.get('0')!;
     const pz = await admin.message(s.handle, { request: 'pause' });
     assert.equal((await event(admin, pz.transaction)).plugindata.data.paused, 'ok');
-    await sleep(300);
     const lastPaused = r.seqs.length;
-    await sleep(700);
-    assert.ok(r.seqs.length - lastPaused <= 1, 'nothing while paused');
+    const witnessed = wr.count(22);
+    assert.ok(await until(() => wr.count(22) >= witnessed + 35, 8000), `the witness got ${wr.count(22) - witnessed} of 35`);
+    assert.ok(r.seqs.length - lastPaused <= 1, `${r.seqs.length - lastPaused} packets while paused`);
     const st = await admin.message(s.handle, { request: 'start' });
     assert.equal((await event(admin, st.transaction)).plugindata.data.started, 'ok');
-    await sleep(600);
+    await until(() => r.seqs.length - lastPaused > 15, 8000);
     assert.ok(r.seqs.length - lastPaused > 15, 'flowing again');
-    assert.ok(((r.seqs[lastPaused] - r.seqs[lastPaused - 1]) & 0xffff) <= 2, `resume: ${r.seqs[lastPaused - 1]} -> ${r.seqs[lastPaused]} (35 packets skipped upstream)`);
+    assert.ok(((r.seqs[lastPaused] - r.seqs[lastPaused - 1]) & 0xffff) <= 2, `resume: ${r.seqs[lastPaused - 1]} -> ${r.seqs[lastPaused]} (35+ packets skipped upstream)`);
     assert.ok(r.maxStep() <= 2, `max step ${r.maxStep()}`);
     for (const p of [a, b]) {
       for (const x of p.pumps) x.stop();
@@ -183,6 +193,7 @@ describe('videoroom: media through werift peers', function () {
       p.janus.close();
     }
     await s.pc.close();
+    await w.pc.close();
     admin.close();
   });
 
@@ -198,7 +209,7 @@ describe('videoroom: media through werift peers', function () {
     assert.equal(s.attached.warning, 'deprecated_api');
     assert.equal(s.attached.id, 5);
     assert.equal(s.attached.display, 'p5');
-    await sleep(800);
+    await until(() => s.received.get('0')!.count(51) > 20 && s.received.get('1')!.count(52) > 20, 8000);
     assert.ok(s.received.get('0')!.count(51) > 20 && s.received.get('1')!.count(52) > 20);
     const u = await a.janus.message(a.handle, { request: 'unpublish' });
     assert.deepEqual((await event(a.janus, u.transaction)).plugindata.data, { videoroom: 'event', room, unpublished: 'ok' });

@@ -9,7 +9,7 @@ describe('videoroom: synchronous requests', function () {
   let ts: TestServer;
   let c: VrClient;
   before(async () => {
-    ts = await startServer({ port: 23100 });
+    ts = await startServer();
     c = await VrClient.open(ts.wsUrl);
   });
   after(async () => {
@@ -152,7 +152,7 @@ describe('videoroom: synchronous requests', function () {
 
 describe('videoroom: plugin settings', function () {
   it('admin_key protects create and unlocks private rooms in list', async () => {
-    const ts = await startServer({ port: 23110, videoroomJcfg: 'general: { admin_key = "k" }\nroom-5: { is_private = true }\n' });
+    const ts = await startServer({ videoroomJcfg: 'general: { admin_key = "k" }\nroom-5: { is_private = true }\n' });
     const c = await VrClient.open(ts.wsUrl);
     try {
       assert.deepEqual(await c.sync({ request: 'create', room: 6 }), { videoroom: 'event', error_code: 429, error: 'Missing mandatory element (admin_key)' });
@@ -167,7 +167,7 @@ describe('videoroom: plugin settings', function () {
   });
 
   it('string_ids: rooms and participants are strings (UUIDs when random)', async () => {
-    const ts = await startServer({ port: 23120, videoroomJcfg: 'general: { string_ids = true }\nroom-abc: { description = "A" }\n' });
+    const ts = await startServer({ videoroomJcfg: 'general: { string_ids = true }\nroom-abc: { description = "A" }\n' });
     const c = await VrClient.open(ts.wsUrl);
     try {
       assert.deepEqual(await c.sync({ request: 'exists', room: 'abc' }), { videoroom: 'success', room: 'abc', exists: true });

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoggerOptions } from '../logger';
-import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
-import { JanusError } from '../plugin-api';
+import { addSnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
+import { JanusError, type JsonObject } from '../plugin-api';
 import type { LoopHealth } from './loop-health';
 import { RecordReader, type RecordSink } from './media-record';
 import { createRingMemory, RingReader, RingWriter } from './packet-ring';
@@ -127,8 +127,34 @@ export class MediaWorker {
     }
   }
 
+  /** Add this worker's last counters to `out`; the "new since last" lists go to this scrape only. */
+  takeMetrics(out: MediaMetricsSnapshot): void {
+    const m = this.metrics;
+    if (!m) return;
+    addSnapshot(out, m);
+    m.newSetupSeconds.length = 0;
+    m.newIceSeconds.length = 0;
+    m.newDtlsSeconds.length = 0;
+  }
+
   terminate(): Promise<number> {
     this.alive = false;
     return this.thread.terminate();
   }
+}
+
+/** One worker slot in Admin `loop_health` (a slot not started yet, or restarting, shows as not alive). */
+export function healthReport(w: MediaWorker | undefined): JsonObject {
+  return {
+    index: w?.index ?? -1,
+    alive: !!w?.isAlive,
+    thread_id: w?.threadId ?? -1,
+    handles: w?.handles.size ?? 0,
+    peers: w?.peers ?? 0,
+    faults: w?.faults ?? 0,
+    ring_drops: w?.toWorker.dropped ?? 0,
+    ring_queued_to_worker: w?.queued.toWorker ?? 0,
+    ring_queued_to_main: w?.queued.toMain ?? 0,
+    loop: (w?.health ?? null) as unknown as JsonObject,
+  };
 }

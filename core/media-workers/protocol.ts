@@ -1,6 +1,6 @@
 import type { LoggerOptions } from '../logger';
 import type { JsonObject } from '../plugin-api';
-import type { MediaEvent } from '../media/media-port';
+import type { MediaEvent } from '../media-session';
 import type { TrickleRequest } from '../media/trickle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { LoopHealth } from './loop-health';
@@ -61,4 +61,6 @@ export type WorkerEvent =
   /** A typed media event, for the core's session layer (the same as in-thread). */
   | { e: 'media'; ev: MediaEvent }
   /** A state or stats event for event handlers. */
-  | { e: 'bus'; type: number; subtype: number; body: JsonObject };
+  | { e: 'bus'; type: number; subtype: number; body: JsonObject }
+  /** A `hangup` was carried out (after the PeerConnection's last stats, if it had one). */
+  | { e: 'closed' };

@@ -150,7 +150,8 @@ port.on('message', (m: ToWorker) => {
       });
       break;
     case 'hangup':
-      forHandle(m.key, (h) => media.hangup(h));
+      forHandle(m.key, (h) => media.hangup(h, m.reason));
+      event(m.key, { e: 'closed' });
       break;
     case 'destroy':
       forHandle(m.key, (h) => {
@@ -171,6 +172,8 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'settings':
       Object.assign(settings, m.settings);
+      logger.setLevel(settings.debugLevel);
+      logger.setFormat({ timestamps: settings.debugTimestamps, colors: settings.debugColors });
       break;
     case 'crash':
       // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)

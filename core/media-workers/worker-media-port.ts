@@ -4,7 +4,8 @@ import { EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
-import type { MediaOutlet, MediaPort } from '../media/media-port';
+import type { MediaOutlet } from '../media-session';
+import type { MediaPort } from '../media/media-port';
 import { candidateCount, checkTrickleSize, TrickleQueue, trickleToApply, type TrickleRequest } from '../media/trickle';
 import { unappliedMediaSettings } from '../media/werift-limits';
 import { installWeriftAdapter } from '../media/werift-adapter';
@@ -16,10 +17,10 @@ import {
   type OutgoingJsep,
   type PluginJsep,
 } from '../plugin-api';
-import { addSnapshot, emptySnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
+import { emptySnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { LoopMonitor, type LoopHealth } from './loop-health';
 import { writeData, writeRtcp, writeRtp, type RecordSink } from './media-record';
-import { MediaWorker } from './media-worker';
+import { healthReport, MediaWorker } from './media-worker';
 import type { WorkerEvent } from './protocol';
 import { workerSettings } from './worker-settings';
 
@@ -40,12 +41,16 @@ interface Placement {
   queued: TrickleQueue;
   /** Candidates applied to the current PeerConnection. */
   remoteCandidates: number;
+  /** `hangup` callbacks waiting for the worker's confirmation, in order. */
+  closing: Array<() => void>;
 }
 
 /** Restart delay after a worker died (ms); doubled while workers die young, up to the max. */
 const RESTART_DELAY_MS = 200;
 const RESTART_DELAY_MAX_MS = 30000;
 const YOUNG_MS = 10000;
+/** How many more handles than the least-loaded worker an affinity group's worker may take. */
+const AFFINITY_SLACK = 8;
 
 /**
  * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
@@ -143,7 +148,7 @@ export class WorkerMediaPort implements MediaPort {
   private place(handle: Handle): Placement & { worker: MediaWorker } {
     let pl = this.byHandle.get(handle);
     if (!pl) {
-      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false, queued: new TrickleQueue(() => this.settings.candidatesTimeout), remoteCandidates: 0 };
+      pl = { key: this.nextKey++, handle, hasPeer: false, remoteApplied: false, queued: new TrickleQueue(() => this.settings.candidatesTimeout), remoteCandidates: 0, closing: [] };
       if (this.nextKey > 0xfffffff0) this.nextKey = 1;
       this.byHandle.set(handle, pl);
       this.byKey.set(pl.key, pl);
@@ -173,31 +178,36 @@ export class WorkerMediaPort implements MediaPort {
     return pl as Placement & { worker: MediaWorker };
   }
 
-  /** The live worker of the affinity group, else the live worker with the fewest handles (started on demand). */
+  /**
+   * The live worker of the affinity group while it is not more than AFFINITY_SLACK handles
+   * busier than the least-loaded one (a hint, not a pin: one big room still spreads), else the
+   * least-loaded live worker (slots start on demand).
+   */
   private pickWorker(affinity: string | undefined): MediaWorker | undefined {
-    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
-    const grouped = group ? this.workers[group.index] : undefined;
-    if (grouped?.isAlive) return grouped;
-    let best: MediaWorker | undefined;
+    let least: MediaWorker | undefined;
     for (let i = 0; i < this.workers.length; i++) {
       let w = this.workers[i];
       if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
-      if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+      if (w?.isAlive && (!least || w.handles.size < least.handles.size)) least = w;
     }
-    return best;
+    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
+    const grouped = group ? this.workers[group.index] : undefined;
+    if (grouped?.isAlive && least && grouped.handles.size <= least.handles.size + AFFINITY_SLACK) return grouped;
+    return least;
   }
 
   private joinGroup(pl: Placement, affinity: string | undefined, index: number): void {
-    if (pl.affinity !== affinity) {
-      this.leaveGroup(pl);
-      pl.affinity = affinity;
-      if (affinity === undefined) return;
-      const g = this.groups.get(affinity);
-      if (g) g.handles++;
-      else this.groups.set(affinity, { index, handles: 1 });
+    if (pl.affinity === affinity) return;
+    this.leaveGroup(pl);
+    pl.affinity = affinity;
+    if (affinity === undefined) return;
+    const g = this.groups.get(affinity);
+    if (!g) this.groups.set(affinity, { index, handles: 1 });
+    else {
+      g.handles++;
+      // a group whose worker died moves to where its next handle goes
+      if (!this.workers[g.index]?.isAlive) g.index = index;
     }
-    // a group whose worker died moves, as a whole, to where its next handle goes
-    if (affinity !== undefined) this.groups.get(affinity)!.index = index;
   }
 
   private leaveGroup(pl: Placement): void {
@@ -236,11 +246,17 @@ export class WorkerMediaPort implements MediaPort {
   }
 
   /** Also after the worker died (then only our side is left to clean). */
-  hangup(handle: Handle, reason: string): boolean {
+  hangup(handle: Handle, reason: string, closed?: () => void): boolean {
     const pl = this.byHandle.get(handle);
     if (!pl) return false;
-    pl.worker?.send({ t: 'hangup', key: pl.key, reason });
     const had = pl.hasPeer;
+    if (pl.worker?.isAlive) {
+      pl.worker.send({ t: 'hangup', key: pl.key, reason });
+      // one entry per `hangup` sent: the worker confirms each
+      pl.closing.push(had && closed ? closed : () => undefined);
+    } else if (had) {
+      closed?.(); // its worker is gone, and its stats with it
+    }
     this.peerGone(pl);
     return had;
   }
@@ -250,6 +266,7 @@ export class WorkerMediaPort implements MediaPort {
     if (!pl) return;
     this.peerGone(pl);
     this.leaveGroup(pl);
+    for (const fn of pl.closing.splice(0)) fn();
     pl.worker?.send({ t: 'destroy', key: pl.key });
     pl.worker?.handles.delete(pl.key);
     this.byHandle.delete(handle);
@@ -293,42 +310,24 @@ export class WorkerMediaPort implements MediaPort {
   loopHealth(): JsonObject {
     return {
       main: (this.mainHealth ?? null) as unknown as JsonObject,
-      workers: this.workers.map((w) => ({
-        index: w?.index ?? -1,
-        alive: !!w?.isAlive,
-        thread_id: w?.threadId ?? -1,
-        handles: w?.handles.size ?? 0,
-        peers: w?.peers ?? 0,
-        faults: w?.faults ?? 0,
-        ring_drops: w?.toWorker.dropped ?? 0,
-        ring_queued_to_worker: w?.queued.toWorker ?? 0,
-        ring_queued_to_main: w?.queued.toMain ?? 0,
-        loop: (w?.health ?? null) as unknown as JsonObject,
-      })),
+      workers: this.workers.map((w) => healthReport(w)),
       restarts: this.restarts,
     };
   }
 
-  /**
-   * Media counters for the metrics endpoint: the sum of the workers' last reports (at most a
-   * second old). A worker that died takes its totals with it (its restart counts from zero).
-   */
   activePeerConnections(): number {
     let n = 0;
     for (const pl of this.byHandle.values()) if (pl.hasPeer) n++;
     return n;
   }
 
+  /**
+   * Media counters for the metrics endpoint: the sum of the workers' last reports (at most a
+   * second old). A worker that died takes its totals with it (its restart counts from zero).
+   */
   metrics(): MediaMetricsSnapshot {
     const out = emptySnapshot();
-    for (const w of this.workers) {
-      const m = w?.isAlive ? w.metrics : undefined;
-      if (!m) continue;
-      addSnapshot(out, m);
-      m.newSetupSeconds.length = 0;
-      m.newIceSeconds.length = 0;
-      m.newDtlsSeconds.length = 0;
-    }
+    for (const w of this.workers) if (w?.isAlive) w.takeMetrics(out);
     out.workers = { up: this.workers.filter((w) => !w || w.isAlive).length, total: this.workers.length };
     return out;
   }
@@ -350,6 +349,8 @@ export class WorkerMediaPort implements MediaPort {
     const h = pl.handle;
     if (ev.e === 'bus') {
       if (this.bus.wants(ev.type)) this.bus.emit({ type: ev.type, subtype: ev.subtype, sessionId: h.session.id, handleId: h.id, opaqueId: h.opaqueId, event: ev.body });
+    } else if (ev.e === 'closed') {
+      pl.closing.shift()?.();
     } else if (ev.ev.type !== 'failed' || pl.hasPeer) {
       // a `failed` for a PeerConnection we already hung up is stale
       h.media.emit(ev.ev);
@@ -376,6 +377,7 @@ export class WorkerMediaPort implements MediaPort {
       const pl = this.byKey.get(key);
       if (!pl) continue;
       pl.worker = undefined;
+      for (const fn of pl.closing.splice(0)) fn();
       if (pl.outlet) pl.handle.media.unbind(pl.outlet);
       pl.outlet = undefined;
       // as a PeerConnection that failed: the session layer's one hangup path

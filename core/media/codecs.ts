@@ -16,17 +16,9 @@ import {
 } from 'werift';
 import { RTCRtpHeaderExtensionParameters as ExtParams } from 'werift';
 
-/** Header extension URIs the core knows (Janus's set). */
-export const EXT = {
-  mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
-  rid: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
-  repairedRid: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
-  absSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-  twcc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-  audioLevel: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-  videoOrientation: 'urn:3gpp:video-orientation',
-  playoutDelay: 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
-} as const;
+/** Header extension URIs the core knows (Janus's set): defined once, in the plugin API. */
+import { RTP_EXTENSIONS as EXT } from '../plugin-api/rtp-extensions';
+export { EXT };
 
 const fb = (twcc: boolean) => (twcc ? [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()] : [useNACK(), usePLI(), useFIR(), useREMB()]);
 

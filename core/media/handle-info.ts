@@ -1,7 +1,8 @@
 import type { Settings } from '../config/settings';
 import type { JsonObject } from '../plugin-api';
 import type { MediaPeer } from './peer';
-import { droppedDatagrams } from './werift-adapter';
+import { EXT } from './codecs';
+import { droppedDatagrams, srtpProfileOf } from './werift-adapter';
 
 const us = (ms: number) => ms * 1000;
 
@@ -87,11 +88,11 @@ export function handleInfo(peer: MediaPeer | undefined, trickle: boolean, pendin
     };
     media[s.mid] = m;
   }
-  const twccExt = extensions['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01'] as number | undefined;
+  const twccExt = extensions[EXT.twcc] as number | undefined;
   const fingerprint = (p.localSdp && /a=fingerprint:\S+ (\S+)/.exec(p.localSdp)?.[1]) ?? '';
   const remoteFp = p.remoteSdp ? /a=fingerprint:(\S+) (\S+)/.exec(p.remoteSdp) : null;
   const setup = p.localSdp ? /a=setup:(\S+)/.exec(p.localSdp)?.[1] : undefined;
-  const srtp = (dtls as unknown as { srtp?: { config?: { profile?: number } } } | undefined)?.srtp?.config?.profile;
+  const srtp = srtpProfileOf(dtls);
   info.webrtc = {
     ice: {
       stream_id: 1,

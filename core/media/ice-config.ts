@@ -1,8 +1,8 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import type { Settings } from '../config/settings';
+import { relaxConsentResponseTimeout as relaxWeriftConsent } from './werift-adapter/media';
 
 type PeerConfig = NonNullable<ConstructorParameters<typeof RTCPeerConnection>[0]>;
 
@@ -131,9 +131,5 @@ export class NatMapping {
  */
 export const CONSENT_RESPONSE_WAIT_MS = 3000;
 export function relaxConsentResponseTimeout(): void {
-  // werift's package exports hide lib/ice; its consent code reads these two module fields at each check
-  const iceBase = require(path.join(path.dirname(require.resolve('werift')), '..', '..', 'ice', 'src', 'iceBase.js')) as Record<string, unknown>;
-  if (typeof iceBase.CONSENT_RESPONSE_TIMEOUT_MIN !== 'number' || typeof iceBase.CONSENT_RESPONSE_TIMEOUT !== 'number') return;
-  iceBase.CONSENT_RESPONSE_TIMEOUT_MIN = Math.max(iceBase.CONSENT_RESPONSE_TIMEOUT_MIN, CONSENT_RESPONSE_WAIT_MS);
-  iceBase.CONSENT_RESPONSE_TIMEOUT = Math.max(iceBase.CONSENT_RESPONSE_TIMEOUT, CONSENT_RESPONSE_WAIT_MS);
+  relaxWeriftConsent(CONSENT_RESPONSE_WAIT_MS);
 }

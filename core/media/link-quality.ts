@@ -1,11 +1,13 @@
-import type { MediaStream } from './stream';
+import type { RTCRtpTransceiver } from 'werift';
+import { receiveStats, senderState } from './werift-adapter/media';
 
-/** werift's per-SSRC receive statistics (RTCRtpReceiver.remoteStreams), read-only here. */
-interface ReceiveStats {
-  packets_received: number;
-  readonly packets_expected: number;
-  readonly packets_lost: number;
-  readonly jitter: number;
+/** What the scores read of their m-line (a PeerStream; structural, so no import cycle). */
+export interface QualitySource {
+  readonly transceiver?: RTCRtpTransceiver;
+  readonly peerSsrc: readonly number[];
+  readonly codec?: { clockRate: number };
+  readonly out: { packets: number };
+  readonly lostByRemote: number;
 }
 
 /**
@@ -43,13 +45,13 @@ export class LinkQuality {
   private prevLostByRemote = 0;
   private prevRetransmitted = 0;
 
-  update(s: MediaStream): void {
+  update(s: QualitySource): void {
     const t = s.transceiver;
     if (!t) return;
     this.updateIn(s);
     // what we send: loss as the peer's receiver reports tell (after repair), plus what we resent
     const sent = s.out.packets;
-    const retransmitted = (t.sender as unknown as { retransmittedPacketsSent?: number }).retransmittedPacketsSent ?? 0;
+    const retransmitted = senderState(t.sender).retransmittedPacketsSent ?? 0;
     const dSent = sent - this.prevSent;
     const dLost = s.lostByRemote - this.prevLostByRemote;
     const dRetransmitted = retransmitted - this.prevRetransmitted;
@@ -60,16 +62,11 @@ export class LinkQuality {
     this.outLink = qualityStep(this.outLink, dLost + dRetransmitted, dSent);
   }
 
-  private updateIn(s: MediaStream): void {
+  private updateIn(s: QualitySource): void {
     const ssrc = s.peerSsrc[0];
     if (!ssrc) return;
-    const receiver = s.transceiver!.receiver as unknown as { remoteStreams: Record<number, ReceiveStats | undefined>; ssrcByRtx: Record<number, number | undefined> };
-    const st = receiver.remoteStreams[ssrc];
+    const { main: st, rtxReceived: rtx } = receiveStats(s.transceiver!.receiver, ssrc);
     if (!st) return;
-    let rtx = 0;
-    for (const k of Object.keys(receiver.ssrcByRtx ?? {})) {
-      if (receiver.ssrcByRtx[Number(k)] === ssrc) rtx += receiver.remoteStreams[Number(k)]?.packets_received ?? 0;
-    }
     const clockRate = s.codec?.clockRate ?? 0;
     this.jitterLocalMs = clockRate > 0 ? Math.floor(st.jitter / (clockRate / 1000)) : 0;
     this.lostLocal = Math.max(0, st.packets_lost);

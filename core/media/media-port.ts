@@ -1,71 +1,7 @@
-import type { ClientJsep, DataPacket, JsonObject, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from '../plugin-api';
+import type { ClientJsep, JsonObject, OutgoingJsep, PluginJsep } from '../plugin-api';
 import type { Handle } from '../handle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { TrickleRequest } from './trickle';
-
-/** One trickled candidate as the client sent it (already validated). */
-export interface TrickleCandidate {
-  candidate: string;
-  sdpMid?: string;
-  sdpMLineIndex?: number;
-}
-
-/** An m-line's kind, as SDP names it. */
-export type StreamKind = 'audio' | 'video' | 'application';
-
-/**
- * What the media layer tells the core about a handle's PeerConnection (mediasoup style: typed,
- * never a Janus message). The same events come from the in-thread stack and from the media
- * workers; only the core's session layer (core/session-media.ts) turns them into Janus messages,
- * event-handler events and plugin callbacks.
- */
-export type MediaEvent =
-  /** ICE and DTLS are done: media can flow. */
-  | { readonly type: 'webrtcUp' }
-  /** The PeerConnection died on its own (ICE failure, DTLS alert, its worker died); `reason` is Janus's. */
-  | { readonly type: 'failed'; readonly reason: string }
-  /** Media on an m-line (or one simulcast substream) started, or stopped for `seconds`. */
-  | {
-      readonly type: 'mediaState';
-      readonly mid: string;
-      readonly kind: StreamKind;
-      /** Set for simulcast m-lines only. */
-      readonly substream?: number;
-      readonly receiving: boolean;
-      readonly seconds?: number;
-    }
-  /** Losses over the slow-link threshold in the last second. */
-  | {
-      readonly type: 'slowLink';
-      readonly mid: string;
-      readonly kind: StreamKind;
-      readonly mindex: number;
-      readonly video: boolean;
-      readonly uplink: boolean;
-      readonly lost: number;
-    }
-  /** A local candidate (line without `candidate:`), or null once gathering is complete. */
-  | { readonly type: 'localCandidate'; readonly candidate: string | null; readonly mid: string }
-  /** The data channel is writable (first time and after its buffer drained). */
-  | { readonly type: 'dataReady' };
-
-/**
- * The outbound side of a handle's media: what `PluginHandle.relayRtp/relayRtcp/relayData` call,
- * bound once media exists (in-thread the PeerConnection itself, with workers the ring writer for
- * the handle's worker slot), so a relayed packet costs one call and no lookup.
- */
-export interface MediaOutlet {
-  relayRtp(packet: RtpPacket): void;
-  relayRtcp(packet: RtcpPacket): void;
-  relayData(packet: DataPacket): void;
-}
-
-/** The outlet of a handle without media: packets go nowhere (as Janus, before or after a PeerConnection). */
-export const NO_MEDIA: MediaOutlet = {
-  relayRtp() {},
-  relayRtcp() {},
-  relayData() {},
-};
 
 /**
  * The seam between the Janus API core and the WebRTC media stack. The core calls it for JSEP,
@@ -85,9 +21,11 @@ export interface MediaPort {
   trickle(handle: Handle, request: TrickleRequest): void;
   /**
    * Close the handle's PeerConnection and unbind its outlet; false when there was none. Says
-   * nothing to anyone: the caller (the session layer's one hangup path) does.
+   * nothing to anyone but the event handlers' last stats: the caller (the session layer's one
+   * hangup path) does. `closed` runs once those last stats are out (at once in-thread, on the
+   * worker's confirmation with media workers), only when this returned true.
    */
-  hangup(handle: Handle, reason: string): boolean;
+  hangup(handle: Handle, reason: string, closed?: () => void): boolean;
   /** The handle is going away: free everything. */
   destroy(handle: Handle): void;
   /** `handle_info` WebRTC part (flags, sdps, webrtc); undefined when nothing to show. */

@@ -1,12 +1,12 @@
 import type { Settings } from '../config/settings';
 import type { JsonObject } from '../plugin-api';
 import type { MediaPeer } from './peer';
-import type { MediaStream } from './stream';
+import type { PeerStream } from './peer-stream';
 
 export interface MonitorListener {
   /** No packet on a receiving m-line/substream for `no_media_timer` seconds. */
-  noMedia(s: MediaStream, substream: number, seconds: number): void;
-  slowLink(s: MediaStream, uplink: boolean, lost: number): void;
+  noMedia(s: PeerStream, substream: number, seconds: number): void;
+  slowLink(s: PeerStream, uplink: boolean, lost: number): void;
   /** One event-handler stats body (type 32 subtype 3), or an array with combine_media_stats. */
   stats(body: JsonObject | JsonObject[]): void;
 }
@@ -19,7 +19,7 @@ export interface MonitorListener {
 export class MediaMonitor {
   private timer?: NodeJS.Timeout;
   private ticks = 0;
-  private readonly lastLostByRemote = new Map<MediaStream, number>();
+  private readonly lastLostByRemote = new Map<PeerStream, number>();
 
   constructor(
     private readonly peer: MediaPeer,
@@ -64,7 +64,7 @@ export class MediaMonitor {
     if (period > 0 && this.ticks % period === 0) this.emitStats();
   }
 
-  private checkSlowLink(s: MediaStream): void {
+  private checkSlowLink(s: PeerStream): void {
     const threshold = this.settings.slowlinkThreshold;
     if (threshold <= 0 || s.kind === 'application') return;
     // uplink: what we send, lost as the peer's receiver reports say

@@ -1,4 +1,5 @@
 import { JanusError, type MediaDirection, type PluginJsep, type SdpCodec, type SdpMediaInfo } from '../plugin-api';
+import { EXT } from './codecs';
 
 /** What the core needs to know of a client SDP beyond what the plugin sees. */
 export interface ParsedSdp {
@@ -15,7 +16,7 @@ export interface ParsedSdp {
 }
 
 const directions = new Set<MediaDirection>(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
-const RID_EXT = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+
 
 /**
  * Parse an SDP into the per-m-line description plugins get. Only the attributes a plugin decides
@@ -37,7 +38,7 @@ export function parseSdp(sdp: string): ParsedSdp {
   const finish = () => {
     if (!cur) return;
     if (!cur.dirSet) cur.direction = sessionDir;
-    const ridExt = cur.extensions.find((e) => e.uri === RID_EXT)?.id;
+    const ridExt = cur.extensions.find((e) => e.uri === EXT.rid)?.id;
     // a=simulcast gives the order (and leaves out rids it does not send); else the a=rid order
     const order = cur.simOrder?.filter((r) => cur!.rids.includes(r));
     if (order && order.length > 0) cur.rids = order;

@@ -1,23 +1,7 @@
 import { MediaStreamTrack, type RTCPeerConnection, type RtpPacket } from 'werift';
+import { receiverInternals, routerOf, type WeriftRouter } from './werift-adapter/media';
 import { EXT } from './codecs';
-import type { MediaStream } from './stream';
-
-/** The parts of werift's RTP router (not public API) that simulcast receiving needs. */
-interface WeriftReceiver {
-  trackBySSRC: Record<number, MediaStreamTrack | undefined>;
-  ssrcByRtx: Record<number, number>;
-}
-interface WeriftRouter {
-  ssrcTable: Record<number, unknown>;
-  ridTable: Record<string, WeriftReceiver | undefined>;
-  extIdUriMap: Record<number, string>;
-  routeRtp(packet: RtpPacket): void;
-  registerRtpReceiver(receiver: unknown, ssrc: number): void;
-}
-
-function routerOf(pc: RTCPeerConnection): WeriftRouter {
-  return (pc as unknown as { router: WeriftRouter }).router;
-}
+import type { PeerStream } from './peer-stream';
 
 /**
  * werift routes rid-based simulcast but not two things browsers send with it; this fills them in:
@@ -87,11 +71,11 @@ function extValue(exts: Array<{ id: number; payload: Buffer }>, id: number): str
  * first `a=ssrc` of an m-line. Register every SIM SSRC as its own track of the transceiver, and
  * every RTX SSRC (`a=ssrc-group:FID`) as a repair stream of its encoding.
  */
-export function registerSsrcSimulcast(pc: RTCPeerConnection, s: MediaStream): void {
+export function registerSsrcSimulcast(pc: RTCPeerConnection, s: PeerStream): void {
   const t = s.transceiver;
   if (!t || s.simSsrcs.length < 2) return;
   const router = routerOf(pc);
-  const receiver = t.receiver as unknown as WeriftReceiver;
+  const receiver = receiverInternals(t.receiver);
   const codec = t.codecs[0];
   for (const ssrc of s.simSsrcs) {
     if (!receiver.trackBySSRC[ssrc]) {

@@ -1,5 +1,11 @@
 import { isJsonObject, JanusError, prefixedFormats, validateParams, type JsonObject, type ValidationFailure } from '../plugin-api';
-import type { TrickleCandidate } from './media-port';
+
+/** One trickled candidate as the client sent it (already validated). */
+export interface TrickleCandidate {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
 
 /** A `trickle` request's payload as the client sent it (exactly one of the two is set). */
 export interface TrickleRequest {

@@ -1,7 +1,8 @@
 /**
- * The one place where janus-ts patches werift's private internals: the security of the receive
- * path and the DTLS handshake, and the handshake's CPU cost (werift pinned to 0.24.4 in
- * package.json; other reaches into werift, e.g. rtp-out.ts, are not moved here yet). `installWeriftAdapter()` runs once at
+ * The one place where janus-ts reaches into werift's private internals (werift pinned to 0.24.4 in
+ * package.json): the security of the receive path and the DTLS handshake, the handshake's CPU
+ * cost, and the media pipeline's accessors (werift-adapter/media.ts: sender state, SRTP keys, the nominated
+ * pair, the RTP router, the decrypted bytes of received packets). `installWeriftAdapter()` runs once at
  * start-up, checks that every private shape it patches exists, and throws a clear error naming
  * what is missing otherwise (a werift upgrade must fail at start, never silently lose a guard).
  *
@@ -62,6 +63,9 @@ import {
   type DropCounters,
   type DropReason,
 } from './udp-guard';
+import { installMediaPatches, missingMediaShapes } from './werift-adapter/media';
+
+export * from './werift-adapter/media';
 
 export const WERIFT_VERSION = '0.24.4';
 
@@ -182,6 +186,7 @@ function missingShapes(w: Internals): string[] {
   need(typeof w.Flight3?.prototype?.exec === 'function', 'dtls Flight3.prototype.exec');
   missing.push(...missingCryptoShapes(w.crypto));
   missing.push(...missingAuthShapes(w.auth));
+  missing.push(...missingMediaShapes());
   need(typeof (RTCDtlsTransport.prototype as unknown as DtlsTransport).start === 'function', 'RTCDtlsTransport.prototype.start');
   if (typeof w.Connection === 'function') {
     // instance fields exist only on instances: a throwaway one (it only draws random credentials)
@@ -211,7 +216,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   if (missing.length > 0) {
     throw new Error(
       `werift internals changed (janus-ts expects werift ${WERIFT_VERSION}): missing ${missing.join(', ')}. ` +
-        'Install the pinned version (npm ci) or update core/media/werift-adapter.ts.',
+        'Install the pinned version (npm ci) or update core/media/werift-adapter.ts and core/media/werift-adapter/.',
     );
   }
   w = internals;
@@ -226,6 +231,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   };
   if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
   installDtlsPeerAuthentication(internals.auth);
+  installMediaPatches();
   // werift's DTLS client throws (and fails the handshake) on a second HelloVerifyRequest, and
   // restarts its handshake on a late one: both happen when our ClientHello is retransmitted
   // under load, and anyone can send one. It is only meaningful right after our first flight.

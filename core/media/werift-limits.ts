@@ -7,8 +7,13 @@
  * broken at 400), so werift's own fixed cut stays.
  */
 import type { Settings } from '../config/settings';
+import { NACK_HISTORY } from './outbound/nack-history';
 
-/** werift's retransmission history per outgoing stream: a fixed ring of this many packets (rtpSender.js). */
+/**
+ * werift's own retransmission history per outgoing stream (rtpSender.js): used only when werift's
+ * sender sends a packet (an SRTP profile other than AES-GCM, or RED); our outbound chain keeps
+ * NACK_HISTORY (256) packets per stream.
+ */
 export const WERIFT_RTP_HISTORY = 128;
 /** werift's DTLS handshake retransmission: 500 ms, then +500 ms per retry (flight.js); not configurable. */
 export const WERIFT_DTLS_FIRST_TIMEOUT_MS = 500;
@@ -22,7 +27,7 @@ export function unappliedMediaSettings(s: Settings): Array<{ key: string; value:
     out.push({
       key: 'min_nack_queue',
       value: s.minNackQueue,
-      why: `werift keeps a fixed ring of the last ${WERIFT_RTP_HISTORY} packets per outgoing stream to answer NACKs (about 0.5 s of 2 Mbps video, seconds of audio), whatever the setting`,
+      why: `the media stack keeps a fixed ring of the last ${NACK_HISTORY} packets per outgoing stream to answer NACKs (about 1 s of 2 Mbps video, seconds of audio; ${WERIFT_RTP_HISTORY} when werift's own sender sends, with an SRTP profile other than AES-GCM or RED), whatever the setting`,
     });
   }
   if (s.dtlsMtu !== 1200) {

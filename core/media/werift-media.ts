@@ -15,13 +15,13 @@ import { handleInfo } from './handle-info';
 import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
 import { jsepToAnswerMedia, jsepToOfferMedia } from './jsep-media';
 import { WeriftMediaTotals } from '../metrics/media-snapshot';
-import type { MediaPort, TrickleCandidate } from './media-port';
+import type { MediaPort } from './media-port';
 import { MediaMonitor } from './monitor';
 import { MediaPeer, type PeerListener } from './peer';
 import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
-import type { MediaStream } from './stream';
-import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleRequest } from './trickle';
+import type { PeerStream } from './peer-stream';
+import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleCandidate, type TrickleRequest } from './trickle';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 
@@ -178,12 +178,13 @@ export class WeriftMedia implements MediaPort {
     }
   }
 
-  hangup(handle: Handle): boolean {
+  hangup(handle: Handle, _reason: string, closed?: () => void): boolean {
     const hm = this.state.get(handle);
     // as Janus: pending trickles belong to the PeerConnection being closed
     hm?.queued.clear();
     if (!hm?.peer) return false;
     this.dropPeer(hm);
+    closed?.();
     return true;
   }
 
@@ -238,7 +239,7 @@ export class WeriftMedia implements MediaPort {
     if (this.bus.wants(EventType.WEBRTC)) this.bus.emit({ type: EventType.WEBRTC, subtype, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId, event: body });
   }
 
-  private mediaState(handle: Handle, s: MediaStream, sub: number, receiving: boolean, seconds?: number): void {
+  private mediaState(handle: Handle, s: PeerStream, sub: number, receiving: boolean, seconds?: number): void {
     if (handle.detached) return;
     const simulcast = s.rids.length > 0 || s.simSsrcs.length > 0;
     handle.media.emit({ type: 'mediaState', mid: s.mid, kind: s.kind, substream: simulcast ? sub : undefined, receiving, seconds });

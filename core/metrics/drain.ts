@@ -85,7 +85,11 @@ export class Drain {
     this.log.info({ activeMedia: left }, left ? 'Drain deadline reached: closing what is left' : 'No active media left');
     for (const id of this.sessions.ids()) {
       const session = this.sessions.get(id);
-      for (const handle of [...(session?.handles.values() ?? [])]) await this.sessions.detach(handle, true);
+      for (const handle of [...(session?.handles.values() ?? [])]) {
+        // a detach alone says only `detached` (as Janus): the client is told its PeerConnection ends first
+        this.sessions.hangupMedia(handle, 'Detach');
+        await this.sessions.detach(handle, true);
+      }
     }
     // let the transports write the hangup/detached events before they close
     await new Promise((r) => setTimeout(r, 100));

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModuleKind, ModuleLogger } from '../plugin-api';
+import { PLUGIN_API_VERSION, type ModuleKind, type ModuleLogger } from '../plugin-api';
 import { builtinModules, buildRoot, isDisabled } from './builtins';
 
 /** A module instance of some kind, before its kind is checked. */
 interface AnyModule {
   kind: ModuleKind;
+  apiVersion?: unknown;
   info: { package: string };
   init(ctx: unknown): unknown;
 }
@@ -43,7 +44,7 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
     const file = path.join(buildRoot, b.dir, 'index.js');
     if (!fs.existsSync(file)) continue;
     if (isDisabled(req.disabled, b.package, b.library)) {
-      req.log.info({ module: b.package }, `Disabled by configuration: ${b.library}`);
+      req.log.info({ module: b.package, library: b.library }, 'Disabled by configuration');
       continue;
     }
     specs.push({ spec: b.package, file });
@@ -68,6 +69,11 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
       continue;
     }
     const pkg = mod.info.package;
+    const incompatible = apiMismatch(mod.apiVersion);
+    if (incompatible) {
+      fail(req, result, spec, `${pkg} ${incompatible}`);
+      continue;
+    }
     if (isDisabled(req.disabled, pkg)) continue;
     if (result.loaded.some((m) => m.info.package === pkg)) {
       fail(req, result, spec, `package ${pkg} already loaded`);
@@ -81,7 +87,7 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
         continue;
       }
       result.loaded.push(mod);
-      req.log.info({ module: pkg }, `Loaded ${req.kind} ${pkg}`);
+      req.log.info({ module: pkg, kind: req.kind }, 'Module loaded');
     } catch (err) {
       fail(req, result, spec, `init failed: ${(err as Error).message}`);
     }
@@ -89,9 +95,18 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
   return result;
 }
 
+/** Janus's `get_api_compatibility()` check: a module built for another plugin API is refused. */
+function apiMismatch(version: unknown): string | undefined {
+  if (version === PLUGIN_API_VERSION) return undefined;
+  if (typeof version !== 'number') {
+    return `declares no plugin API version (apiVersion = PLUGIN_API_VERSION, from janus-ts/plugin-api): refused, this server implements version ${PLUGIN_API_VERSION}`;
+  }
+  return `was built for plugin API version ${version}, this server implements version ${PLUGIN_API_VERSION}: refused (rebuild it against this janus-ts/plugin-api)`;
+}
+
 function fail(req: LoadRequest, result: LoadResult<unknown>, spec: string, error: string): void {
   result.failed.push({ spec, error });
-  req.log.error({ module: spec, error }, `Couldn't load ${req.kind} ${spec}`);
+  req.log.error({ module: spec, kind: req.kind, error }, "Couldn't load a module");
   if (req.exitOnError) throw new Error(`Couldn't load ${req.kind} ${spec}: ${error}`);
 }
 

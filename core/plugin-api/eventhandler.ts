@@ -65,6 +65,8 @@ export interface JanusEvent extends JsonObject {
 export interface EventHandler {
   readonly kind: 'eventhandler';
   readonly info: ModuleInfo;
+  /** The plugin-API version it was built for: `PLUGIN_API_VERSION` (the loader refuses others). */
+  readonly apiVersion: number;
   /** Return `false` to stay unloaded (its `enabled` is off). */
   init(ctx: ModuleContext): Promise<void | boolean> | void | boolean;
   destroy(): Promise<void> | void;

@@ -3,6 +3,14 @@
  * its identity as shown by `info`, and the context it is started with.
  */
 
+/**
+ * The version of this plugin API. A module declares the version it was built for (`apiVersion`)
+ * and the loader refuses a different one, as Janus does with `get_api_compatibility()`: the
+ * interfaces a module was compiled against must be the ones the server calls. Bumped whenever a
+ * change to the API would break a module built before it.
+ */
+export const PLUGIN_API_VERSION = 1;
+
 /** Identity of a module, as listed under `transports`, `plugins` or `events` in `info`. */
 export interface ModuleInfo {
   /** Janus package name, e.g. `janus.plugin.echotest`. Used by `attach` and as config file name. */

@@ -100,6 +100,8 @@ export interface PluginContext extends ModuleContext {
 export interface Plugin<S = unknown> {
   readonly kind: 'plugin';
   readonly info: ModuleInfo;
+  /** The plugin-API version it was built for: `PLUGIN_API_VERSION` (the loader refuses others). */
+  readonly apiVersion: number;
   /** Return `false` to stay unloaded (not enabled by its config). */
   init(ctx: PluginContext): Promise<void | boolean> | void | boolean;
   destroy(): Promise<void> | void;

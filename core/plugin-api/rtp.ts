@@ -83,62 +83,138 @@ export function isKeyframe(codec: string, buf: Buffer, length = buf.length): boo
   }
 }
 
+/** How a switching context numbers its first segment. */
+export interface RtpSwitchingOptions {
+  /**
+   * false (default): the first packet keeps its sequence number and timestamp (a relay).
+   * true: the first packet becomes sequence number 1, timestamp 0 (Janus's recorder, record.c).
+   */
+  rebase?: boolean;
+}
+
 /**
- * Janus's `janus_rtp_switching_context`: rewrites sequence numbers and timestamps so the
- * receiver sees one continuous stream while the source (SSRC/substream) changes.
+ * Janus's `janus_rtp_switching_context` with `janus_rtp_header_update`: the one sequence
+ * number / timestamp rewriter of the plugin API (subscriber streams, simulcast/SVC layer
+ * switching, recordings). The receiver sees one continuous stream while the source changes:
+ * on a new SSRC or after `reset()` (switch, pause/resume) a new segment starts right after the
+ * last number sent, its timestamps advanced by the wall-clock time that passed. Real losses stay
+ * gaps (NACK works); packets dropped on purpose are closed up with `skip()`. No allocation.
  */
 export class RtpSwitchingContext {
-  private lastSsrc = -1;
-  private seqOffset = 0;
-  private tsOffset = 0;
-  private lastSeqOut = -1;
-  private lastTsOut = 0;
-  private lastTsIn = 0;
-  private lastTime = 0;
+  private readonly rebase: boolean;
+  private started = false;
+  private pendingReset = false;
+  private lastSsrc = 0;
+  private baseSeq = 0;
+  private baseSeqPrev = 0;
+  private baseTs = 0;
+  private baseTsPrev = 0;
+  /** Last sequence number / timestamp written, of the furthest packet so far. */
+  private lastSeq = 0;
+  private lastTs = 0;
+  /** Input sequence number of the furthest packet of the current source (-1: none). */
   private lastSeqIn = -1;
+  /** When the last packet was rewritten (caller's clock, ms); 0: none. */
+  private lastTime = 0;
 
-  reset(): void {
-    this.lastSsrc = -1;
+  constructor(opts: RtpSwitchingOptions = {}) {
+    this.rebase = opts.rebase === true;
   }
 
   /**
-   * A packet of the source being relayed is left out on purpose (a temporal or spatial layer the
+   * The next packet starts a new segment (switch, resume) even with the same SSRC. With `now`
+   * (Janus's recorder `resume`), the timestamp gap is measured from then.
+   */
+  reset(now?: number): void {
+    this.pendingReset = true;
+    this.lastSeqIn = -1;
+    if (now !== undefined) this.lastTime = now;
+  }
+
+  /** Forget everything (the receiver is new, e.g. a new PeerConnection). */
+  restart(): void {
+    this.started = false;
+    this.pendingReset = false;
+    this.lastSeqIn = -1;
+    this.lastTime = 0;
+  }
+
+  /** Last sequence number written (stats, tests). */
+  get lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  get lastTimestamp(): number {
+    return this.lastTs;
+  }
+
+  /**
+   * A packet of the current source is left out on purpose (a temporal or spatial layer the
    * receiver does not get): shift the sequence numbers so the receiver sees no gap, or it would
    * ask for (and wait on) packets that never come. Old, reordered packets change nothing.
    */
-  skip(buf: Buffer): void {
-    if (rtpSsrc(buf) !== this.lastSsrc || this.lastSeqIn < 0) return;
-    const seq = rtpSeq(buf);
+  skip(buf: Buffer, off = 0): void {
+    if (!this.started || this.pendingReset || this.lastSeqIn < 0 || buf.readUInt32BE(off + 8) !== this.lastSsrc) return;
+    const seq = buf.readUInt16BE(off + 2);
     const ahead = (seq - this.lastSeqIn) & 0xffff;
     if (ahead === 0 || ahead >= 0x8000) return;
-    this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    this.baseSeqPrev = (this.baseSeqPrev - 1) & 0xffff;
     this.lastSeqIn = seq;
   }
 
-  /** Rewrite `buf` in place. `clockRate` turns wall time into timestamp steps across a switch. */
-  update(buf: Buffer, clockRate: number, now = Date.now()): void {
-    const ssrc = rtpSsrc(buf);
-    const seq = rtpSeq(buf);
-    const ts = rtpTimestamp(buf);
-    if (ssrc !== this.lastSsrc) {
-      if (this.lastSeqOut >= 0) {
-        this.seqOffset = (this.lastSeqOut + 1 - seq) & 0xffff;
-        const step = Math.max(1, Math.round(((now - this.lastTime) * clockRate) / 1000));
-        this.tsOffset = (this.lastTsOut + step - ts) >>> 0;
-      } else {
-        this.seqOffset = 0;
-        this.tsOffset = 0;
-      }
+  /**
+   * Rewrite the RTP header at `buf[off..]` in place. `clockRate` (Hz) turns the wall-clock gap
+   * of a new segment into timestamp units; `now` is in milliseconds (any monotonic origin; or µs
+   * with `clockRate` in kHz).
+   */
+  update(buf: Buffer, clockRate: number, now: number, off = 0): void {
+    const seq = buf.readUInt16BE(off + 2);
+    const ts = buf.readUInt32BE(off + 4);
+    const ssrc = buf.readUInt32BE(off + 8);
+    if (!this.started) {
+      this.started = true;
+      this.pendingReset = false;
       this.lastSsrc = ssrc;
+      this.lastSeqIn = -1;
+      this.baseSeq = seq;
+      this.baseTs = ts;
+      // relay: continue from the packet's own numbers; recorder: 1 and 0 (or, resumed before
+      // its first packet, the time since the resume, as Janus)
+      this.baseSeqPrev = this.rebase ? 0 : (seq - 1) & 0xffff;
+      this.baseTsPrev = this.rebase ? this.gap(clockRate, now) : ts;
+      this.lastSeq = this.baseSeqPrev;
+      this.lastTs = this.baseTsPrev;
+    } else if (this.pendingReset || ssrc !== this.lastSsrc) {
+      this.pendingReset = false;
+      this.lastSsrc = ssrc;
+      this.lastSeqIn = -1;
+      this.baseSeq = seq;
+      this.baseSeqPrev = this.lastSeq;
+      this.baseTs = ts;
+      // the new source's clock is unrelated: continue from ours, advanced by the time that passed
+      this.baseTsPrev = (this.lastTs + this.gap(clockRate, now)) >>> 0;
     }
-    const seqOut = (seq + this.seqOffset) & 0xffff;
-    const tsOut = (ts + this.tsOffset) >>> 0;
-    setRtpSeq(buf, seqOut);
-    setRtpTimestamp(buf, tsOut);
-    this.lastSeqOut = seqOut;
-    this.lastSeqIn = seq;
-    if (ts !== this.lastTsIn) this.lastTime = now;
-    this.lastTsIn = ts;
-    this.lastTsOut = tsOut;
+    // modular arithmetic: a packet reordered from just before the base maps just before it too
+    const outSeq = (seq - this.baseSeq + this.baseSeqPrev + 1) & 0xffff;
+    const outTs = (ts - this.baseTs + this.baseTsPrev) >>> 0;
+    buf.writeUInt16BE(outSeq, off + 2);
+    buf.writeUInt32BE(outTs, off + 4);
+    // only the furthest packet moves the segment's end (a late one must not pull it back)
+    if (this.lastSeqIn < 0 || ((seq - this.lastSeqIn) & 0xffff) < 0x8000) {
+      this.lastSeqIn = seq;
+      this.lastSeq = outSeq;
+      this.lastTs = outTs;
+    }
+    this.lastTime = now;
+  }
+
+  /**
+   * Timestamp units since the last packet (at least 1), 0 when there was none. Janus's integer
+   * formula: the recorder passes microseconds and kHz, relays milliseconds and Hz.
+   */
+  private gap(clockRate: number, now: number): number {
+    if (this.lastTime <= 0) return 0;
+    const g = Math.floor(((now - this.lastTime) * clockRate) / 1000);
+    return g > 0 ? g : 1;
   }
 }

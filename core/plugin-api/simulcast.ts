@@ -5,8 +5,9 @@
  * header rewriting that makes the switches invisible to the receiver (one SSRC, continuous
  * sequence numbers and timestamps, and for VP8 continuous picture IDs and TL0PICIDX).
  *
- * Hot path: `relay()` runs per packet and never allocates. The packet buffer is rewritten in place;
- * a plugin that fans one buffer out to several receivers calls `restore()` after relaying it.
+ * Hot path: `relay()` runs per packet and never allocates. Given an `out` buffer (a fan-out: each
+ * receiver owns one), a relayed packet is copied there and rewritten once, the shared packet
+ * untouched; without one the packet is rewritten in place (`restore()` undoes it).
  */
 import type { JsonObject } from './messages';
 import { isKeyframe, rtpPayloadOffset, rtpSeq, rtpSsrc, rtpTimestamp, RtpSwitchingContext, setRtpSeq, setRtpTimestamp } from './rtp';
@@ -32,6 +33,8 @@ export interface SimulcastOptions extends SimulcastSettings {
   /** How many encodings the sender announced (rids or SSRCs), 1 to 3. */
   substreams: number;
   clockRate?: number;
+  /** The receiver's sequence/timestamp rewriter, when it has one already (a subscriber stream). */
+  rtp?: RtpSwitchingContext;
 }
 
 export class SimulcastContext {
@@ -54,7 +57,7 @@ export class SimulcastContext {
   readonly vp8 = new Vp8Descriptor();
   readonly vp9 = new Vp9Descriptor();
   /** Sequence number / timestamp continuity for the receiver. */
-  readonly rtp = new RtpSwitchingContext();
+  readonly rtp: RtpSwitchingContext;
   private readonly pictures = new Vp8PictureRewriter();
   /** Lower substream we dropped to because the target went silent (-1: none). */
   private targetTemp = -1;
@@ -77,6 +80,7 @@ export class SimulcastContext {
     this.substreamTarget = this.substreams - 1;
     this.temporalTarget = 2;
     this.fallbackUs = DEFAULT_SIMULCAST_FALLBACK_US;
+    this.rtp = opts.rtp ?? new RtpSwitchingContext();
     this.configure(opts);
   }
 
@@ -115,16 +119,16 @@ export class SimulcastContext {
 
   /**
    * Decide on one packet of substream `substream` (0 = lowest, as the core tags it). True: relay
-   * it (the buffer has been rewritten in place); false: drop it. Check `changedSubstream`,
+   * it (rewritten in `out` when given, else in place); false: drop it. Check `changedSubstream`,
    * `changedTemporal` and `needPli` afterwards.
    */
-  relay(buf: Buffer, length: number, substream: number, now = Date.now()): boolean {
+  relay(buf: Buffer, length: number, substream: number, now = Date.now(), out?: Buffer): boolean {
     this.changedSubstream = false;
     this.changedTemporal = false;
     this.needPli = false;
     this.rewritten = false;
     this.vp8Rewritten = false;
-    if (substream < 0 || substream >= 3 || length > buf.length) return false;
+    if (substream < 0 || substream >= 3 || length > buf.length || (out !== undefined && length > out.length)) return false;
     const off = rtpPayloadOffset(buf, length);
     if (off < 0) return false;
     const keyframe = this.inspect(buf, off, length);
@@ -162,7 +166,11 @@ export class SimulcastContext {
       this.rtp.skip(buf);
       return false;
     }
-    this.rewrite(buf, now);
+    if (out !== undefined) {
+      buf.copy(out, 0, 0, length);
+      this.rewrite(out, now);
+      this.rewritten = false; // the shared packet was not touched: nothing to restore
+    } else this.rewrite(buf, now);
     return true;
   }
 

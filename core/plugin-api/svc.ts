@@ -5,7 +5,8 @@
  * on the last packet of that layer's frame (the top layer that normally carries it is not sent).
  * Sequence numbers stay continuous across dropped packets.
  *
- * Hot path: `relay()` never allocates; `restore()` undoes the in-place rewriting for fan-out.
+ * Hot path: `relay()` never allocates. With an `out` buffer the relayed packet is copied there and
+ * rewritten once (the shared packet untouched); without one it is rewritten in place (`restore()`).
  */
 import type { JsonObject } from './messages';
 import { rtpMarker, rtpPayloadOffset, rtpSeq, rtpTimestamp, RtpSwitchingContext, setRtpSeq, setRtpTimestamp } from './rtp';
@@ -34,7 +35,7 @@ export class SvcContext {
   changedTemporal = false;
   needPli = false;
   readonly vp9 = new Vp9Descriptor();
-  readonly rtp = new RtpSwitchingContext();
+  readonly rtp: RtpSwitchingContext;
   /** When each spatial layer was last seen (ms). */
   private readonly lastSeen = [0, 0, 0];
   private lastPliAsk = 0;
@@ -43,8 +44,9 @@ export class SvcContext {
   private markerForced = false;
   private rewritten = false;
 
-  constructor(opts: SvcSettings & { clockRate?: number } = {}) {
+  constructor(opts: SvcSettings & { clockRate?: number; rtp?: RtpSwitchingContext } = {}) {
     this.clockRate = opts.clockRate ?? 90000;
+    this.rtp = opts.rtp ?? new RtpSwitchingContext();
     this.configure(opts);
   }
 
@@ -71,18 +73,18 @@ export class SvcContext {
   }
 
   /** Decide on one packet. True: relay (rewritten in place); false: drop. */
-  relay(buf: Buffer, length: number, now = Date.now()): boolean {
+  relay(buf: Buffer, length: number, now = Date.now(), out?: Buffer): boolean {
     this.changedSpatial = false;
     this.changedTemporal = false;
     this.needPli = false;
     this.rewritten = false;
-    if (length > buf.length) return false;
+    if (length > buf.length || (out !== undefined && length > out.length)) return false;
     const off = rtpPayloadOffset(buf, length);
     if (off < 0) return false;
     const d = this.vp9;
     if (off >= length || !parseVp9(buf, off, length, d) || !d.hasLayerIndices) {
       // padding, an unreadable descriptor or plain (non-SVC) VP9: nothing to select, pass it on
-      this.rewrite(buf, now);
+      this.emit(buf, length, now, out);
       return true;
     }
     const sid = d.sid;
@@ -125,10 +127,10 @@ export class SvcContext {
       this.rtp.skip(buf);
       return false;
     }
-    this.rewrite(buf, now);
-    if (d.endOfFrame && sid === spatial && !rtpMarker(buf)) {
-      buf[1] |= 0x80;
-      this.markerForced = true;
+    const dst = this.emit(buf, length, now, out);
+    if (d.endOfFrame && sid === spatial && !rtpMarker(dst)) {
+      dst[1] |= 0x80;
+      this.markerForced = dst === buf;
     }
     return true;
   }
@@ -158,6 +160,18 @@ export class SvcContext {
     if (now - this.lastPliAsk < PLI_RETRY_MS) return;
     this.lastPliAsk = now;
     this.needPli = true;
+  }
+
+  /** Rewrite the relayed packet (into `out` when given); returns the buffer holding it. */
+  private emit(buf: Buffer, length: number, now: number, out: Buffer | undefined): Buffer {
+    if (out === undefined) {
+      this.rewrite(buf, now);
+      return buf;
+    }
+    buf.copy(out, 0, 0, length);
+    this.rewrite(out, now);
+    this.rewritten = false; // the shared packet was not touched: nothing to restore
+    return out;
   }
 
   private rewrite(buf: Buffer, now: number): void {

@@ -75,6 +75,8 @@ export interface TransportContext extends ModuleContext {
 export interface Transport {
   readonly kind: 'transport';
   readonly info: ModuleInfo;
+  /** The plugin-API version it was built for: `PLUGIN_API_VERSION` (the loader refuses others). */
+  readonly apiVersion: number;
   /** Start listening/connecting; resolve `false` when not enabled by config (then it is not listed). Reject on failure. */
   init(ctx: TransportContext): Promise<void | boolean>;
   /** Stop: close listeners and connections. */

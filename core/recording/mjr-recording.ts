@@ -1,6 +1,6 @@
 import type { MjrKind, Recording, RecordingInfo } from '../plugin-api/recorder';
 import { ChunkPool, FileWriter } from './file-writer';
-import { MjrRtpContext } from './rtp-context';
+import { RtpSwitchingContext } from '../plugin-api/rtp';
 
 /** Bytes of a frame header: "MEET", u32 relative ms, u16 length. */
 const FRAME_HEADER = 10;
@@ -40,7 +40,8 @@ export class MjrRecording implements Recording {
   readonly kind: MjrKind;
   readonly codec: string;
   private readonly writer: FileWriter;
-  private readonly ctx = new MjrRtpContext();
+  /** Janus's recorder rebasing (rtp.c): seq 1 / ts 0 first, continuous across SSRC changes and pauses. */
+  private readonly ctx = new RtpSwitchingContext({ rebase: true });
   private readonly video: boolean;
   private readonly created = wallMicros();
   private chunk: Buffer | undefined;
@@ -147,7 +148,7 @@ export class MjrRecording implements Recording {
     c.writeUInt16BE(length, o + 8);
     buffer.copy(c, o + FRAME_HEADER, 0, length);
     if (this.setup.ssrc !== undefined) c.writeUInt32BE(this.setup.ssrc, o + FRAME_HEADER + 8);
-    this.ctx.update(c, o + FRAME_HEADER, this.video, Math.floor(now * 1000));
+    this.ctx.update(c, recordingClockKhz(c, o + FRAME_HEADER, this.video), Math.floor(now * 1000), o + FRAME_HEADER);
     this.used = o + FRAME_HEADER + length;
     this.packets++;
     this.bytes += length;
@@ -176,7 +177,7 @@ export class MjrRecording implements Recording {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.ctx.resume(Math.floor(performance.now() * 1000));
+    this.ctx.reset(Math.floor(performance.now() * 1000));
   }
 
   close(): Promise<void> {
@@ -197,4 +198,11 @@ export class MjrRecording implements Recording {
     if (this.writer.error !== undefined) out.error = this.writer.error;
     return out;
   }
+}
+
+/** The clock Janus's recorder assumes for a timestamp gap: 90 kHz video, 8 kHz PCMU/PCMA/G.722 (PT 0, 8, 9), else 48 kHz. */
+function recordingClockKhz(buf: Buffer, off: number, video: boolean): number {
+  if (video) return 90;
+  const pt = buf[off + 1] & 0x7f;
+  return pt === 0 || pt === 8 || pt === 9 ? 8 : 48;
 }

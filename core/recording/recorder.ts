@@ -89,7 +89,7 @@ export class Recorder {
       pool: this.pool,
       onFailure: (r, reason) => {
         this.stats.failed++;
-        this.log.error({ file: r.file, reason }, `Recording failed: ${r.file}: ${reason}`);
+        this.log.error({ file: r.file, reason }, 'Recording failed');
         this.active.delete(r);
         hooks.failed?.(r, reason);
       },
@@ -104,7 +104,7 @@ export class Recorder {
       onClosed: (r) => {
         this.active.delete(r);
         if (this.byPath.get(openPath) === r) this.byPath.delete(openPath);
-        this.log.info({ file: r.file, packets: r.packets, bytes: r.bytes, dropped: r.dropped }, `Closed recording ${r.file}`);
+        this.log.info({ file: r.file, packets: r.packets, bytes: r.bytes, dropped: r.dropped }, 'Closed recording');
         hooks.closed?.(r);
       },
     });

@@ -1,4 +1,4 @@
-import type { JanusEvent, ModuleLogger } from '../../core/plugin-api';
+import { backoffDelay, type JanusEvent, type ModuleLogger } from '../../core/plugin-api';
 import { RingQueue } from './ring-queue';
 
 /** Sends one batch to the backend; rejects when it did not get there (it is then retried). */
@@ -162,16 +162,16 @@ export class Delivery {
           const max = this.opts.maxRetransmissions;
           if (max >= 0 && this.attempt >= max) {
             const n = (this.counters.dropped_retries += batch.length);
-            this.log.warn({ err: String((err as Error)?.message ?? err), events: batch.length, dropped: n, attempts: this.attempt + 1 },
+            this.log.warn({ err, events: batch.length, dropped: n, attempts: this.attempt + 1 },
               'Could not deliver events after all retransmissions: dropped');
             this.inflight = null;
             continue;
           }
-          const delay = Math.min(this.opts.backoffMs * 2 ** this.attempt, this.opts.backoffMaxMs);
+          const delay = backoffDelay(this.attempt, this.opts.backoffMs, 2, this.opts.backoffMaxMs);
           this.attempt++;
           this.counters.retries++;
           if (this.attempt === 1 || this.attempt % 10 === 0) {
-            this.log.debug({ err: String((err as Error)?.message ?? err), attempt: this.attempt, delay }, 'Event delivery failed, retrying');
+            this.log.debug({ err, attempt: this.attempt, delay }, 'Event delivery failed, retrying');
           }
           await this.sleep(delay);
         }

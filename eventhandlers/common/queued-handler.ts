@@ -1,4 +1,5 @@
 import {
+  PLUGIN_API_VERSION,
   ALL_EVENTS,
   formatJson,
   isJsonObject,
@@ -41,6 +42,7 @@ export function queryError(code: number, error: string): JsonObject {
  */
 export abstract class QueuedEventHandler implements EventHandler {
   readonly kind = 'eventhandler' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   abstract readonly info: ModuleInfo;
   eventsMask = ALL_EVENTS;
   protected json: JsonStyle = 'indented';
@@ -100,7 +102,7 @@ export abstract class QueuedEventHandler implements EventHandler {
       this.log,
     );
     await this.start();
-    this.log.info({ events: this.eventsMask, grouping: this.grouping, events_cap: cap }, `${this.info.name} initialized`);
+    this.log.info({ events: this.eventsMask, grouping: this.grouping, events_cap: cap }, 'Event handler initialized');
     return true;
   }
 
@@ -112,7 +114,7 @@ export abstract class QueuedEventHandler implements EventHandler {
     if (!this.delivery) return;
     await this.delivery.close(FLUSH_ON_DESTROY_MS);
     await this.stop();
-    this.log.info({ ...this.delivery.stats() }, `${this.info.name} destroyed`);
+    this.log.info({ ...this.delivery.stats() }, 'Event handler destroyed');
   }
 
   /**

@@ -9,6 +9,7 @@
  * A real third-party package would `import ... from 'janus-ts/plugin-api'`.
  */
 import {
+  PLUGIN_API_VERSION,
   PluginResult,
   validateParams,
   type JsonObject,
@@ -30,6 +31,7 @@ const PACKAGE = 'janus.plugin.hello';
 
 export default class HelloPlugin implements Plugin<HelloSession> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info = {
     package: PACKAGE,
     name: 'Hello plugin',

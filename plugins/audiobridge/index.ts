@@ -4,6 +4,7 @@
  * error codes as Janus 1.1.x.
  */
 import {
+  PLUGIN_API_VERSION,
   isJsonObject,
   ownValue,
   PluginResult as Result,
@@ -64,6 +65,7 @@ const asyncRequests = new Set(['join', 'configure', 'changeroom', 'leave', 'hang
 
 export default class AudioBridgePlugin implements Plugin<AbSession> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.plugin.audiobridge',
     name: 'JANUS AudioBridge plugin',

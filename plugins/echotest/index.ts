@@ -1,4 +1,5 @@
 import {
+  PLUGIN_API_VERSION,
   isJsonObject,
   JanusError,
   PluginResult,
@@ -55,6 +56,7 @@ const HINT = "I'm taking my time!";
  */
 export default class EchoTestPlugin implements Plugin<EchoSession> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.plugin.echotest',
     name: 'JANUS EchoTest plugin',

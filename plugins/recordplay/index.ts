@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  PLUGIN_API_VERSION,
   isJsonObject,
   JanusError,
   PluginResult,
@@ -26,6 +27,7 @@ const ASYNC = new Set(['record', 'play', 'start', 'stop', 'pause', 'resume']);
  */
 export default class RecordPlayPlugin implements Plugin<RpSession> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.plugin.recordplay',
     name: 'JANUS Record&Play plugin',
@@ -51,7 +53,7 @@ export default class RecordPlayPlugin implements Plugin<RpSession> {
     try {
       await fs.promises.mkdir(folder, { recursive: true });
     } catch (err) {
-      ctx.logger.error({ err: (err as Error).message, folder }, 'Cannot create the recordings folder');
+      ctx.logger.error({ err, folder }, 'Cannot create the recordings folder');
       return false;
     }
     this.cat = new Catalogue(path.resolve(folder), ctx.logger);

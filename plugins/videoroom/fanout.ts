@@ -20,7 +20,9 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
   if (!stream.relaying) return;
   const fws = stream.forwarders;
   for (let i = 0; i < fws.length; i++) {
-    if (!stream.simulcast || packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
+    // as Janus: a forwarder takes one substream (0 when the publisher doesn't simulcast), or picks one itself
+    const fw = fws[i];
+    if (fw.anySubstream || packet.substream === fw.substream) fw.send(packet.buffer, packet.length, packet.substream);
   }
   const subs = stream.subscribers;
   if (subs.length === 0) return;
@@ -32,7 +34,7 @@ export function forwardData(pub: Publisher, packet: DataPacket): void {
   if (!pub.active) return;
   for (const stream of pub.streams) {
     if (stream.type !== 'data' || !stream.relaying) continue;
-    for (const fw of stream.forwarders) fw.send(packet.buffer, packet.length);
+    for (const fw of stream.forwarders) fw.sendData(packet);
     const subs = stream.subscribers;
     for (let i = 0; i < subs.length; i++) subs[i].relayData(packet);
   }

@@ -15,7 +15,7 @@ import type {
   RtcpPacket,
   RtpPacket,
 } from '../../core/plugin-api';
-import { PluginResult as Result } from '../../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult as Result } from '../../core/plugin-api';
 import { checkParams, errorBody, VrError, VrErrorCode } from './errors';
 import { forwardData, forwardRtp, subscriberRtcp } from './fanout';
 import { HandleState } from './handle-state';
@@ -29,11 +29,13 @@ import { checkCanJoin, joinRoom } from './requests/join';
 import * as pubReq from './requests/publisher';
 import * as subReq from './requests/subscriber';
 import { VideoRoomState } from './state';
+import { closeRemotePublishers } from './remote/remote-publisher';
 
 export const VIDEOROOM_PACKAGE = 'janus.plugin.videoroom';
 
 export default class VideoRoomPlugin implements Plugin<HandleState> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: VIDEOROOM_PACKAGE,
     name: 'JANUS VideoRoom plugin',
@@ -64,6 +66,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
     for (const room of this.vr?.rooms.values() ?? []) {
       for (const p of room.participants.values()) p.stopTimers();
     }
+    if (this.vr) closeRemotePublishers(this.vr);
     this.vr?.rooms.clear();
     this.vr?.sockets.close();
   }
@@ -72,7 +75,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
     return new HandleState(handle);
   }
 
-  handleMessage(session: HandleState, message: PluginMessage): PluginResult {
+  handleMessage(session: HandleState, message: PluginMessage): PluginResult | Promise<PluginResult> {
     const vr = this.state;
     const body = message.body;
     let request: string;
@@ -85,7 +88,10 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
     const sync = syncRequests.get(request);
     if (sync) {
       try {
-        return Result.ok(sync(vr, body));
+        const r = sync(vr, body);
+        // a few answer once ports are bound or a host resolved (remote publishers)
+        if (r instanceof Promise) return r.then((data) => Result.ok(data), (err: unknown) => Result.ok(errorBody(err)));
+        return Result.ok(r);
       } catch (err) {
         return Result.ok(errorBody(err));
       }
@@ -108,12 +114,13 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
       if (request === 'join' || request === 'joinandconfigure') {
         checkCanJoin(session);
         const { ptype, room } = joinRoom(vr, body);
+        h.hintMediaAffinity?.(String(room.id)); // a room's handles share a media worker
         if (ptype === 'subscriber') {
           const r = subReq.joinSubscriber(vr, session, room, body);
           await this.send(session, tx, r.data, r.jsep, () => {
             // the offer could not be made: undo the subscription
             if (session.subscriber) removeSubscriber(vr, room, session.subscriber);
-            session.subscriber = undefined;
+            session.clear(false);
           });
           return;
         }
@@ -125,7 +132,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
             r = pubReq.configurePublisher(vr, room, pub, body, jsep, true);
           } catch (err) {
             removeParticipant(vr, room, pub, 'leave');
-            session.participant = undefined;
+            session.clear(false);
             throw err;
           }
           // Janus 1.1.2 adds the publisher's own negotiated streams to this "joined"
@@ -181,10 +188,9 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
           case 'configure': {
             const r = subReq.configureSubscriber(vr, sub, body);
             if (r.restart) {
-              if (sub.offerPending) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
-              sub.offerPending = true;
+              if (!sub.beginOffer(false)) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
               await this.send(session, tx, r.data, { type: 'offer', media: subscriberOffer(sub), restart: body.restart === true }, () => {
-                sub.offerPending = false;
+                sub.offerFailed();
               });
               return;
             }
@@ -226,7 +232,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
     }
   }
 
-  handleAdminMessage(request: unknown): JsonObject {
+  handleAdminMessage(request: unknown): JsonObject | Promise<JsonObject> {
     const vr = this.state;
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
       return errorBody(new VrError(VrErrorCode.INVALID_JSON, 'JSON error: not an object'));
@@ -237,7 +243,8 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
       const r = (body.request as string).toLowerCase();
       const sync = syncRequests.get(r);
       if (!sync) throw new VrError(VrErrorCode.INVALID_REQUEST, `Unknown request '${body.request as string}'`);
-      return sync(vr, body);
+      const res = sync(vr, body);
+      return res instanceof Promise ? res.catch((err: unknown) => errorBody(err)) : res;
     } catch (err) {
       return errorBody(err);
     }

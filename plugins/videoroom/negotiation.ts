@@ -2,15 +2,11 @@
  * SDP decisions in VideoRoom terms (the core writes the SDP): which publisher m-lines to accept
  * with which codec, and which m-lines to offer a subscriber.
  */
-import type { AnswerMedia, OfferMedia, PluginJsep, SdpCodec, SdpMediaInfo } from '../../core/plugin-api';
+import { RTP_EXTENSIONS, type AnswerMedia, type OfferMedia, type PluginJsep, type SdpCodec, type SdpMediaInfo } from '../../core/plugin-api';
 import { PublisherStream, type StreamType } from './publisher/publisher-stream';
 import type { RoomConfig } from './room-config';
 import type { Subscriber } from './subscriber/subscriber';
 
-export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
-export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
-export const EXT_TWCC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** Room codec names as they appear in SDP (name and clock, for the ones that differ). */
 const sdpCodec: Record<string, { name: string; clockRate?: number }> = {
@@ -48,10 +44,10 @@ function acceptedExtensions(room: RoomConfig, m: SdpMediaInfo): string[] {
   return m.extensions
     .map((e) => e.uri)
     .filter((uri) => {
-      if (uri === EXT_AUDIO_LEVEL) return room.audiolevelExt;
-      if (uri === EXT_VIDEO_ORIENTATION) return room.videoorientExt;
-      if (uri === EXT_PLAYOUT_DELAY) return room.playoutdelayExt;
-      if (uri === EXT_TWCC) return room.transportWideCcExt;
+      if (uri === RTP_EXTENSIONS.audioLevel) return room.audiolevelExt;
+      if (uri === RTP_EXTENSIONS.videoOrientation) return room.videoorientExt;
+      if (uri === RTP_EXTENSIONS.playoutDelay) return room.playoutdelayExt;
+      if (uri === RTP_EXTENSIONS.twcc) return room.transportWideCcExt;
       return true;
     });
 }
@@ -80,12 +76,12 @@ export function answerPublisher(
     const s = old ?? new PublisherStream(type, m.mindex, m.mid);
     streams.push(s);
     if (m.disabled) {
-      s.disabled = true;
+      s.disable(false);
       answer.push({ mindex: m.mindex, accept: false });
       continue;
     }
     if (type === 'data') {
-      s.disabled = false;
+      s.acceptData();
       answer.push({ mindex: m.mindex, accept: true });
       continue;
     }
@@ -94,24 +90,28 @@ export function answerPublisher(
     const order = pref && list.includes(pref) ? [pref, ...list.filter((c) => c !== pref)] : list;
     const picked = pickCodec(order, m);
     if (!picked) {
-      s.disabled = true;
-      s.codec = undefined;
+      s.disable(true);
       answer.push({ mindex: m.mindex, accept: false });
       continue;
     }
-    s.disabled = false;
-    s.codec = { ...picked.codec };
-    s.simulcast = !!m.simulcast && type === 'video';
-    s.substreams = s.simulcast ? Math.min(3, m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0) : 0;
-    // video_svc rooms: a VP9 publisher's layers are picked per subscriber (Janus: VP9 SVC)
-    s.svc = room.videoSvc && type === 'video' && !s.simulcast && picked.codec.name === 'vp9';
-    if (picked.codec.name === 'opus') {
-      s.fec = room.opusFec && fmtpParam(picked.codec.fmtp, 'useinbandfec') === '1';
-      s.stereo = fmtpParam(picked.codec.fmtp, 'stereo') === '1';
-      s.dtx = room.opusDtx && fmtpParam(picked.codec.fmtp, 'usedtx') === '1';
-    }
-    if (picked.codec.name === 'h264') s.h264Profile = fmtpParam(picked.codec.fmtp, 'profile-level-id');
-    if (picked.codec.name === 'vp9') s.vp9Profile = fmtpParam(picked.codec.fmtp, 'profile-id');
+    const c = picked.codec;
+    const simulcast = !!m.simulcast && type === 'video';
+    s.accept({
+      codec: c,
+      simulcast,
+      substreams: simulcast ? Math.min(3, m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0) : 0,
+      // video_svc rooms: a VP9 publisher's layers are picked per subscriber (Janus: VP9 SVC)
+      svc: room.videoSvc && type === 'video' && !simulcast && c.name === 'vp9',
+      ...(c.name === 'opus'
+        ? {
+          fec: room.opusFec && fmtpParam(c.fmtp, 'useinbandfec') === '1',
+          stereo: fmtpParam(c.fmtp, 'stereo') === '1',
+          dtx: room.opusDtx && fmtpParam(c.fmtp, 'usedtx') === '1',
+        }
+        : {}),
+      ...(c.name === 'h264' ? { h264Profile: fmtpParam(c.fmtp, 'profile-level-id') } : {}),
+      ...(c.name === 'vp9' ? { vp9Profile: fmtpParam(c.fmtp, 'profile-id') } : {}),
+    });
     const sending = m.direction === 'sendonly' || m.direction === 'sendrecv';
     answer.push({
       mindex: m.mindex,

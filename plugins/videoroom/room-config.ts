@@ -2,8 +2,7 @@
  * Room properties: one type for rooms from `janus.plugin.videoroom.jcfg` and from `create`,
  * with Janus's defaults, its validation texts, and the write-back form for `permanent`.
  */
-import type { ConfigView, JsonObject, ParamSpec } from '../../core/plugin-api';
-import type { JcfgGroup } from '../../core/config/jcfg';
+import type { ConfigView, JsonObject, ParamSpec, StoredSetting } from '../../core/plugin-api';
 import { checkParams, VrError, VrErrorCode } from './errors';
 
 export const AUDIO_CODECS = ['opus', 'multiopus', 'isac32', 'isac16', 'pcmu', 'pcma', 'g722', 'l16-48', 'l16'] as const;
@@ -160,7 +159,7 @@ export function roomConfigFromCreate(b: JsonObject): RoomConfig {
 }
 
 /** Room properties from a `room-<id>` category; bad codec lists fall back to the defaults, as Janus warns and goes on. */
-export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (msg: string) => void): RoomConfig {
+export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (fields: Record<string, unknown>, msg: string) => void): RoomConfig {
   const c = defaultRoomConfig();
   const s = (k: string) => cfg.getString(cat, k);
   const int = (k: string, d: number) => {
@@ -180,7 +179,7 @@ export function roomConfigFromJcfg(cfg: ConfigView, cat: string, warn: (msg: str
     try {
       c[`${kind}codec`] = parseCodecList(v, kind);
     } catch (err) {
-      warn(`${cat}: ${(err as Error).message}; using ${c[`${kind}codec`].join(',')}`);
+      warn({ category: cat, err, using: c[`${kind}codec`].join(',') }, 'Invalid codec list');
     }
   }
   c.isPrivate = bool('is_private', c.isPrivate);
@@ -221,9 +220,10 @@ function sanitize(c: RoomConfig): void {
 }
 
 /** The `room-<id>` group written back for `permanent` (only what differs from the defaults). */
-export function roomConfigToJcfg(id: string | number, c: RoomConfig): JcfgGroup {
+/** The room's category as `permanent` saves it (only what differs from the defaults, as Janus). */
+export function roomConfigToJcfg(id: string | number, c: RoomConfig): Record<string, StoredSetting> {
   const d = defaultRoomConfig();
-  const g: JcfgGroup = { description: c.description ?? `Room ${id}` };
+  const g: Record<string, StoredSetting> = { description: c.description ?? `Room ${id}` };
   if (c.isPrivate) g.is_private = true;
   if (c.secret !== undefined) g.secret = c.secret;
   if (c.pin !== undefined) g.pin = c.pin;

@@ -3,8 +3,9 @@ import type { ConfigView } from '../../core/plugin-api';
 import { Room } from './room';
 import { roomConfigFromJcfg } from './room-config';
 import type { VideoRoomState, VrSettings } from './state';
+import { createDummyPublisher, parseDummyStreams } from './remote/dummy-publisher';
 
-export const generalKeys = ['admin_key', 'lock_rtp_forward', 'events', 'string_ids'];
+export const generalKeys = ['admin_key', 'lock_rtp_forward', 'events', 'string_ids', 'remote_publisher_timeout'];
 
 export function readSettings(cfg: ConfigView): VrSettings {
   cfg.warnUnknown('general', generalKeys);
@@ -34,8 +35,10 @@ export function loadRooms(vr: VideoRoomState): void {
       vr.log.warn({ room: id }, 'Room defined twice, keeping the first');
       continue;
     }
-    const config = roomConfigFromJcfg(cfg, cat, (m) => vr.log.warn(m));
-    vr.rooms.set(id, new Room(id, config, true));
+    const config = roomConfigFromJcfg(cfg, cat, (fields, msg) => vr.log.warn(fields, msg));
+    const room = new Room(id, config, true);
+    vr.rooms.set(id, room);
+    createDummyPublisher(vr, room, parseDummyStreams(cfg.getRaw(cat, 'dummy_streams'), (m) => vr.log.warn({ room: id }, m)));
     vr.log.info({ room: id, description: config.description }, 'Room loaded from configuration');
   }
 }

@@ -4,7 +4,7 @@
  * plugin instance (`ForwarderSockets`), so stopping one server never closes another's.
  */
 import * as dgram from 'node:dgram';
-import type { JsonObject } from '../../core/plugin-api';
+import type { DataPacket, JsonObject } from '../../core/plugin-api';
 import type { StreamType } from './stream-type';
 
 export type UdpFamily = 'udp4' | 'udp6';
@@ -54,6 +54,8 @@ export class RtpForwarder {
   readonly ssrc?: number;
   readonly pt?: number;
   readonly substream: number;
+  /** Takes every substream and picks one itself (`rtp_forward` with `simulcast: true`). */
+  readonly anySubstream: boolean = false;
 
   constructor(o: RtpForwarderOptions, private readonly sock: dgram.Socket) {
     this.streamId = o.streamId;
@@ -67,7 +69,7 @@ export class RtpForwarder {
   }
 
   /** Forward one packet (the buffer is copied: UDP sends complete asynchronously). */
-  send(src: Buffer, length: number): void {
+  send(src: Buffer, length: number, _substream = 0): void {
     const b = Buffer.allocUnsafe(length);
     src.copy(b, 0, 0, length);
     if (this.type !== 'data' && length >= 12) {
@@ -75,6 +77,11 @@ export class RtpForwarder {
       if (this.pt !== undefined) b[1] = (b[1] & 0x80) | (this.pt & 0x7f);
     }
     this.sock.send(b, 0, length, this.port, this.host);
+  }
+
+  /** A data channel message of the stream (subclasses frame it, e.g. for remote publishers). */
+  sendData(packet: DataPacket): void {
+    this.send(packet.buffer, packet.length);
   }
 
   toJson(): JsonObject {

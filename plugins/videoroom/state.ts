@@ -1,6 +1,4 @@
-import * as fs from 'node:fs';
 import type { JsonObject, ModuleLogger, PluginContext, PluginHandle } from '../../core/plugin-api';
-import { parseJcfgFile, serializeJcfg, type JcfgGroup } from '../../core/config/jcfg';
 import { checkParams, unauthorized, VrError, VrErrorCode } from './errors';
 import { IdMode, type VrId } from './ids';
 import type { Room } from './room';
@@ -60,32 +58,26 @@ export class VideoRoomState {
     if (body.admin_key !== this.settings.adminKey) throw unauthorized('wrong admin_key');
   }
 
-  /** Write the room back into the config file (create/edit with `permanent`). False when it could not. */
+  /** As Janus: `permanent` without a config file (missing or unparsable at startup) is a 499. */
+  needStore(permanent: unknown, what: string): void {
+    if (permanent === true && !this.ctx.configStore.available) {
+      throw new VrError(VrErrorCode.UNKNOWN_ERROR, `No configuration file, can't ${what}`);
+    }
+  }
+
+  /** Write the room into the config file (create/edit with `permanent`). False when it could not. */
   saveRoom(room: Room): boolean {
-    return this.rewrite((root) => {
-      root[`room-${room.id}`] = roomConfigToJcfg(room.id, room.config);
-    });
+    const store = this.ctx.configStore;
+    // as Janus: the category is dropped and added again (an edited room moves to the end)
+    store.removeCategory(`room-${room.id}`);
+    store.setCategory(`room-${room.id}`, roomConfigToJcfg(room.id, room.config));
+    return store.save();
   }
 
   removeRoom(id: VrId): boolean {
-    return this.rewrite((root) => {
-      for (const k of Object.keys(root)) if (k.toLowerCase() === `room-${id}`.toLowerCase()) delete root[k];
-    });
-  }
-
-  private rewrite(change: (root: JcfgGroup) => void): boolean {
-    const file = this.ctx.config.file;
-    try {
-      const root = fs.existsSync(file) ? parseJcfgFile(file) : { general: {} };
-      change(root);
-      const header = `#\n# File automatically generated on ${new Date().toUTCString()}\n#\n\n`;
-      fs.writeFileSync(file + '.tmp', header + serializeJcfg(root));
-      fs.renameSync(file + '.tmp', file);
-      return true;
-    } catch (err) {
-      this.log.error({ err, file }, "Couldn't save the rooms to the configuration file");
-      return false;
-    }
+    const store = this.ctx.configStore;
+    store.removeCategory(`room-${id}`);
+    return store.save();
   }
 
   /** Plugin event to event handlers (type 64), when the plugin's `events` and the core want them. */

@@ -10,16 +10,16 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startMediaServer } from '../media-support';
+import { freePort } from '../support/ports';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DEMOS = '/usr/share/janus/demos';
-const PAGES_PORT = 23420;
 const RECORD_MS = 6000;
 
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'application/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
 
 /** The demo folder as is, but settings.js points janus.js at our WebSocket port. */
-function pages(wsUrl: string): http.Server {
+function pages(wsUrl: string, port: number): http.Server {
   return http.createServer((req, res) => {
     const p = decodeURIComponent((req.url ?? '/').split('?')[0]);
     if (p === '/settings.js') {
@@ -36,7 +36,7 @@ function pages(wsUrl: string): http.Server {
       res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
       res.end(data);
     });
-  }).listen(PAGES_PORT, '127.0.0.1');
+  }).listen(port, '127.0.0.1');
 }
 
 /** The Start button only works once janus.js finished initialising: click until the page reacts. */
@@ -69,7 +69,8 @@ interface Result {
 async function main(): Promise<void> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-rp-chromium-'));
   const srv = await startMediaServer({}, {}, { 'janus.plugin.recordplay': { 'general.path': folder } });
-  const web = pages(srv.wsUrl);
+  const PAGES_PORT = await freePort();
+  const web = pages(srv.wsUrl, PAGES_PORT);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-rp-profile-'));

@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JanusServer } from '../../core/server';
+import { freePort, rtpPortRange } from '../support/ports';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const PORT = 24500;
 const ROOM = 4321;
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>simulcast</title>
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   for (const f of fs.readdirSync(confSrc)) if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(confSrc, f), path.join(conf, f));
   // a room that lets the publisher send all three encodings
   fs.appendFileSync(path.join(conf, 'janus.plugin.videoroom.jcfg'), `\nroom-${ROOM}: {\n\tdescription = "simulcast"\n\tpublishers = 3\n\tbitrate = 3000000\n}\n`);
+  const PORT = await freePort();
   const server = await JanusServer.start({
     configsFolder: conf,
     settings: (s) => {
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
       s.logToFile = path.join(dir, 'janus.log');
     },
     overrides: {
-      janus: { 'media.rtp_port_range': '44000-44499', 'nat.ice_enforce_list': '127.0.0.1' },
+      janus: { 'media.rtp_port_range': rtpPortRange(), 'nat.ice_enforce_list': '127.0.0.1' },
       'janus.transport.http': { 'general.port': PORT, 'general.ip': '127.0.0.1', 'general.demos_folder': demos, 'admin.admin_http': false },
       'janus.transport.websockets': { 'general.ws': false, 'admin.admin_ws': false },
     },

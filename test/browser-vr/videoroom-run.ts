@@ -12,8 +12,6 @@ import { startServer } from '../videoroom-helpers';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const RUN_MS = Number(process.env.RUN_MS ?? 25000);
-const PORT = 23300;
-
 interface PageStats {
   framesDecoded: number;
   remoteTracks: number;
@@ -24,7 +22,8 @@ interface PageStats {
 
 async function main(): Promise<void> {
   const demos = path.resolve(__dirname, '..', '..', '..', 'demos');
-  const srv = await startServer({ port: PORT, werift: true, http: { 'general.demos_folder': demos } });
+  const srv = await startServer({ werift: true, http: { 'general.demos_folder': demos } });
+  const base = srv.httpUrl.replace(/\/janus$/, '');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-vr-chromium-'));
@@ -39,10 +38,10 @@ async function main(): Promise<void> {
     const p1 = ctx.pages()[0] ?? (await ctx.newPage());
     const p2 = await ctx.newPage();
     if (process.env.VR_DEBUG) for (const [n, p] of [['A', p1], ['B', p2]] as const) p.on('console', (m) => process.stderr.write(`${n}: ${m.text()}\n`));
-    const pageOk = await fetch(`http://127.0.0.1:${PORT}/videoroom.html`);
+    const pageOk = await fetch(`${base}/videoroom.html`);
     out.page = pageOk.status;
-    await p1.goto(`http://127.0.0.1:${PORT}/videoroom.html?autojoin=1&room=1234&name=alice`);
-    await p2.goto(`http://127.0.0.1:${PORT}/videoroom.html?autojoin=1&room=1234&name=bob`);
+    await p1.goto(`${base}/videoroom.html?autojoin=1&room=1234&name=alice`);
+    await p2.goto(`${base}/videoroom.html?autojoin=1&room=1234&name=bob`);
     while (Date.now() - t0 < RUN_MS) {
       await new Promise((r) => setTimeout(r, 500));
       out.pages = [(await p1.evaluate('window.demoStats()')) as PageStats, (await p2.evaluate('window.demoStats()')) as PageStats];

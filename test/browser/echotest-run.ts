@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startMediaServer } from '../media-support';
+import { freePort } from '../support/ports';
 
 const JANUS_JS = '/usr/share/javascript/janus-gateway/janus.js';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -82,7 +83,8 @@ async function main(): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(html);
   });
-  await new Promise<void>((r) => web.listen(22999, '127.0.0.1', () => r()));
+  const pagePort = await freePort();
+  await new Promise<void>((r) => web.listen(pagePort, '127.0.0.1', () => r()));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-chromium-'));
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   let result: Record<string, unknown> = {};
   try {
     const p = ctx.pages()[0] ?? (await ctx.newPage());
-    await p.goto('http://127.0.0.1:22999/');
+    await p.goto(`http://127.0.0.1:${pagePort}/`);
     const started = Date.now();
     while (Date.now() - started < RUN_MS) {
       await new Promise((r) => setTimeout(r, 500));

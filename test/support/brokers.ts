@@ -3,7 +3,7 @@
  * shared/tooling.md §3). Each test suite passes its own ports and directories so that several
  * suites (transports, event handlers) can run brokers side by side.
  *
- *   const mq = await startMosquitto({ port: await freePort(20800, 20899) });   // mq.stop(), mq.restart()
+ *   const mq = await startMosquitto({ port: await freePort() });   // freePort from ./ports   // mq.stop(), mq.restart()
  *   const rmq = await startRabbitmq({ port, nodeName: `rabbit-x-${process.pid}@localhost`, dir: `/tmp/x-${process.pid}`,
  *                                     epmdPort: 20369, distPort });
  *
@@ -248,26 +248,6 @@ function isOrphanedRabbit(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * A TCP port of `[from, to]` nobody listens on (127.0.0.1), starting at a random point: lets
- * concurrent runs of the same suite (several worktrees) pick different broker ports.
- */
-export async function freePort(from: number, to: number, exclude: number[] = []): Promise<number> {
-  const span = to - from + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = from + ((start + i) % span);
-    if (exclude.includes(port)) continue;
-    const ok = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error(`no free TCP port in ${from}-${to}`);
 }
 
 /** True once an AMQP login succeeds (the port opens a little before the broker accepts logins). */

@@ -3,7 +3,7 @@
  * message asynchronously like EchoTest, with a plugin-written SDP answer when given an offer, and
  * emits a plugin event (type 64) after the answer, as EchoTest does.
  */
-import { PluginResult, type JsonObject, type Plugin, type PluginContext, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult, type JsonObject, type Plugin, type PluginContext, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
 
 interface State {
   handle: PluginHandle;
@@ -13,6 +13,7 @@ export const ANSWER_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=
 
 export default class EvhTestPlugin implements Plugin<State> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info = {
     package: 'janus.plugin.evhtest',
     name: 'Event handler test plugin',

@@ -3,7 +3,7 @@
  * `request` reproduces one way a plugin bug used to end the process, or a result that cannot be
  * serialised. Loaded through janus.jcfg `plugins.load` into a server running in a child process.
  */
-import { PluginResult, type JsonObject, type OutgoingJsep, type Plugin, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult, type JsonObject, type OutgoingJsep, type Plugin, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
 
 interface State {
   handle: PluginHandle;
@@ -14,6 +14,7 @@ interface State {
 
 export default class FaultyPlugin implements Plugin<State> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info = {
     package: 'janus.plugin.faulty',
     name: 'Faulty test plugin',

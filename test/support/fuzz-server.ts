@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './ports';
+import { freePort, rtpPortRange } from './ports';
 
 export interface ChildServer {
   proc: ChildProcess;
@@ -39,7 +39,7 @@ export async function startChildServer(opts: ChildServerOptions = {}): Promise<C
   const load = (opts.plugins ?? []).map((p) => `"${p}"`).join(', ');
   fs.writeFileSync(
     path.join(folder, 'janus.jcfg'),
-    `general: { admin_secret = "janusoverlord" }\nmedia: { rtp_port_range = "40000-40100" }\n` +
+    `general: { admin_secret = "janusoverlord" }\nmedia: { rtp_port_range = "${rtpPortRange(100)}" }\n` +
       (load ? `plugins: { load = [ ${load} ] }\n` : '') +
       (opts.janus ?? ''),
   );

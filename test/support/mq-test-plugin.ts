@@ -3,7 +3,7 @@
  * `echo` answers synchronously, `later` acks and pushes an event after `delay` ms (an async plugin
  * reply), `slow` answers synchronously but only after `delay` ms.
  */
-import { PluginResult, type JsonObject, type Plugin, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
+import { PLUGIN_API_VERSION, PluginResult, type JsonObject, type Plugin, type PluginHandle, type PluginMessage } from '../../core/plugin-api';
 
 interface State {
   handle: PluginHandle;
@@ -12,6 +12,7 @@ interface State {
 
 export default class MqTestPlugin implements Plugin<State> {
   readonly kind = 'plugin' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info = {
     package: 'janus.plugin.mqtest',
     name: 'MQ transport test plugin',

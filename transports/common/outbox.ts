@@ -64,24 +64,3 @@ export class Outbox<T> {
   }
 }
 
-/** Reconnect delays: `initial` ms, times `factor` per failure, capped at `max` ms (Janus: 100 ms ×1.5 up to 5 s). */
-export class Backoff {
-  private current: number;
-  constructor(
-    private readonly initial = 100,
-    private readonly factor = 1.5,
-    private readonly max = 5000,
-  ) {
-    this.current = initial;
-  }
-
-  next(): number {
-    const d = this.current;
-    this.current = Math.min(this.max, Math.round(this.current * this.factor));
-    return d;
-  }
-
-  reset(): void {
-    this.current = this.initial;
-  }
-}

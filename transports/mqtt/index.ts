@@ -1,9 +1,11 @@
 import * as mqtt from 'mqtt';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
   parseRequestJson,
+  Backoff,
   type JanusMessage,
   type JsonObject,
   type ModuleInfo,
@@ -12,7 +14,7 @@ import {
   type TransportContext,
   type TransportGateway,
 } from '../../core/plugin-api';
-import { Backoff, Outbox } from '../common/outbox';
+import { Outbox } from '../common/outbox';
 import { parseErrorReply } from '../common/parse-error';
 import { readMqttConfig, type MqttApiTopics, type MqttConfig } from './config';
 import { V5Routes, type V5Route } from './v5-routes';
@@ -45,6 +47,7 @@ class MqttTransportClient implements TransportClient {
  */
 export default class MqttTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.mqtt',
     name: 'JANUS MQTT transport plugin',
@@ -115,7 +118,7 @@ export default class MqttTransport implements Transport {
       client.options.reconnectPeriod = this.backoff.next();
     });
     client.on('close', () => this.onDown());
-    client.on('error', (err) => this.log.debug({ err: err.message }, 'MQTT client error'));
+    client.on('error', (err) => this.log.debug({ err }, 'MQTT client error'));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     // wait (bounded) for the first connection so a server that starts with the broker up is ready at once
     await new Promise<void>((resolve) => {
@@ -149,7 +152,7 @@ export default class MqttTransport implements Transport {
       }
     } catch (err) {
       // the connection dropped while subscribing: the next `connect` does it again
-      this.log.warn({ err: (err as Error).message }, 'MQTT subscribe failed');
+      this.log.warn({ err }, 'MQTT subscribe failed');
       return;
     }
     if (client !== this.client || !client.connected) return;
@@ -236,7 +239,7 @@ export default class MqttTransport implements Transport {
       }
       if (this.closing) return;
       // not handed to the broker (connection dropped before it was written): keep it for the reconnect
-      this.log.debug({ err: err.message }, 'MQTT publish failed, buffering');
+      this.log.debug({ err }, 'MQTT publish failed, buffering');
       this.outbox.requeue([item]);
       if (this.up && client.connected) setImmediate(() => this.flush());
     });

@@ -1,5 +1,6 @@
 import type * as amqp from 'amqplib';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -35,6 +36,7 @@ class RabbitMqClient implements TransportClient {
 /** Janus API (and optionally Admin API) over AMQP 0-9-1 queues (Janus's `janus.transport.rabbitmq`). */
 export default class RabbitMqTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.rabbitmq',
     name: 'JANUS RabbitMQ transport plugin',

@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
+  PLUGIN_API_VERSION,
   formatJsonChecked,
   isJsonObject,
   parseJsonStyle,
@@ -56,6 +57,7 @@ class WsClient implements TransportClient {
 /** Janus API and Admin API over WebSocket (`janus-protocol` / `janus-admin-protocol`). */
 export default class WebSocketsTransport implements Transport {
   readonly kind = 'transport' as const;
+  readonly apiVersion = PLUGIN_API_VERSION;
   readonly info: ModuleInfo = {
     package: 'janus.transport.websockets',
     name: 'JANUS WebSockets transport plugin',
@@ -176,7 +178,7 @@ export default class WebSocketsTransport implements Transport {
       await listen(server, w.port, w.host, `${w.admin ? 'Admin ' : ''}WebSocket${w.secure ? 's (secure)' : ''}`);
     }
     this.listeners.push({ server, wss, sockets, admin: w.admin, secure: w.secure });
-    this.log.info({ port: w.unix ?? w.port, host: w.host ?? '*', admin: w.admin, secure: w.secure }, `${w.admin ? 'Admin' : 'Janus'} API on WebSocket${w.secure ? 's' : ''} ready`);
+    this.log.info({ api: w.admin ? 'admin' : 'janus', port: w.unix ?? w.port, host: w.host ?? '*', secure: w.secure }, 'WebSocket listener ready');
   }
 
   private onConnection(ws: WebSocket, req: http.IncomingMessage, admin: boolean): void {

@@ -89,14 +89,12 @@ export function recordRtp(pub: Publisher, p: RtpPacket): void {
   if (rec === undefined || ps!.muted) return;
   const sim = rec.sim;
   if (sim === undefined) return rec.rc.saveRtp(p.buffer, p.length);
-  const buf = p.buffer;
-  if (p.substream === 0 && rec.ssrc0 === 0) rec.ssrc0 = buf.readUInt32BE(8);
-  if (sim.relay(buf, p.length, p.substream)) {
-    const ssrc = buf.readUInt32BE(8);
+  if (p.substream === 0 && rec.ssrc0 === 0) rec.ssrc0 = p.buffer.readUInt32BE(8);
+  // the recording's own copy: the publisher's packet is shared with the fan-out, never rewritten
+  const buf = rec.buf!;
+  if (sim.relay(p.buffer, p.length, p.substream, performance.now(), buf)) {
     buf.writeUInt32LE(rec.ssrc0, 8); // Janus stores the host-order value: the file has it byte-swapped
     rec.rc.saveRtp(buf, p.length);
-    buf.writeUInt32BE(ssrc, 8);
-    sim.restore(buf);
   }
   if (sim.needPli) pub.handle.sendPli(p.mindex);
 }

@@ -58,6 +58,7 @@ export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObje
   const participants = [...room.participants.values()].map((p) => {
     const j: JsonObject = { id: p.id };
     if (p.display !== undefined) j.display = p.display;
+    if (p.kind !== 'local') j[p.kind] = true;
     j.publisher = p.active;
     if (talk && p.active) j.talking = p.talking;
     return j;

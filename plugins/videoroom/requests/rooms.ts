@@ -5,8 +5,9 @@ import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
 import { destroyRoom } from '../lifecycle';
 import { Room } from '../room';
-import { roomConfigFromCreate } from '../room-config';
+import { roomConfigFromCreate, type RoomConfig } from '../room-config';
 import type { VideoRoomState } from '../state';
+import { createDummyPublisher, parseDummyStreams } from '../remote/dummy-publisher';
 
 export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   vr.checkAdminKey(body);
@@ -14,6 +15,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   if (config.signedTokens && !vr.ctx.authIsSigned()) {
     throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't enforce signed tokens for this room, signed-mode not in use");
   }
+  vr.needStore(body.permanent, 'create permanent room');
   let id = vr.ids.read(body, 'room');
   if (id !== undefined && vr.rooms.has(id)) throw new VrError(VrErrorCode.ROOM_EXISTS, `Room ${id} already exists`);
   if (id === undefined) {
@@ -23,6 +25,7 @@ export function create(vr: VideoRoomState, body: JsonObject): JsonObject {
   const permanent = body.permanent === true;
   const room = new Room(id, config, permanent);
   vr.rooms.set(id, room);
+  createDummyPublisher(vr, room, parseDummyStreams(body.dummy_streams, (m) => vr.log.warn({ room: id }, m)));
   const saved = permanent ? vr.saveRoom(room) : false;
   vr.log.info({ room: id, permanent: saved }, 'Room created');
   vr.event(undefined, { event: 'created', room: id });
@@ -45,25 +48,21 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'new_rec_dir', type: 'string' },
     { name: 'permanent', type: 'boolean' },
   ]);
+  vr.needStore(body.permanent, 'edit room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
-  const c = room.config;
-  if (typeof body.new_description === 'string' && body.new_description.length > 0) c.description = body.new_description;
-  if (typeof body.new_is_private === 'boolean') c.isPrivate = body.new_is_private;
-  if (typeof body.new_require_pvtid === 'boolean') c.requirePvtid = body.new_require_pvtid;
-  if (typeof body.new_publishers === 'number' && body.new_publishers > 0) c.publishers = body.new_publishers;
-  if (typeof body.new_secret === 'string') c.secret = body.new_secret;
-  if (typeof body.new_pin === 'string') c.pin = body.new_pin.length > 0 ? body.new_pin : undefined;
-  if (typeof body.new_lock_record === 'boolean') c.lockRecord = body.new_lock_record;
-  if (typeof body.new_rec_dir === 'string') c.recDir = body.new_rec_dir;
-  if (typeof body.new_bitrate === 'number') {
-    c.bitrate = body.new_bitrate;
-    for (const p of room.participants.values()) if (!p.bitrate) p.applyBitrate();
-  }
-  if (typeof body.new_fir_freq === 'number') {
-    c.firFreq = body.new_fir_freq;
-    for (const p of room.participants.values()) p.restartFir();
-  }
+  const changes: Partial<RoomConfig> = {};
+  if (typeof body.new_description === 'string' && body.new_description.length > 0) changes.description = body.new_description;
+  if (typeof body.new_is_private === 'boolean') changes.isPrivate = body.new_is_private;
+  if (typeof body.new_require_pvtid === 'boolean') changes.requirePvtid = body.new_require_pvtid;
+  if (typeof body.new_publishers === 'number' && body.new_publishers > 0) changes.publishers = body.new_publishers;
+  if (typeof body.new_secret === 'string') changes.secret = body.new_secret;
+  if (typeof body.new_pin === 'string') changes.pin = body.new_pin.length > 0 ? body.new_pin : undefined;
+  if (typeof body.new_lock_record === 'boolean') changes.lockRecord = body.new_lock_record;
+  if (typeof body.new_rec_dir === 'string') changes.recDir = body.new_rec_dir;
+  if (typeof body.new_bitrate === 'number') changes.bitrate = body.new_bitrate;
+  if (typeof body.new_fir_freq === 'number') changes.firFreq = body.new_fir_freq;
+  room.edit(changes);
   const saved = body.permanent === true ? vr.saveRoom(room) : false;
   vr.event(undefined, { event: 'edited', room: room.id });
   return { videoroom: 'edited', room: room.id, permanent: saved };
@@ -71,6 +70,7 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
 
 export function destroy(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkParams(body, [vr.ids.spec('room', true), { name: 'secret', type: 'string' }, { name: 'permanent', type: 'boolean' }]);
+  vr.needStore(body.permanent, 'destroy room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
   destroyRoom(vr, room);
@@ -104,7 +104,7 @@ export function allowed(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'action', type: 'string', required: true },
     { name: 'allowed', type: 'array' },
   ]);
-  const action = body.action as string;
+  const action = body.action as 'enable' | 'disable' | 'add' | 'remove';
   if (!['enable', 'disable', 'add', 'remove'].includes(action)) {
     throw new VrError(VrErrorCode.INVALID_ELEMENT, `Unsupported action '${action}' (allowed)`);
   }
@@ -114,11 +114,7 @@ export function allowed(vr: VideoRoomState, body: JsonObject): JsonObject {
   }
   const room = vr.room(body);
   vr.checkSecret(room, body);
-  if (action === 'enable') room.checkAllowed = true;
-  else if (action === 'disable') room.checkAllowed = false;
-  else if (action === 'add') for (const t of (list ?? []) as string[]) room.allowed.add(t);
-  else for (const t of (list ?? []) as string[]) room.allowed.delete(t);
-  room.config.allowed = [...room.allowed];
+  room.allow(action, (list ?? []) as string[]);
   const reply: JsonObject = { videoroom: 'success', room: room.id };
   if (action !== 'disable') reply.allowed = [...room.allowed];
   return reply;
@@ -129,7 +125,7 @@ export function enableRecording(vr: VideoRoomState, body: JsonObject): JsonObjec
   const room = vr.room(body);
   vr.checkSecret(room, body);
   if (room.config.record !== body.record) {
-    room.config.record = body.record as boolean;
+    room.edit({ record: body.record as boolean });
     for (const p of room.participants.values()) setPublisherRecording(p, room.config.record, undefined);
   }
   return { videoroom: 'success', record: room.config.record };

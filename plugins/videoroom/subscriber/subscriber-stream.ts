@@ -1,8 +1,10 @@
-import { SimulcastContext, SvcContext, type DataPacket, type JsonObject, type PluginHandle, type RtpPacket } from '../../../core/plugin-api';
+import { RtpSwitchingContext, SimulcastContext, SvcContext, type DataPacket, type JsonObject, type PluginHandle, type RtpPacket } from '../../../core/plugin-api';
 import type { Publisher } from '../publisher/publisher';
 import type { PublisherStream, PublisherStreamSink } from '../publisher/publisher-stream';
 import type { StreamType } from '../stream-type';
-import { RtpSwitchingContext } from './switching-context';
+
+/** Largest RTP packet relayed (bigger ones are dropped, as a 1500-byte MTU allows no more). */
+const MAX_PACKET = 1500;
 
 const noExtensions = {
   audioLevel: -1, audioLevelVad: false, videoRotation: -1, videoBackCamera: false, videoFlipped: false, minDelay: -1, maxDelay: -1,
@@ -36,7 +38,8 @@ export interface PreferredLayers {
 /**
  * One m-line of a subscriber's PeerConnection. Audio/video m-lines have one source (a publisher
  * stream) that `switch` can change; the single data m-line relays every subscribed data source.
- * It owns its rewriting (sequence numbers, timestamps, simulcast/SVC layer choice) and its buffer.
+ * It owns its buffer and its one rewriter (sequence numbers, timestamps, simulcast/SVC layer choice):
+ * a relayed packet is copied once into the buffer and its header written there, once.
  */
 export class SubscriberStream implements PublisherStreamSink {
   private src?: PublisherStream;
@@ -55,8 +58,11 @@ export class SubscriberStream implements PublisherStreamSink {
   /** Layer selection for a simulcast source, or for a VP9 SVC source (video_svc rooms). */
   private sim?: SimulcastContext;
   private svc?: SvcContext;
-  /** Sequence/timestamp continuity across source changes, and the output buffer. */
-  private readonly ctx: RtpSwitchingContext;
+  /** Sequence/timestamp continuity across source changes (shared with the layer contexts). */
+  private readonly ctx = new RtpSwitchingContext();
+  private clockRate: number;
+  /** The m-line's own copy of the packet being relayed. */
+  private readonly buf = Buffer.allocUnsafe(MAX_PACKET);
   /** Reused for every relayed packet: the hot path allocates nothing. */
   private readonly out: RtpPacket;
 
@@ -66,9 +72,9 @@ export class SubscriberStream implements PublisherStreamSink {
     readonly mindex: number,
     readonly mid: string,
   ) {
-    this.ctx = new RtpSwitchingContext(type === 'audio' ? 48000 : 90000);
+    this.clockRate = type === 'audio' ? 48000 : 90000;
     this.out = {
-      mindex, mid, video: type === 'video', buffer: this.ctx.buffer, length: 0, substream: 0, extensions: noExtensions,
+      mindex, mid, video: type === 'video', buffer: this.buf, length: 0, substream: 0, extensions: noExtensions,
     };
   }
 
@@ -109,14 +115,14 @@ export class SubscriberStream implements PublisherStreamSink {
     this.pub = publisher;
     this.src = source;
     this.codec = source.codec?.name;
-    this.ctx.clockRate = source.clockRate;
+    this.clockRate = source.clockRate;
     this.ctx.reset();
     this.sim = undefined;
     this.svc = undefined;
     if (this.type === 'video' && source.simulcast && source.codec) {
-      this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate });
+      this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate, rtp: this.ctx });
     } else if (this.type === 'video' && source.svc) {
-      this.svc = new SvcContext({ clockRate: source.clockRate });
+      this.svc = new SvcContext({ clockRate: source.clockRate, rtp: this.ctx });
     }
     this.applyLayers();
     source.addSubscriber(this);
@@ -191,27 +197,28 @@ export class SubscriberStream implements PublisherStreamSink {
   }
 
   /**
-   * Hot path: one packet of the source. Simulcast/SVC layer contexts pick what passes, rewriting
-   * the shared buffer in place (continuous seq/timestamps/VP8 picture IDs); it is restored once
-   * copied out.
+   * Hot path: one packet of the source. The layer contexts (simulcast/SVC) decide on the shared
+   * packet; what passes is copied into this m-line's buffer and its header (seq, timestamp, VP8
+   * picture ID) written there once. The shared packet is never modified.
    */
   relayRtp(packet: RtpPacket, now: number): void {
     if (!this.owner.forwarding || !this.sending) return;
+    const len = packet.length;
     const sim = this.sim;
     const svc = this.svc;
     if (sim !== undefined) {
-      const pass = sim.relay(packet.buffer, packet.length, packet.substream, now);
+      const pass = sim.relay(packet.buffer, len, packet.substream, now, this.buf);
       if (sim.needPli || sim.changedSubstream || sim.changedTemporal) this.simulcastNotes(sim);
       if (!pass) return;
     } else if (svc !== undefined) {
-      const pass = svc.relay(packet.buffer, packet.length, now);
+      const pass = svc.relay(packet.buffer, len, now, this.buf);
       if (svc.needPli || svc.changedSpatial || svc.changedTemporal) this.svcNotes(svc);
       if (!pass) return;
+    } else {
+      if (len < 12 || len > MAX_PACKET) return;
+      packet.buffer.copy(this.buf, 0, 0, len);
+      this.ctx.update(this.buf, this.clockRate, now);
     }
-    const len = this.ctx.rewrite(packet.buffer, packet.length, now);
-    sim?.restore(packet.buffer);
-    svc?.restore(packet.buffer);
-    if (len < 0) return;
     const out = this.out;
     out.length = len;
     out.substream = packet.substream;

@@ -1,16 +1,16 @@
 /**
  * `media` settings werift cannot honour (min_nack_queue, dtls_mtu, dtls_timeout): warned about
- * once at start-up, naming the key and why; defaults give no warning. Ports: TCP 26200-26202.
+ * once at start-up, naming the key and why; defaults give no warning.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Settings } from '../core/config/settings';
 import { unappliedMediaSettings } from '../core/media/werift-limits';
-import { publisher, startGapsServer } from './gaps-support';
-import { until } from './media-support';
+import { startMediaServer, until } from './media-support';
+import { publisher } from './videoroom-media-support';
 
-describe('gaps: media settings on werift', function () {
+describe('media settings werift cannot honour', function () {
   this.timeout(30000);
 
   it('lists min_nack_queue, dtls_mtu and dtls_timeout as not applied only when set to what werift cannot do', () => {
@@ -25,11 +25,8 @@ describe('gaps: media settings on werift', function () {
   });
 
   it('a server with these keys set warns once per key at start-up, and media still connects', async () => {
-    const dir = fs.mkdtempSync('/tmp/gaps-log-');
-    const log = path.join(dir, 'janus.log');
-    const ts = await startGapsServer(26200, { 'general.debug_level': 4, 'media.dtls_mtu': 1000, 'media.min_nack_queue': 700, 'media.dtls_timeout': 900 }, (s) => {
-      s.logToFile = log;
-    });
+    const ts = await startMediaServer({ 'general.debug_level': 4, 'media.dtls_mtu': 1000, 'media.min_nack_queue': 700, 'media.dtls_timeout': 900 });
+    const log = path.join(ts.folder, 'janus.log');
     try {
       const pub = await publisher(ts.wsUrl, 1234, 8001);
       pub.pump.stop();
@@ -41,19 +38,15 @@ describe('gaps: media settings on werift', function () {
       for (const w of ['media.min_nack_queue = 700 is not applied', 'media.dtls_mtu = 1000 is not applied', 'media.dtls_timeout = 900 is not applied']) {
         assert.equal(text.split(w).length - 1, 1, `exactly one "${w}"`);
       }
-      assert.match(text, /fixed ring of the last 128 packets/);
+      assert.match(text, /fixed ring of the last 256 packets/);
     } finally {
       await ts.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('default settings give no such warning', async () => {
-    const dir = fs.mkdtempSync('/tmp/gaps-log-');
-    const log = path.join(dir, 'janus.log');
-    const ts = await startGapsServer(26203, { 'general.debug_level': 4 }, (s) => {
-      s.logToFile = log;
-    });
+    const ts = await startMediaServer({ 'general.debug_level': 4 });
+    const log = path.join(ts.folder, 'janus.log');
     try {
       const pub = await publisher(ts.wsUrl, 1234, 8002);
       pub.pump.stop();
@@ -63,7 +56,6 @@ describe('gaps: media settings on werift', function () {
       assert.ok(!fs.readFileSync(log, 'utf8').includes('is not applied'));
     } finally {
       await ts.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

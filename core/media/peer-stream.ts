@@ -21,7 +21,7 @@ export class StreamCounters {
  * its werift transceiver (none for data), the negotiated codec, SSRCs and the
  * receiving/no-media state per simulcast substream.
  */
-export class MediaStream {
+export class PeerStream {
   transceiver?: RTCRtpTransceiver;
   direction: MediaDirection = 'sendrecv';
   codec?: SdpCodec;
