@@ -71,6 +71,12 @@ export class Publisher {
   }
 
   /** The streams of a (re)negotiation. */
+  /** An offer was answered: these are the publisher's streams now (existing ones kept their state). */
+  negotiate(streams: PublisherStream[]): void {
+    this.setStreams(streams);
+    this.negotiated = true;
+  }
+
   setStreams(streams: PublisherStream[]): void {
     this.streamList = streams;
     this.byMindexList = [];
