@@ -114,6 +114,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
       if (request === 'join' || request === 'joinandconfigure') {
         checkCanJoin(session);
         const { ptype, room } = joinRoom(vr, body);
+        h.hintMediaAffinity?.(String(room.id)); // a room's handles share a media worker
         if (ptype === 'subscriber') {
           const r = subReq.joinSubscriber(vr, session, room, body);
           await this.send(session, tx, r.data, r.jsep, () => {
