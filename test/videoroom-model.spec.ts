@@ -4,6 +4,8 @@ import { forwardRtp } from '../plugins/videoroom/fanout';
 import { Publisher } from '../plugins/videoroom/publisher/publisher';
 import { PublisherStream, type PublisherStreamSink } from '../plugins/videoroom/publisher/publisher-stream';
 import { Room } from '../plugins/videoroom/room';
+import { ForwarderSockets } from '../plugins/videoroom/rtp-forward';
+import * as dgram from 'node:dgram';
 import { defaultRoomConfig } from '../plugins/videoroom/room-config';
 import type { VideoRoomState } from '../plugins/videoroom/state';
 import { Subscriber } from '../plugins/videoroom/subscriber/subscriber';
@@ -208,5 +210,22 @@ describe('videoroom: domain objects keep their invariants', () => {
     sub.start(true);
     forwardRtp(vr, pub, rtp(9000, 0, 0xcccc));
     assert.deepEqual(h.relayed.map((r) => r.seq), [100, 9000]);
+  });
+
+  it('RTP forwarder sockets belong to one plugin instance: closing one server leaves another forwarding', async () => {
+    const rx = dgram.createSocket('udp4');
+    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
+    const got = new Promise<Buffer>((r) => rx.once('message', (m) => r(m)));
+    const a = new ForwarderSockets();
+    const b = new ForwarderSockets();
+    const sa = a.get('udp4');
+    const sb = b.get('udp4');
+    assert.notEqual(sa, sb);
+    assert.equal(a.get('udp4'), sa, 'one socket per family per instance');
+    a.close();
+    sb.send(Buffer.from('still here'), rx.address().port, '127.0.0.1');
+    assert.equal((await got).toString(), 'still here');
+    b.close();
+    rx.close();
   });
 });
