@@ -33,6 +33,8 @@ interface StartCmd {
   ports: [number, number];
   /** Subscribers: full werift receive pipeline, or the cheap header-peeking client. */
   client?: 'werift' | 'lite';
+  /** Subscribers: report ready only once each got a packet (false: at webrtcup; publisher paused). */
+  waitMedia?: boolean;
 }
 
 function peer(ip: string, ports: [number, number]): RTCPeerConnection {
@@ -152,9 +154,9 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     }),
   );
   // joined and receiving: wait (bounded) until every subscriber that joined got a packet
-  const deadline = now() + 10000;
+  const deadline = c.waitMedia === false ? 0 : now() + 10000;
   while (gotFirst.reduce((a, b) => a + b, 0) < c.count - failed && now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const silent = c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
+  const silent = c.waitMedia === false ? 0 : c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
   send({ ready: true, failed, silent, receivingAt: lastFirstPacket });
   process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
     if (m.cmd === 'window') {
@@ -199,12 +201,19 @@ async function runPublisher(c: StartCmd): Promise<void> {
   await up;
   let win = { t0: Infinity, t1: -Infinity };
   let sentInWindow = 0;
+  /** Media paused while subscribers join (--quiet-join: the join's own cost, no fan-out). */
+  let paused = false;
   const pump = (t: RTCRtpTransceiver, size: number, tsStep: number, pps: number, tag: number) => {
     let seq = 1;
     let ts = 1000;
     let n = 0;
     const start = now();
     const tick = () => {
+      if (paused) {
+        // resume on schedule from now, without a burst for the paused time
+        n = Math.floor(((now() - start) * pps) / 1000);
+        return;
+      }
       // catch up to the schedule (timers drift)
       const due = Math.floor(((now() - start) * pps) / 1000);
       while (n < due) {
@@ -231,6 +240,7 @@ async function runPublisher(c: StartCmd): Promise<void> {
       win = { t0: m.t0!, t1: m.t1! };
       sentInWindow = 0;
     }
+    if (m.cmd === 'pause' || m.cmd === 'resume') paused = m.cmd === 'pause';
     if (m.cmd === 'report') send({ sentInWindow });
     if (m.cmd === 'stop') {
       for (const t of timers) clearInterval(t);

@@ -65,6 +65,12 @@ export class KeyframeVp8Publisher extends SimulcastPublisher {
   }
 }
 
+/** Keep a WebSocket session alive past Janus's 60 s session timeout (long set-ups in the bench). */
+export function keepAlive(j: JanusWs): () => void {
+  const t = setInterval(() => void j.request({ janus: 'keepalive' }).catch(() => undefined), 15_000);
+  return () => clearInterval(t);
+}
+
 export interface Publisher {
   janus: JanusWs;
   handle: number;
@@ -78,6 +84,7 @@ export async function publishSimulcast(wsUrl: string, ip: string, room: number, 
   const janus = await JanusWs.connect(wsUrl);
   await janus.createSession();
   const handle = await janus.attach(VR);
+  const stopKeepalive = keepAlive(janus);
   const pc = cascadePeer(ip);
   pc.addTransceiver('video', { direction: 'sendonly', simulcast: ['h', 'm', 'l'].map((rid) => ({ rid, direction: 'send' as const })) });
   await pc.setLocalDescription(await pc.createOffer());
@@ -99,6 +106,7 @@ export async function publishSimulcast(wsUrl: string, ip: string, room: number, 
     pc,
     pub,
     async leave() {
+      stopKeepalive();
       pub.stop();
       const l = await janus.message(handle, { request: 'leave' });
       await wait(janus, l.transaction, 'publisher left').catch(() => undefined);

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startBackend, type Backend } from '../examples/cascade-backend';
-import { CountingSubscriber, publishSimulcast, VR, type Publisher } from './cascade-clients';
+import { CountingSubscriber, keepAlive, publishSimulcast, VR, type Publisher } from './cascade-clients';
 import { haveJanus, MEDIA_IP, startJanus, vethUp, type RunningJanus } from './cascade-janus';
 import { startOurs } from './cascade-ours';
 import { JanusWs } from './media-support';
@@ -73,6 +73,7 @@ export function describeCascade(o: CascadeSuiteOptions): void {
     const subs: CountingSubscriber[] = [];
     let localParticipant = 0;
     let localSub: CountingSubscriber | undefined;
+    const stops: Array<() => void> = [];
 
     before(async function () {
       if (((o.a === 'janus' || o.b === 'janus') && !haveJanus()) || !haveRabbitmq()) this.skip();
@@ -97,9 +98,11 @@ export function describeCascade(o: CascadeSuiteOptions): void {
       assert.equal(c.reply.plugindata?.data?.videoroom, 'created', JSON.stringify(c.reply));
       jb = await JanusWs.connect(b.wsUrl);
       await jb.createSession();
+      stops.push(keepAlive(ja), keepAlive(jb));
     });
 
     after(async () => {
+      for (const s of stops) s();
       await pub?.leave().catch(() => undefined);
       await Promise.all(subs.map((s) => s.close()));
       await localSub?.close();

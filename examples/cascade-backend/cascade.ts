@@ -180,7 +180,9 @@ export class Cascade {
 
   /** Stop forwarding on the source (if it still answers) and remove the remote publisher on the target. */
   private async teardown(link: CascadeLink): Promise<void> {
-    this.links.delete(key(link.room, link.feed, link.target));
+    const k = key(link.room, link.feed, link.target);
+    if (this.links.get(k) !== link) return; // another path (leave, check, instance down) got there first
+    this.links.delete(k);
     const src = this.instance(link.source);
     if (src.up) {
       await src
