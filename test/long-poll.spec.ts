@@ -53,7 +53,10 @@ describe('HTTP long-poll queues (unit)', () => {
     const cancel = q.poll(1, 1, () => (called = true));
     cancel!();
     q.push(1, ev(1));
-    await new Promise((r) => setTimeout(r, 60));
+    // a poll parked later on another session times out after the same 30 ms: once it has, the
+    // cancelled poll's timer would have fired too
+    q.open(2);
+    await new Promise<void>((r) => q.poll(2, 1, () => r()));
     assert.equal(called, false);
     let later: JanusMessage[] | null = null;
     q.poll(1, 1, (e) => (later = e));

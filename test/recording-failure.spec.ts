@@ -8,6 +8,7 @@ import { Logger } from '../core/logger';
 import { readMjr } from '../core/plugin-api';
 import { Recorder } from '../core/recording/recorder';
 import { ppRec, toolsMissing } from './recording-support';
+import { until } from './support/wait';
 
 /** Recorder failures: a full disk mid-recording, a disk too slow for the stream, protected folders. */
 describe('Recording failures', function () {
@@ -62,7 +63,8 @@ describe('Recording failures', function () {
     assert.equal(info.packets + info.dropped, 5000);
     await rec.close();
     logger.flush();
-    await new Promise((r) => setTimeout(r, 200));
+    // the file logger writes asynchronously
+    await until(() => fs.existsSync(logFile) && /dropping packets/.test(fs.readFileSync(logFile, 'utf8')), 3000);
     assert.match(fs.readFileSync(logFile, 'utf8'), /dropping packets/);
     const parsed = await readMjr(rec.file);
     assert.equal(parsed.frames.length, info.packets);

@@ -18,7 +18,8 @@ describe('Recording: a VideoRoom simulcast publisher', function () {
   let dir: string;
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-ts-simrec-'));
-    srv = await startSimulcastServer();
+    // written as .mjr.tmp, renamed when closed: the .mjr appearing is the "recording done" event
+    srv = await startSimulcastServer({ 'general.recordings_tmp_ext': 'tmp' });
   });
   after(async () => {
     await srv?.stop();
@@ -49,9 +50,8 @@ describe('Recording: a VideoRoom simulcast publisher', function () {
     const off = await janus.message(h, { request: 'configure', record: false });
     await janus.waitFor((m) => m.janus === 'event' && m.transaction === off.transaction);
     pub.stop();
-    await new Promise((r) => setTimeout(r, 500));
     const file = `${base}-video-0.mjr`;
-    assert.ok(fs.existsSync(file), fs.readdirSync(dir).join(','));
+    assert.ok(await until(() => fs.existsSync(file), 5000), fs.readdirSync(dir).join(','));
     const m = await readMjr(file);
     assert.ok(m.frames.length > 20, `${m.frames.length} packets`);
     const ssrcs = new Set(m.frames.map((f) => m.data.readUInt32BE(f.offset + 8)));
@@ -91,7 +91,7 @@ describe('Recording: a VideoRoom simulcast publisher', function () {
     const off = await janus.message(h, { record: false });
     await janus.waitFor((m) => m.janus === 'event' && m.transaction === off.transaction);
     pub.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(await until(() => fs.existsSync(`${base}-video.mjr`), 5000), fs.readdirSync(dir).join(','));
     const m = await readMjr(`${base}-video.mjr`);
     assert.ok(m.frames.length > 40, `${m.frames.length} packets`);
     assert.deepEqual([...new Set(m.frames.map((f) => m.data.readUInt32BE(f.offset + 8)))], [1]);

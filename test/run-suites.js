@@ -52,7 +52,9 @@ function parseArgs(argv) {
 }
 
 function jobList(names) {
-  const all = fs.readdirSync(specDir).filter((f) => f.endsWith('.spec.js')).map((f) => f.slice(0, -8)).sort();
+  // specs whose source still exists (dist/ may hold the output of renamed or deleted ones)
+  const all = fs.readdirSync(specDir).filter((f) => f.endsWith('.spec.js')).map((f) => f.slice(0, -8))
+    .filter((n) => fs.existsSync(path.join(root, 'test', `${n}.spec.ts`))).sort();
   const pick = names.length ? all.filter((n) => names.includes(n)) : all;
   for (const n of names) if (!all.includes(n)) throw new Error(`no spec dist/test/${n}.spec.js (build first: npx tsc -p .)`);
   const job = (files, env = {}) => ({ files, weight: files.reduce((w, n) => w + (WEIGHT[n] ?? 3), 0), label: files.map((n) => `${n}.spec.js`).join(' ') + (env.JANUS_MEDIA_WORKERS ? ' (media_workers = 0)' : ''), env });

@@ -11,6 +11,7 @@ import { distPath } from './support/server';
 import { startChildServer, type ChildServer } from './support/fuzz-server';
 import { rawRequest } from './support/fuzz-http';
 import { WsClient } from './support/clients';
+import { until } from './support/wait';
 
 const SECRET = 'janusoverlord';
 
@@ -170,13 +171,13 @@ describe('security (API): issue 10 reproductions', function () {
       assert.equal((await post(`/janus/${s}/${h2}`, { janus: 'detach', transaction: 'd2' })).json.janus, 'success');
 
       // the counts show up in Admin get_status
+      // counted, and logged by the child process (its output arrives on its own)
       let failures: Record<string, { count: number }> = {};
-      for (let i = 0; i < 50; i++) {
+      await until(async () => {
         const st = await post('/admin', { janus: 'get_status', transaction: 'g', admin_secret: SECRET }, srv.ports.admin);
         failures = st.json.status.module_failures ?? {};
-        if ((failures['janus.plugin.faulty']?.count ?? 0) >= 7) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+        return (failures['janus.plugin.faulty']?.count ?? 0) >= 7 && /Contained a failure, still serving \(.*module=janus\.plugin\.faulty where=uncaughtException /.test(srv.output()) && /faulty: throw in a plugin timer/.test(srv.output());
+      }, 10000, 50);
       assert.ok((failures['janus.plugin.faulty']?.count ?? 0) >= 7, `failures counted: ${JSON.stringify(failures)}\n${srv.output().slice(-3000)}`);
       assert.match(srv.output(), /Contained a failure, still serving \(.*module=janus\.plugin\.faulty where=uncaughtException /);
       assert.match(srv.output(), /faulty: throw in a plugin timer/);

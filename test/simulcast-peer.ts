@@ -23,8 +23,8 @@ import { loopbackPeer } from './support/peer';
  * publishes three VP8 encodings the way browsers do (rids, or an SSRC-group SIM), answering
  * the server's keyframe requests, and records what comes back.
  */
-export function startSimulcastServer(): Promise<MediaServer> {
-  return startMediaServer({ 'media.no_media_timer': 1 });
+export function startSimulcastServer(janusExtra: Record<string, string | number | boolean> = {}): Promise<MediaServer> {
+  return startMediaServer({ 'media.no_media_timer': 1, ...janusExtra });
 }
 
 /** A werift peer with the header extensions simulcast needs (tooling.md §2). */

@@ -103,7 +103,3 @@ export class WsClient {
     });
   }
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
