@@ -247,7 +247,8 @@ export class SubscriberStream implements PublisherStreamSink {
   toJson(ready: boolean): JsonObject {
     const j: JsonObject = { type: this.type, active: this.active, mindex: this.mindex, mid: this.mid };
     if (this.crossrefid !== undefined) j.crossrefid = this.crossrefid;
-    j.ready = ready;
+    // Janus resets a stream's ready flag when it loses its source (e.g. the publisher left)
+    j.ready = ready && (this.type === 'data' || this.src !== undefined);
     j.send = this.sending;
     if (this.type === 'data') {
       j.sources = this.dataFrom.size;
