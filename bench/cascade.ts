@@ -18,7 +18,8 @@ import { CountingSubscriber, keepAlive, publishSimulcast, VR } from '../test/cas
 import { MEDIA_IP, startJanus, vethUp, type RunningJanus } from '../test/cascade-janus';
 import { startOurs } from '../test/cascade-ours';
 import { JanusWs } from '../test/media-support';
-import { freePort, startRabbitmq, stopEpmd, type RunningBroker } from '../test/support/brokers';
+import { startRabbitmq, stopEpmd, type RunningBroker } from '../test/support/brokers';
+import { freePort, rtpPortRange } from '../test/support/ports';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'cpu';
@@ -53,9 +54,9 @@ async function cpuMode(): Promise<void> {
   const fps = Number(opt('fps', '150'));
   const useJanus = flag('janus');
   vethUp();
-  const wsPort = await freePort(21700, 21799);
-  const rmqPort = await freePort(21700, 21799, [wsPort]); // nothing listens: the source needs no broker here
-  const src: RunningJanus = await (useJanus ? startJanus : startOurs)({ name: 'src', rmqPort, wsPort, rtpPortRange: '47000-47199' });
+  const wsPort = await freePort();
+  const rmqPort = await freePort(); // nothing listens: the source needs no broker here
+  const src: RunningJanus = await (useJanus ? startJanus : startOurs)({ name: 'src', rmqPort, wsPort, rtpPortRange: rtpPortRange(200) });
   try {
     const j = await JanusWs.connect(src.wsUrl);
     await j.createSession();
@@ -137,14 +138,7 @@ async function e2eMode(): Promise<void> {
   const perTarget = Number(opt('subs', '20'));
   const seconds = Number(opt('seconds', '10'));
   vethUp();
-  const RMQ = { port: await freePort(21700, 21799), nodeName: `rabbit-bench-${process.pid}@localhost`, dir: `/tmp/cascade-bench-rmq-${process.pid}`, epmdPort: 21769, distPort: 0 };
-  RMQ.distPort = await freePort(21700, 21799, [RMQ.port]);
-  const used = [RMQ.port, RMQ.distPort];
-  const nextPort = async () => {
-    const p = await freePort(21700, 21799, used);
-    used.push(p);
-    return p;
-  };
+  const RMQ = { port: await freePort(), nodeName: `rabbit-bench-${process.pid}@localhost`, dir: `/tmp/cascade-bench-rmq-${process.pid}`, epmdPort: 21769, distPort: await freePort() };
   let broker: RunningBroker | undefined;
   const instances: RunningJanus[] = [];
   const subs: CountingSubscriber[][] = [];
@@ -153,7 +147,7 @@ async function e2eMode(): Promise<void> {
   try {
     broker = await startRabbitmq(RMQ);
     for (let i = 0; i <= targets; i++) {
-      instances.push(await startOurs({ name: i === 0 ? 'src' : `t${i}`, rmqPort: RMQ.port, wsPort: await nextPort(), rtpPortRange: `${47200 + i * 400}-${47599 + i * 400}` }));
+      instances.push(await startOurs({ name: i === 0 ? 'src' : `t${i}`, rmqPort: RMQ.port, wsPort: await freePort(), rtpPortRange: rtpPortRange(400) }));
     }
     const backend = await startBackend({
       amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
@@ -201,7 +195,7 @@ async function e2eMode(): Promise<void> {
     const selfCpu = process.cpuUsage(self0);
     console.log(`1 publisher → ${targets} instances × ${perTarget} subscribers, ${dt.toFixed(1)} s:`);
     console.log(`  delivery ${got}/${exp} (${((100 * got) / Math.max(1, exp)).toFixed(3)} %), worst subscriber ${(100 * worst).toFixed(2)} %, ${silent} silent, ${(got / dt).toFixed(0)} pkt/s delivered`);
-    subs.forEach((list, t) => console.log(`  t${t + 1}: ${list.map((s, i) => s.packets - m0[all.indexOf(s)].n).join(' ')}`.slice(0, 300)));
+    subs.forEach((list, t) => console.log(`  t${t + 1}: ${list.map((s) => s.packets - m0[all.indexOf(s)].n).join(' ')}`.slice(0, 300)));
     instances.forEach((x, i) => console.log(`  ${x.name}: CPU ${((100 * (cpuOf(x.pid) - c0[i])) / dt).toFixed(1)} % of a core`));
     console.log(`  clients (this process): ${((100 * (selfCpu.user + selfCpu.system)) / 1e6 / dt).toFixed(1)} % of a core`);
     console.log(`  machine busy ${((100 * (mc1.busy - mc0.busy)) / (mc1.total - mc0.total)).toFixed(1)} % (all processes, 2 cores), load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);

@@ -16,7 +16,7 @@ import { haveJanus, MEDIA_IP, startJanus, vethUp, type RunningJanus } from './ca
 import { startOurs } from './cascade-ours';
 import { JanusWs } from './media-support';
 import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
-import { freePorts } from './support/ports';
+import { freePorts, rtpPortRange } from './support/ports';
 
 const haveRabbitmq = (): boolean => fs.existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server');
 import { until } from './support/mq-harness';
@@ -83,9 +83,8 @@ export function describeCascade(o: CascadeSuiteOptions): void {
       RMQ.distPort = p.dist;
       const { wsA, wsB } = p;
       broker = await startRabbitmq(RMQ);
-      const udp = 46000 + (o.base % 10) * 400;
       const start = (kind: Kind, name: string, wsPort: number, range: string) => (kind === 'janus' ? startJanus : startOurs)({ name, rmqPort: RMQ.port, wsPort, rtpPortRange: range });
-      [a, b] = await Promise.all([start(o.a, 'a', wsA, `${udp}-${udp + 199}`), start(o.b, 'b', wsB, `${udp + 200}-${udp + 399}`)]);
+      [a, b] = await Promise.all([start(o.a, 'a', wsA, rtpPortRange(200)), start(o.b, 'b', wsB, rtpPortRange(200))]);
       backend = await startBackend({
         amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
         instances: [a, b].map((j) => ({ name: j.name, toJanus: j.toJanus, fromJanus: j.fromJanus, mediaHost: MEDIA_IP, keepaliveMs: 1000, keepaliveTimeoutMs: 2000 })),
