@@ -151,7 +151,8 @@ async function e2eMode(): Promise<void> {
     }
     const backend = await startBackend({
       amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
-      instances: instances.map((x) => ({ name: x.name, toJanus: x.toJanus, fromJanus: x.fromJanus, mediaHost: MEDIA_IP })),
+      // the backend shares this process with hundreds of peers: be patient before calling an instance dead
+      instances: instances.map((x) => ({ name: x.name, toJanus: x.toJanus, fromJanus: x.fromJanus, mediaHost: MEDIA_IP, keepaliveTimeoutMs: 15_000, keepaliveMisses: 3 })),
       log: (l) => console.log(`  backend: ${l}`),
     });
     const j = await JanusWs.connect(instances[0].wsUrl);
