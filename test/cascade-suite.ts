@@ -136,7 +136,9 @@ export function describeCascade(o: CascadeSuiteOptions): void {
         subs.push(...batch);
         await Promise.all(batch.map((s) => s.subscribe(ROOM, 777, 0)));
       }
-      await until('media on every subscriber', () => subs.every((s) => s.packets > 20), 20_000);
+      await until('media on every subscriber', () => subs.every((s) => s.packets > 20), 30_000).catch((e) => {
+        throw new Error(`${(e as Error).message}: packets per subscriber ${subs.map((s) => s.packets).join(' ')}`);
+      });
       const marks = subs.map((s) => ({ n: s.packets, e: s.expected }));
       // at least 3 s and 100 packets per subscriber (a loaded machine slows the publisher's clock)
       const t0 = Date.now();
