@@ -37,7 +37,7 @@ const AREAS: Array<[string, RegExp]> = [
   ['our media adapter / guards', /core\/media\//],
   ['VideoRoom plugin', /plugins\/videoroom\//],
   ['Janus API, sessions, transports', /core\/|transports\//],
-  ['bench client code', /bench\//],
+  ['bench client code', /dist\/bench\//],
   ['node: dgram / net / streams', /node:(dgram|net|internal\/dgram|internal\/stream|internal\/net)|^(send|onMessage)$/],
   ['node: crypto', /node:(internal\/)?crypto|Cipher|Hmac|Decipher/],
   ['node: other internals', /^node:/],

@@ -33,6 +33,8 @@ interface StartCmd {
   ports: [number, number];
   /** Subscribers: full werift receive pipeline, or the cheap header-peeking client. */
   client?: 'werift' | 'lite';
+  /** Subscribers: report ready only once each got a packet (false: at webrtcup; publisher paused). */
+  waitMedia?: boolean;
 }
 
 function peer(ip: string, ports: [number, number]): RTCPeerConnection {
@@ -65,6 +67,8 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
 }
 
 const send = (m: unknown) => process.send!(m);
+/** Which step of a join failed, in the error. */
+const phase = <T>(name: string, p: Promise<T>): Promise<T> => p.catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`)));
 
 /** Delay histogram: 0.1 ms buckets up to 5 s (the last bucket holds everything slower). */
 const BUCKETS = 50000;
@@ -109,7 +113,7 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     const j = await JanusClient.connect(c.url);
     clients.push(j);
     const h = await j.attach(VR);
-    const ev = await j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] });
+    const ev = await phase('join', j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] }));
     if (!ev.jsep) throw new Error('no offer: ' + JSON.stringify(ev.plugindata?.data));
     const lo = c.ports[0] + i * span;
     const pc = peer(c.ip, [lo, lo + span - 1]);
@@ -119,8 +123,9 @@ async function runSubscribers(c: StartCmd): Promise<void> {
       await pc.setLocalDescription(await pc.createAnswer());
       bindLiteSink(pc, (tag, sent, n) => onStamp(i, tag, sent, n));
       await gathered(pc);
-      const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
-      await j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+      const up = phase('webrtcup', j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000));
+      up.catch(() => undefined); // awaited below; not unhandled if 'start' fails first
+      await phase('start', j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp }));
       await up;
       return;
     }
@@ -152,9 +157,9 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     }),
   );
   // joined and receiving: wait (bounded) until every subscriber that joined got a packet
-  const deadline = now() + 10000;
+  const deadline = c.waitMedia === false ? 0 : now() + 10000;
   while (gotFirst.reduce((a, b) => a + b, 0) < c.count - failed && now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const silent = c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
+  const silent = c.waitMedia === false ? 0 : c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
   send({ ready: true, failed, silent, receivingAt: lastFirstPacket });
   process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
     if (m.cmd === 'window') {
@@ -188,6 +193,13 @@ async function runPublisher(c: StartCmd): Promise<void> {
   const exists = await j.sync(h, { request: 'exists', room: c.room });
   if (!exists.exists) await j.sync(h, { request: 'create', room: c.room, publishers: 1, bitrate: 0, fir_freq: 0 });
   const pc = peer(c.ip, c.ports);
+  // when a run loses its publisher, say which side gave up and when
+  const t0 = now();
+  pc.connectionStateChange.subscribe((st) => process.stderr.write(`publisher connection ${st} at +${((now() - t0) / 1000).toFixed(1)} s\n`));
+  pc.iceConnectionStateChange.subscribe((st) => process.stderr.write(`publisher ICE ${st} at +${((now() - t0) / 1000).toFixed(1)} s\n`));
+  j.onEvent((m) => {
+    if (m.janus === 'hangup' || m.janus === 'detached') process.stderr.write(`publisher got ${m.janus} (${m.reason ?? ''}) at +${((now() - t0) / 1000).toFixed(1)} s\n`);
+  });
   const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
   const video = pc.addTransceiver('video', { direction: 'sendonly' });
   await pc.setLocalDescription(await pc.createOffer());
@@ -199,12 +211,19 @@ async function runPublisher(c: StartCmd): Promise<void> {
   await up;
   let win = { t0: Infinity, t1: -Infinity };
   let sentInWindow = 0;
+  /** Media paused while subscribers join (--quiet-join: the join's own cost, no fan-out). */
+  let paused = false;
   const pump = (t: RTCRtpTransceiver, size: number, tsStep: number, pps: number, tag: number) => {
     let seq = 1;
     let ts = 1000;
     let n = 0;
     const start = now();
     const tick = () => {
+      if (paused) {
+        // resume on schedule from now, without a burst for the paused time
+        n = Math.floor(((now() - start) * pps) / 1000);
+        return;
+      }
       // catch up to the schedule (timers drift)
       const due = Math.floor(((now() - start) * pps) / 1000);
       while (n < due) {
@@ -231,6 +250,7 @@ async function runPublisher(c: StartCmd): Promise<void> {
       win = { t0: m.t0!, t1: m.t1! };
       sentInWindow = 0;
     }
+    if (m.cmd === 'pause' || m.cmd === 'resume') paused = m.cmd === 'pause';
     if (m.cmd === 'report') send({ sentInWindow });
     if (m.cmd === 'stop') {
       for (const t of timers) clearInterval(t);

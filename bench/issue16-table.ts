@@ -49,7 +49,7 @@ function main(): void {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Row & { phase?: string });
-  const storm = rows.filter((r) => r.label.includes('[storm]'));
+  const storm = rows.filter((r) => r.label.includes('[storm'));
   const sweep = rows.filter((r) => r.label.includes('[capacity]'));
   const labels = (rs: Row[]) => [...new Set(rs.map((r) => r.label))];
 
@@ -59,7 +59,7 @@ function main(): void {
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of storm) {
       console.log(
-        `| ${r.label.replace(' [storm]', '')} | ${r.n} | ${f(r.joinSecs)} | ${r.failed} / ${r.silent} | ${f(r.cpuPerPkt)} | ${pct(r.delivery, 2)} | ${f(r.p50)} / ${f(r.p99)} | ${pct(r.mainUtil)} | ${pct(r.workerUtil)} | ${f(r.maxDelay, 0)} | ${f(r.clientCpuPerPkt)} | ${pct(r.busy)} |`,
+        `| ${r.label.replace(' [storm]', '').replace(' [storm, quiet]', ', publisher paused while joining').replace(' [storm, quiet]', ', publisher paused while joining')} | ${r.n} | ${f(r.joinSecs)} | ${r.failed} / ${r.silent} | ${f(r.cpuPerPkt)} | ${pct(r.delivery, 2)} | ${f(r.p50)} / ${f(r.p99)} | ${pct(r.mainUtil)} | ${pct(r.workerUtil)} | ${f(r.maxDelay, 0)} | ${f(r.clientCpuPerPkt)} | ${pct(r.busy)} |`,
       );
     }
     console.log('\nSummary (range over the repetitions):\n');
@@ -69,7 +69,7 @@ function main(): void {
       for (const n of [...new Set(storm.filter((r) => r.label === l).map((r) => r.n))]) {
         const rs = storm.filter((r) => r.label === l && r.n === n);
         console.log(
-          `| ${l.replace(' [storm]', '')} | ${n} | ${rs.length} | ${range(rs.map((r) => r.joinSecs))} | ${range(rs.map((r) => r.cpuPerPkt))} | ${range(rs.map((r) => r.delivery), 2, 100)} | ${range(rs.map((r) => r.p99))} | ${range(rs.map((r) => r.mainUtil), 0, 100)} | ${range(rs.map((r) => r.maxDelay), 0)} | ${range(rs.map((r) => r.busy), 0, 100)} |`,
+          `| ${l.replace(' [storm]', '').replace(' [storm, quiet]', ', publisher paused while joining')} | ${n} | ${rs.length} | ${range(rs.map((r) => r.joinSecs))} | ${range(rs.map((r) => r.cpuPerPkt))} | ${range(rs.map((r) => r.delivery), 2, 100)} | ${range(rs.map((r) => r.p99))} | ${range(rs.map((r) => r.mainUtil), 0, 100)} | ${range(rs.map((r) => r.maxDelay), 0)} | ${range(rs.map((r) => r.busy), 0, 100)} |`,
         );
       }
     }

@@ -4,6 +4,9 @@
 # clients use a veth interface (10.77.0.1) that exists only in this namespace.
 #   bench/run-fanout.sh [ours|janus|both] [N list] [seconds]
 # MEDIA_WORKERS=k in the environment sets our janus.jcfg media.media_workers (default: one per core).
+# CLIENT=werift uses full werift subscribers instead of the cheap lite client (bench/srtp-peek.ts);
+# FANOUT_ARGS="..." adds videoroom-fanout.js options (e.g. --incremental, --quiet-join, --json FILE).
+# The whole issue-16 table (storms, capacity, media_workers 0/1/2 vs Janus) is bench/run-issue16.sh.
 set -e
 WHICH=${1:-both}
 NS=${2:-1,10,50,100,200}
@@ -18,7 +21,7 @@ ip addr add 10.77.0.1/24 dev vr0
 ip link set vr0 up
 cd '$ROOT'
 if [ '$WHICH' = ours ] || [ '$WHICH' = both ]; then
-  node dist/bench/videoroom-fanout.js --ours --ip 10.77.0.1 --n $NS --seconds $SECS ${MEDIA_WORKERS:+--media-workers $MEDIA_WORKERS} --label 'janus-ts${MEDIA_WORKERS:+ (media_workers=$MEDIA_WORKERS)}'
+  node dist/bench/videoroom-fanout.js --ours --ip 10.77.0.1 --n $NS --seconds $SECS ${CLIENT:+--client $CLIENT} $FANOUT_ARGS ${MEDIA_WORKERS:+--media-workers $MEDIA_WORKERS} --label 'janus-ts${MEDIA_WORKERS:+ (media_workers=$MEDIA_WORKERS)}'
 fi
 if [ '$WHICH' = janus ] || [ '$WHICH' = both ]; then
   CONF=\$(mktemp -d)
@@ -31,7 +34,7 @@ if [ '$WHICH' = janus ] || [ '$WHICH' = both ]; then
   janus -F \$CONF -N -L \$CONF/janus.log -d 3 &
   JPID=\$!
   sleep 2
-  node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid \$JPID --ip 10.77.0.1 --n $NS --seconds $SECS --label 'Janus 1.1.2' || true
+  node dist/bench/videoroom-fanout.js --url ws://10.77.0.1:23510 --pid \$JPID --ip 10.77.0.1 --n $NS --seconds $SECS ${CLIENT:+--client $CLIENT} $FANOUT_ARGS --label 'Janus 1.1.2' || true
   kill \$JPID; wait \$JPID || true
   rm -rf \$CONF
 fi

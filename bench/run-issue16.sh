@@ -12,6 +12,8 @@
 #   CAP_NS=50,100,150,200,250,300   capacity sweep (subscribers added step by step, incremental)
 #   CAP_WORKERS="0 1 2"  our media_workers values in the sweep (Janus is swept once too)
 #   SKIP=storm|capacity  run only one part
+#   QUIET=1              also one join storm each with the publisher paused while joining (the
+#                        join's own cost, no fan-out running)
 #   OUT=file.jsonl       where the rows go (default: a new file under /tmp)
 #   CLIENT=lite|werift   subscriber client (default lite)
 set -e
@@ -25,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$(mktemp /tmp/issue16-XXXXXX.jsonl)}
 : > "$OUT"
 echo "rows: $OUT (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-export ROOT OUT REPS SECS STORM_N CAP_NS CAP_WORKERS CLIENT SKIP
+export ROOT OUT REPS SECS STORM_N CAP_NS CAP_WORKERS CLIENT SKIP QUIET
 # 25 minutes at most for everything (a quiet 2-core machine needs ~10)
 timeout -k 10 1500 unshare -n sh -c '
 set -e
@@ -64,6 +66,11 @@ if [ "$SKIP" != storm ]; then
     janus_run "Janus 1.1.2 [storm]" --n $STORM_N
     r=$((r + 1))
   done
+  if [ "$QUIET" = 1 ]; then
+    echo "== join storm with the publisher paused while joining" >&2
+    ours_run "janus-ts (media_workers default) [storm, quiet]" --n $STORM_N --quiet-join
+    janus_run "Janus 1.1.2 [storm, quiet]" --n $STORM_N --quiet-join
+  fi
 fi
 if [ "$SKIP" != capacity ]; then
   for w in $CAP_WORKERS; do

@@ -14,6 +14,8 @@
  *          --per-proc K (subscribers per client process; default 25 lite, 10 werift)
  *          --incremental (keep the subscribers of one N for the next: N list must grow; each
  *            step joins only the new ones; for capacity sweeps)
+ *          --quiet-join (the publisher pauses while subscribers join: the join's own cost
+ *            without the fan-out to the ones already in; join time then ends at the last webrtcup)
  *          --json FILE (append each row as one JSON line, for issue16-table.ts)
  *          --max-secs S (whole run bounded: exits non-zero after S seconds; default 900)
  *          --media-workers K (ours: janus.jcfg media.media_workers; default one per core)
@@ -40,6 +42,7 @@ const SECONDS = Number(args.get('seconds') ?? 10);
 const CLIENT = args.get('client') === 'werift' ? 'werift' : 'lite';
 const PER_PROC = Number(args.get('per-proc') ?? (CLIENT === 'lite' ? 25 : 10));
 const INCREMENTAL = args.has('incremental');
+const QUIET_JOIN = args.has('quiet-join');
 const MAX_SECS = Number(args.get('max-secs') ?? 900);
 // client ports (server RTP ports are 43000-43499)
 const CLIENT_PORTS: [number, number] = [44000, 47999];
@@ -95,7 +98,8 @@ function worker(start: Record<string, unknown>): Worker {
       new Promise((res, rej) => {
         const q = queue.shift();
         if (q) return res(q);
-        const t = setTimeout(() => rej(new Error('worker did not answer')), 120000);
+        // a client process joins 4 at a time, each join bounded by ~40 s of Janus timeouts
+        const t = setTimeout(() => rej(new Error('worker did not answer')), 60000 + Math.ceil(Number(start.count) / 4) * 45000);
         waiters.push((m) => {
           clearTimeout(t);
           if (m.error) rej(new Error(m.error));
@@ -187,6 +191,7 @@ const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.lengt
 interface Row {
   label: string;
   client: string;
+  quietJoin: boolean;
   n: number;
   /** Subscribers joined in this step (all N, or the new ones with --incremental). */
   joined: number;
@@ -273,17 +278,19 @@ async function main(): Promise<void> {
       const watch = ours ? new LoopWatch(ours.admin) : undefined;
       if (watch) watch.maxDelay = 0;
       watch?.start();
+      if (QUIET_JOIN) pub.child.send({ cmd: 'pause' });
       const j0 = now();
       for (let p = 0; p < procs; p++) {
         const count = Math.min(PER_PROC, toJoin - p * PER_PROC);
         const lo = CLIENT_PORTS[0] + procIndex++ * portSpan;
-        const w = worker({ cmd: 'start', role: 'sub', url, room: ROOM, feed: FEED, count, ip: IP, ports: [lo, lo + portSpan - 1], client: CLIENT });
+        const w = worker({ cmd: 'start', role: 'sub', url, room: ROOM, feed: FEED, count, ip: IP, ports: [lo, lo + portSpan - 1], client: CLIENT, waitMedia: !QUIET_JOIN });
         subs.push(w);
         ready.push(await w.next());
       }
       joinedSoFar = n;
       // joined and receiving: the last new subscriber's first packet (or its webrtcup if later)
       const joinSecs = (Math.max(now(), ...ready.map((r) => r.receivingAt ?? 0)) - j0) / 1000;
+      if (QUIET_JOIN) pub.child.send({ cmd: 'resume' });
       const failed = ready.reduce((a, r) => a + (r.failed ?? 0), 0);
       const silent = ready.reduce((a, r) => a + (r.silent ?? 0), 0);
       await sleep(2000);
@@ -314,6 +321,7 @@ async function main(): Promise<void> {
       const row: Row = {
         label,
         client: CLIENT,
+        quietJoin: QUIET_JOIN,
         n,
         joined: toJoin,
         joinSecs,
@@ -339,6 +347,10 @@ async function main(): Promise<void> {
       if (!INCREMENTAL) {
         await stopSubs(subs);
         await sleep(1500);
+      } else if (failed === toJoin) {
+        // every new subscriber failed (typically the publisher is gone): more steps measure nothing
+        process.stderr.write(`${label}: all ${toJoin} new subscribers failed at N=${n}, sweep stopped\n`);
+        break;
       }
     }
   } finally {

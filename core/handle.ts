@@ -119,7 +119,8 @@ class CorePluginHandle implements PluginHandle {
     this.h.media.out.relayData(packet);
   }
   hintMediaAffinity(key: string): void {
-    this.h.media.affinity = key;
+    // per plugin: two plugins' keys never group their handles together by accident
+    this.h.media.affinity = `${this.h.plugin.info.package}:${key}`;
   }
   sendPli(mindex?: number): void {
     if (!this.h.detached) this.host.sendPli(this.h, mindex);

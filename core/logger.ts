@@ -45,12 +45,18 @@ export function textLine(json: string, timestamps: boolean, colors = false): str
   line += color ? `[${color}${tag}\x1b[0m] ` : `[${tag}] `;
   if (name) line += `[${String(name)}] `;
   line += msg === undefined ? '' : String(msg);
+  let stack = '';
   const fields = Object.entries(rest).map(([k, v]) => {
-    if (k === 'err' && v && typeof v === 'object') return `err=${JSON.stringify((v as { message?: string }).message ?? v)}`;
+    if (k === 'err' && v && typeof v === 'object') {
+      // pino's err serializer kept the stack: it follows the line, indented as Node prints it
+      const e = v as { message?: string; stack?: string };
+      if (typeof e.stack === 'string') stack = e.stack.split('\n').slice(1).filter((l) => l.trim()).map((l) => `\n${l}`).join('');
+      return `err=${JSON.stringify(e.message ?? v)}`;
+    }
     return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
   });
   if (fields.length) line += ` (${fields.join(' ')})`;
-  return `${line}\n`;
+  return `${line}${stack}\n`;
 }
 
 /** ANSI colours of the level tags, as Janus's (errors red, warnings yellow, fatal magenta). */

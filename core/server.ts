@@ -121,7 +121,7 @@ export class JanusServer {
     } catch (err) {
       if (!(err instanceof JcfgSyntaxError)) throw err;
       // as Janus: a module whose file does not parse runs on its defaults (usually disabled)
-      log.error({ file: err.file, line: err.line }, `Config file does not parse, module uses defaults: ${err.message}`);
+      log.error({ file: err.file, line: err.line, column: err.column, reason: err.reason }, 'Config file does not parse, module uses defaults');
       return new ConfigFile(err.file, {}, false);
     }
   }

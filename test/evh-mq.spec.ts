@@ -81,8 +81,7 @@ describe('evh: MQTT event handler (mosquitto)', function () {
     const before = stats(server!, 'janus.eventhandler.mqttevh');
     await broker!.restart(); // down then up; the handler reconnects only after its 1 s period
     emitExternal(server!, 100, 120);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(stats(server!, 'janus.eventhandler.mqttevh').failures > before.failures, 'events were held: the first try failed');
+    await waitUntil(() => stats(server!, 'janus.eventhandler.mqttevh').failures > before.failures, 5000, 'events held: the first try failed');
     await waitUntil(() => got.filter((m) => m.topic === '/janus/test/external').length >= 20, 15_000, '20 events after restart');
     const ext = got.filter((m) => m.topic === '/janus/test/external').map((m) => JSON.parse(m.text).event.data.i);
     assert.deepEqual(ext, [...Array(20).keys()].map((k) => 100 + k));
@@ -91,12 +90,16 @@ describe('evh: MQTT event handler (mosquitto)', function () {
   it('with the broker stopped, events queue up to the cap and the emitter never waits', async () => {
     await broker!.stop();
     broker = undefined;
-    await new Promise((r) => setTimeout(r, 200));
+    // one event whose failed try shows the handler knows the broker is gone
+    const failures = stats(server!, 'janus.eventhandler.mqttevh').failures;
+    emitExternal(server!, 0, 1);
+    await waitUntil(() => stats(server!, 'janus.eventhandler.mqttevh').failures > failures, 5000, 'a failed try');
     const t = process.hrtime.bigint();
     emitExternal(server!, 0, 20_000);
     const usPerEmit = Number(process.hrtime.bigint() - t) / 1000 / 20_000;
     assert.ok(usPerEmit < 50, `emit took ${usPerEmit} µs`);
-    await new Promise((r) => setTimeout(r, 100));
+    // the bus hands events to handlers asynchronously: wait until the cap overflowed
+    await waitUntil(() => stats(server!, 'janus.eventhandler.mqttevh').dropped_overflow >= 10_000 - 1, 5000, 'the queue overflowed');
     const st = stats(server!, 'janus.eventhandler.mqttevh');
     assert.ok(st.queued <= 10_000 + 1, `queued ${st.queued}`);
     assert.ok(st.dropped_overflow >= 10_000 - 1, `dropped ${st.dropped_overflow}`);

@@ -74,9 +74,10 @@ describe('evh: WebSocket event handler', function () {
     await sink.stop();
     const bus = server.container.resolve(EventBus);
     for (let i = 0; i < 300; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
-    await new Promise((r) => setTimeout(r, 400));
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
-    const down = (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    const stats = () => (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    await waitUntil(() => stats().failures >= 1, 5000, 'a failed try while the backend is down');
+    const down = stats();
     assert.equal(down.queued, 300);
     assert.ok(down.failures >= 1);
     sink = new WsSink();
@@ -95,9 +96,11 @@ describe('evh: WebSocket event handler', function () {
     server = await startServer(conf, PORTS);
     const bus = server.container.resolve(EventBus);
     for (let i = 0; i < 1000; i++) bus.emit({ type: EventType.EXTERNAL, event: { schema: 's', data: { i } } });
-    await new Promise((r) => setTimeout(r, 200));
+    // the bus hands events to handlers asynchronously: wait until all 1000 are accounted for
     const h = server.modules.eventHandlers.get('janus.eventhandler.wsevh')!;
-    const st = (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    const stats = () => (h.handleRequest!({ request: 'stats' }) as Ev).stats;
+    await waitUntil(() => stats().dropped_overflow + stats().queued >= 1000, 5000, '1000 events queued or dropped');
+    const st = stats();
     assert.ok(st.queued <= 200, `queued ${st.queued}`);
     assert.equal(st.dropped_overflow + st.queued, 1000);
     sink = new WsSink();

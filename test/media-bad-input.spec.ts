@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { clientPeer, gathered, JanusWs, onTracks, RtpPump, sleep, until, startMediaServer, type MediaServer, openVideoEcho } from './media-support';
+import { clientPeer, gathered, JanusWs, onTracks, RtpPump, until, startMediaServer, type MediaServer, openVideoEcho } from './media-support';
 
 const base = (body: string) =>
   ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', body].join('\r\n') + '\r\n';
@@ -117,7 +117,7 @@ describe('Media stack: bad input', function () {
   it('garbage UDP, unknown-mid candidates and broken handles leave a running echo untouched', async () => {
     const echo = await echoSession(srv);
     echo.pump.start(50);
-    await sleep(500);
+    await until(() => echo.received > 10, 5000);
     // candidates for an unknown mid and a bogus candidate line: acked, ignored
     const t1 = await echo.janus.request({ janus: 'trickle', handle_id: echo.handle, candidate: { sdpMid: 'nope', sdpMLineIndex: 5, candidate: 'candidate:1 1 udp 1 10.9.9.9 9 typ host' } });
     assert.equal(t1.janus, 'ack');
@@ -127,11 +127,12 @@ describe('Media stack: bad input', function () {
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const shapes = [Buffer.alloc(0), Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(20, 0x00), Buffer.alloc(200, 0x80), Buffer.alloc(100, 0x16), Buffer.alloc(1400, 0xff)];
+    const sent: Array<Promise<void>> = [];
     for (let i = 0; i < 300; i++) {
       const b = i < shapes.length ? shapes[i] : Buffer.from(Array.from({ length: 1 + (i * 37) % 1200 }, (_, k) => (k * 131 + i) & 0xff));
-      sock.send(b, echo.port, '127.0.0.1');
+      sent.push(new Promise((r) => sock.send(b, echo.port, '127.0.0.1', () => r())));
     }
-    await sleep(300);
+    await Promise.all(sent);
     sock.close();
     // a second client on another handle sends malformed and fake SDP meanwhile
     const other = await JanusWs.connect(srv.wsUrl);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as assert from 'node:assert/strict';
 import { EventBus } from '../core/events/event-bus';
 import type { EventHandler, JanusEvent } from '../core/plugin-api';
-import { clientPeer, JanusWs, RtpPump, sleep, until, startMediaServer, type MediaServer } from './media-support';
+import { clientPeer, JanusWs, RtpPump, until, startMediaServer, type MediaServer } from './media-support';
 
 /** Full trickle both ways, and what event handlers get (types 16 and 32). */
 describe('Media stack: trickle both ways and event-handler events', function () {
@@ -57,9 +57,10 @@ describe('Media stack: trickle both ways and event-handler events', function () 
     const pump = new RtpPump(video, video.codecs[0].payloadType!, 400, 3000);
     pump.start(50);
     await janus.waitFor((m) => m.janus === 'media' && m.receiving === true, 5000, 'media');
-    await sleep(2300);
-    await until(() => pump.sent > 100);
-    await until(() => seen.filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3 && (e.event as any)['packets-received'] > 50).length > 0, 3000);
+    await until(() => pump.sent > 100, 10000);
+    // two stats events at least, the last one with traffic both ways
+    const statsOf = () => seen.filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3).map((e) => e.event as any);
+    await until(() => statsOf().length >= 2 && statsOf().at(-1)['packets-received'] > 50 && statsOf().at(-1)['packets-sent'] > 50, 6000);
     pump.stop();
     // an array of candidates with an end marker, after the PeerConnection is up: acked, harmless
     const arr = await janus.request({
@@ -68,7 +69,7 @@ describe('Media stack: trickle both ways and event-handler events', function () 
     });
     assert.equal(arr.janus, 'ack');
     await janus.request({ janus: 'hangup', handle_id: handle });
-    await sleep(100);
+    await until(() => seen.some((e) => e.handle_id === handle && e.type === 16 && e.subtype === 6 && (e.event as any).connection === 'hangup'), 3000);
 
     const mine = seen.filter((e) => e.handle_id === handle);
     const has = (type: number, subtype: number, pred: (b: any) => boolean = () => true) =>

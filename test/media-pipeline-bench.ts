@@ -2,7 +2,7 @@
  * CPU per packet of the core's own per-packet work, in-process (not a spec; the echo bench
  * measures the whole server, which a busy machine makes unreadable). Outbound: RtpOut.send with
  * real SRTP keys to a real UDP socket on loopback; inbound: what the core does after werift's
- * parse (before: re-serialise; after: the decrypted bytes).
+ * parse (before: re-serialise; after: the decrypted bytes), werift's parse alone given for reference.
  *
  *   node dist/test/media-pipeline-bench.js [distRoot=dist] [packets=100000] [rounds=7]
  *
@@ -44,10 +44,12 @@ async function main(): Promise<void> {
   const k = randomBytes(16), s = randomBytes(14);
   const srtp = new SrtpSession({ keys: { localMasterKey: k, localMasterSalt: s, remoteMasterKey: k, remoteMasterSalt: s }, profile: 7 } as never);
   const cand = { host: '127.0.0.1', port, type: 'host', transport: 'udp' };
+  const stub = { send: () => undefined };
+  const transport = { type: 'udp', closed: false, socket: sock as unknown };
   const dtls = {
     state: 'connected', transportSequenceNumber: 0, bytesSent: 0, packetsSent: 0, srtp,
     iceTransport: { connection: { send: async () => undefined, canSendApplicationData: () => true,
-      nominated: { packetsSent: 0, bytesSent: 0, localCandidate: cand, remoteCandidate: cand, protocol: { type: 'stun', transport: { type: 'udp', closed: false, socket: sock } } } } },
+      nominated: { packetsSent: 0, bytesSent: 0, localCandidate: cand, remoteCandidate: cand, protocol: { type: 'stun', transport } } } },
   };
   const sender = {
     dtlsTransport: dtls, ssrc: 0x11223344, codec: { payloadType: 96 }, seqOffset: 0, timestampOffset: 0,
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
   const len = new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: 0, timestamp: 0, ssrc: 5 }), randomBytes(1100)).serialize().copy(src);
   let seq = 0;
   const outbound: number[] = [];
+  const outboundNoSocket: number[] = [];
   const inbound: number[] = [];
+  const parseOnly: number[] = [];
   const wire = new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: 7, timestamp: 9, ssrc: 5, extension: true, extensions: [{ id: 1, payload: Buffer.from('0') }] }), randomBytes(1100)).serialize();
   const raw = adapter.rawRtpOf;
   let sinkLen = 0;
@@ -79,6 +83,23 @@ async function main(): Promise<void> {
     }
     const t = process.cpuUsage(t0);
     outbound.push((t.user + t.system) / N);
+    // the core's own work: the same chain with a socket stub (no dgram/kernel send)
+    transport.socket = stub;
+    outboundNoSocket.push(
+      cpuUs(() => {
+        for (let i = 0; i < N; i++) {
+          src.writeUInt16BE(seq++ & 0xffff, 2);
+          out.send(src, len, e, exts);
+        }
+      }) / N,
+    );
+    transport.socket = sock;
+    await new Promise((res) => setImmediate(res));
+    parseOnly.push(
+      cpuUs(() => {
+        for (let i = 0; i < N; i++) sinkLen += RtpPacket.deSerialize(wire).payload.length;
+      }) / N,
+    );
     inbound.push(
       cpuUs(() => {
         for (let i = 0; i < N; i++) {
@@ -93,7 +114,7 @@ async function main(): Promise<void> {
     const v = [...a].sort((x, y) => x - y);
     return { min: +v[0].toFixed(2), median: +v[v.length >> 1].toFixed(2), max: +v[v.length - 1].toFixed(2) };
   };
-  console.log(JSON.stringify({ root, packets: N, rounds: ROUNDS, outboundUsPerPacket: fmt(outbound), inboundUsPerPacket: fmt(inbound), inboundPath: raw ? 'decrypted bytes' : 're-serialise', sinkLen: sinkLen > 0 }));
+  console.log(JSON.stringify({ root, packets: N, rounds: ROUNDS, outboundUsPerPacket: fmt(outbound), outboundNoSocketUsPerPacket: fmt(outboundNoSocket), inboundUsPerPacket: fmt(inbound), weriftParseOnlyUsPerPacket: fmt(parseOnly), inboundPath: raw ? 'decrypted bytes' : 're-serialise', sinkLen: sinkLen > 0 }));
   sock.close();
   sink.close();
 }

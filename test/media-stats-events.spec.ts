@@ -8,7 +8,7 @@ import { RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { EventBus } from '../core/events/event-bus';
 import type { EventHandler, JanusEvent } from '../core/plugin-api';
 import { qualityStep } from '../core/media/link-quality';
-import { clientPeer, gathered, JanusWs, sleep, startMediaServer, until } from './media-support';
+import { clientPeer, gathered, JanusWs, openVideoEcho, RtpPump, startMediaServer, until } from './media-support';
 
 /** VP8-looking RTP at a fixed rate; `skip` of every 10 sequence numbers are never sent (lost on the wire). */
 class LossyPump {
@@ -74,7 +74,9 @@ describe('media stats for event handlers', function () {
       const stats = () => seen.filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3).map((e) => e.event as Record<string, any>);
       pump.start(50);
       assert.ok(await until(() => stats().some((b) => b['packets-received'] > 80), 6000), 'stats with traffic');
-      await sleep(1100);
+      // one more stats period, so the echo has been reported on too
+      const n = stats().length;
+      assert.ok(await until(() => stats().length > n, 4000), 'next stats event');
       const clean = stats()[stats().length - 1];
       for (const k of ['jitter-local', 'jitter-remote', 'lost', 'in-link-quality', 'in-media-link-quality', 'out-link-quality', 'out-media-link-quality']) {
         assert.equal(typeof clean[k], 'number', `${k} in ${JSON.stringify(clean)}`);
@@ -93,13 +95,23 @@ describe('media stats for event handlers', function () {
       assert.ok(lossy.lost > 30, `lost counted: ${lossy.lost}`);
       pump.stop();
 
+      // a second call is the clock: two of its stats events after the hangup are two stats
+      // periods in which the first call's stats would have shown up
+      const witness = await openVideoEcho(ts.wsUrl);
+      const wpump = new RtpPump(witness.video, witness.video.codecs[0].payloadType!, 600, 3000);
+      wpump.start(30);
+      const witnessStats = () => seen.filter((e) => e.handle_id === witness.handle && e.type === 32 && e.subtype === 3).length;
       const before = seen.length;
       await janus.request({ janus: 'hangup', handle_id: handle });
       assert.ok(await until(() => seen.slice(before).some((e) => e.handle_id === handle && e.type === 16 && (e.event as any).connection === 'hangup'), 2000), 'hangup event');
       const after = seen.slice(before).filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3);
       assert.equal(after.length, 1, 'exactly one last stats event at teardown');
       assert.ok((after[0].event as any)['packets-received'] >= lossy['packets-received']);
-      await sleep(1500);
+      const w0 = witnessStats();
+      assert.ok(await until(() => witnessStats() >= w0 + 2, 6000), 'the witness call got no stats');
+      wpump.stop();
+      await witness.pc.close();
+      witness.janus.close();
       assert.equal(seen.slice(before).filter((e) => e.handle_id === handle && e.type === 32 && e.subtype === 3).length, 1, 'no stats after teardown');
     } finally {
       pump.stop();

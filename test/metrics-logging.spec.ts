@@ -50,7 +50,7 @@ describe('operations settings and log formats', () => {
     logger.child('sessions').warn({ session: 123, err: new Error('boom') }, 'Something odd');
     logger.flush();
     assert.ok(await until(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('odd')));
-    assert.match(fs.readFileSync(file, 'utf8'), /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] \[WARN\] \[sessions\] Something odd \(session=123 err="boom"\)\n$/);
+    assert.match(fs.readFileSync(file, 'utf8'), /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] \[WARN\] \[sessions\] Something odd \(session=123 err="boom"\)\n( {4}at .+\n)+$/, 'the error\'s stack follows its line');
     assert.equal(textLine('{"level":30,"time":1,"name":"core","msg":"hi"}', false), '[INFO] [core] hi\n');
     assert.equal(textLine('not json', false), 'not json');
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { JanusWs, sleep } from './media-support';
+import { JanusWs, until } from './media-support';
 import { gatheredPc, simulcastClient, SimulcastPublisher, startSimulcastServer, type Echoed } from './simulcast-peer';
 
 type Server = Awaited<ReturnType<typeof startSimulcastServer>>;
@@ -91,7 +91,9 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
     await janus.waitFor((m) => m.janus === 'event' && m.sender === high.h && m.plugindata?.data?.substream === 2, 5000, 'high substream event');
     const lowEv = janus.events.find((m) => m.sender === low.h && m.plugindata?.data?.substream === 0)!;
     assert.deepEqual(lowEv.plugindata.data, { videoroom: 'event', room: ROOM, mid: low.mid, substream: 0 });
-    await sleep(1500);
+    // the rates below cover the last second: both subscribers receiving for more than that
+    const flowing = (l: Echoed[]) => l.length > 0 && Date.now() - l[0].at >= 1100 && Date.now() - l[l.length - 1].at < 200;
+    assert.ok(await until(() => flowing(low.rec.echoed) && flowing(high.rec.echoed), 8000), 'both subscribers receiving for a second');
     const size = (e: Echoed) => (e.substream === 0 ? 150 : e.substream === 1 ? 500 : 1100);
     const lowRate = rate(low.rec.echoed, size, 1000);
     const highRate = rate(high.rec.echoed, size, 1000);
@@ -106,7 +108,10 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
     const c = await janus.message(low.h, { request: 'configure', streams: [{ mid: low.mid, substream: 1 }] });
     assert.deepEqual((await wait(c.transaction)).plugindata.data, { videoroom: 'event', room: ROOM, configured: 'ok' });
     await janus.waitFor((m) => m.janus === 'event' && m.sender === low.h && m.plugindata?.data?.substream === 1, 5000, 'low -> 1');
-    await sleep(600);
+    await until(() => {
+      const i = low.rec.echoed.findIndex((e) => e.substream === 1);
+      return i > 0 && low.rec.echoed.length >= i + 10;
+    }, 8000);
     const l = low.rec.echoed;
     const sw = l.findIndex((e) => e.substream === 1);
     assert.ok(sw > 0 && l[sw].keyframe, 'switched at a keyframe');
@@ -117,7 +122,7 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
     await wait(c2.transaction);
     await janus.waitFor((m) => m.janus === 'event' && m.sender === low.h && m.plugindata?.data?.temporal === 0, 5000, 'low temporal 0');
     const mark = low.rec.echoed.length;
-    await sleep(500);
+    await until(() => low.rec.echoed.length >= mark + 15, 8000);
     assert.ok(low.rec.echoed.slice(mark).every((e) => e.tid === 0));
     // the other subscriber was never disturbed
     assert.ok(high.rec.echoed.every((e) => e.substream === 2));
@@ -127,7 +132,7 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
     const badEv = await wait(bad.transaction);
     assert.deepEqual(badEv.plugindata.data, { videoroom: 'event', error_code: 430, error: 'Invalid element (substream should be 0, 1 or 2)' });
     const still = high.rec.echoed.length;
-    await sleep(300);
+    await until(() => high.rec.echoed.length > still + 10, 8000);
     assert.ok(high.rec.echoed.length > still + 10, 'media goes on');
 
     pub.stop();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { DataPacket, JsonObject } from '../core/plugin-api';
 import type { HandleState } from '../plugins/videoroom/handle-state';
 import { FakeMedia } from './videoroom-fake-media';
+import { until } from './support/wait';
 import { offerSdp, pluginSession, rtpPacket, startServer, VrClient, type TestServer } from './videoroom-helpers';
 
 const answerSdp = 'v=0\r\no=- 9 9 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
@@ -324,7 +325,8 @@ describe('videoroom: publishers and subscribers', function () {
     await publish(a, 85, 1, 'alice');
     assert.deepEqual(media.rembs.get(a.handle), [300000]);
     media.plis.delete(a.handle);
-    await new Promise((r) => setTimeout(r, 1150));
+    // the next periodic round (fir_freq 1: within a second)
+    assert.ok(await until(() => (media.plis.get(a.handle)?.length ?? 0) >= 1 && (media.rembs.get(a.handle)?.length ?? 0) >= 2, 3000), 'a periodic round');
     assert.deepEqual(media.plis.get(a.handle), [undefined]);
     // the cap is repeated every second, as Janus
     assert.deepEqual(media.rembs.get(a.handle), [300000, 300000]);
@@ -333,10 +335,15 @@ describe('videoroom: publishers and subscribers', function () {
     assert.equal(rembs[rembs.length - 1], 100000, 'the new cap at once');
     assert.ok(rembs.length >= 3 && rembs.slice(0, -1).every((b) => b === 300000), `before: the room's cap (${rembs.join(',')})`);
     assert.equal(media.plis.get(a.handle)!.length, 2);
+    // bob stays published in the room: his next periodic keyframe request bounds the wait for
+    // one to alice that must not come
+    const b = await open();
+    await publish(b, 85, 2, 'bob');
     await a.async({ request: 'unpublish' });
     media.plis.delete(a.handle);
     media.rembs.delete(a.handle);
-    await new Promise((r) => setTimeout(r, 1100));
+    media.plis.delete(b.handle);
+    assert.ok(await until(() => (media.plis.get(b.handle)?.length ?? 0) >= 2, 4000), 'bob got no periodic keyframe requests');
     assert.equal(media.plis.get(a.handle), undefined, 'no more keyframe requests once unpublished');
     assert.equal(media.rembs.get(a.handle), undefined, 'no more REMB once unpublished');
   });

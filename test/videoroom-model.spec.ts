@@ -48,7 +48,6 @@ function publisher(room: Room, id: number, h = new FakeHandle()): { pub: Publish
   const pub = new Publisher(room, asHandle(h), id, 1000 + id);
   const s = new PublisherStream('video', 0, '0');
   s.codec = { name: 'vp8', pt: 96, clockRate: 90000 };
-  pub.setStreams([s]);
   room.addParticipant(pub);
   return { pub, h, s };
 }
@@ -64,7 +63,8 @@ describe('videoroom: domain objects keep their invariants', () => {
     assert.equal(pub.activate(), false, 'not negotiated yet');
     pub.requestKeyframe();
     assert.deepEqual(h.plis, [], 'no keyframe request while not publishing');
-    pub.negotiated = true;
+    pub.negotiate([s]);
+    assert.equal(pub.byMindex(0), s);
     assert.equal(pub.activate(), true);
     assert.equal(pub.activate(), false, 'already active');
     assert.deepEqual(h.rembs, [500000], 'the room cap is applied at once');
@@ -116,7 +116,7 @@ describe('videoroom: domain objects keep their invariants', () => {
     const a = publisher(room, 1);
     const b = publisher(room, 2);
     for (const p of [a, b]) {
-      p.pub.negotiated = true;
+      p.pub.negotiate([p.s]);
       p.pub.activate();
       p.pub.stopTimers();
     }
@@ -166,7 +166,7 @@ describe('videoroom: domain objects keep their invariants', () => {
     const { pub, h: ph, s } = publisher(room, 1);
     s.simulcast = true;
     s.substreams = 3;
-    pub.negotiated = true;
+    pub.negotiate([s]);
     pub.activate();
     pub.stopTimers();
     const h = new FakeHandle();
@@ -190,13 +190,15 @@ describe('videoroom: domain objects keep their invariants', () => {
 
   it('hangup: back to before start; the next PeerConnection starts a fresh sequence', () => {
     const { pub, s } = publisher(room, 1);
-    pub.negotiated = true;
+    pub.negotiate([s]);
     pub.activate();
     pub.stopTimers();
     const h = new FakeHandle();
     const sub = new Subscriber(room, asHandle(h));
     sub.addStream('video').attach(pub, s);
-    sub.offerPending = true;
+    assert.equal(sub.beginOffer(false), true);
+    assert.equal(sub.beginOffer(true), false, 'an offer is pending: the update waits');
+    assert.equal(sub.updateQueued, true);
     sub.start(true);
     assert.equal(sub.offerPending, false);
     forwardRtp(vr, pub, rtp(100, 0, 0xaaaa));

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import { RtpPacket } from 'werift';
 import { sleep } from './media-support';
 import { gatheredPc, simulcastClient, SimulcastPublisher, type Echoed } from './simulcast-peer';
 import { event, startInstance, sync, until, VR, type Instance, type Msg } from './videoroom-remote-support';
@@ -90,6 +92,19 @@ describe('videoroom: simulcast through a remote publisher (publisher on A, subsc
     assert.ok(l.slice(sw).every((e) => e.substream === 1));
     continuous(l, 'low across the switch');
     assert.ok(high.rec.echoed.every((e) => e.substream === 2), 'high undisturbed');
+
+    // on A, rtp_forward with simulcast: true: one forwarder that follows the top substream, SSRC = its stream_id
+    const sock = dgram.createSocket('udp4');
+    const got: RtpPacket[] = [];
+    sock.on('message', (m) => got.push(RtpPacket.deSerialize(m)));
+    await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+    const fw = await sync(a, { request: 'rtp_forward', room: ROOM, publisher_id: 71, host: '127.0.0.1', streams: [{ mid: streams[0].mid, port: sock.address().port, simulcast: true }] });
+    assert.equal(fw.forwarders.length, 1, JSON.stringify(fw));
+    await until(() => got.length > 30, `switching forwarder output (${got.length})`);
+    sock.close();
+    assert.ok(got.every((p) => p.header.ssrc === fw.forwarders[0].stream_id), 'one SSRC: the stream_id');
+    assert.ok(got.every((p) => p.payload[7] === 2), `top substream only: ${[...new Set(got.map((p) => p.payload[7]))]}`);
+    for (let i = 1; i < got.length; i++) assert.equal(got[i].header.sequenceNumber, (got[i - 1].header.sequenceNumber + 1) & 0xffff);
 
     pub.stop();
     await Promise.all([ppc.close(), low.pc.close(), high.pc.close()]);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PictureLossIndication, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { PictureLossIndication, type RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket } from 'werift';
 import { JanusServer } from '../core/server';
 import { gathered, JanusWs } from './media-support';
 import { Received, TaggedPump, vrPeer, watch } from './videoroom-media-support';
@@ -124,6 +124,8 @@ export interface Sub {
   received: Map<string, Received>;
   attached: Msg;
   texts: string[];
+  /** Per mid: the pump counters (payload bytes 8-11) received. */
+  counters: Map<string, Set<number>>;
 }
 
 /** Subscribe on a new session of `wsUrl`, answer with werift, `start`, wait for webrtcup. */
@@ -138,11 +140,22 @@ export async function subscriber(wsUrl: string, body: Msg): Promise<Sub> {
   const texts: string[] = [];
   pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((m) => texts.push(String(m))));
   const received = new Map<string, Received>();
+  const counters = new Map<string, Set<number>>();
   const track = (t: RTCRtpTransceiver) => {
     if (received.has(t.mid!)) return;
     const r = new Received();
     received.set(t.mid!, r);
     watch(t, r);
+    const set = new Set<number>();
+    counters.set(t.mid!, set);
+    const seen = new Set<unknown>();
+    const hook = (tr: { onReceiveRtp: { subscribe(f: (p: RtpPacket) => void): unknown } }) => {
+      if (seen.has(tr)) return;
+      seen.add(tr);
+      tr.onReceiveRtp.subscribe((p) => p.payload.length >= 12 && set.add(p.payload.readUInt32BE(8)));
+    };
+    hook(t.receiver.track);
+    t.onTrack.subscribe((tr) => hook(tr));
   };
   pc.onTransceiverAdded.subscribe(track);
   await pc.setRemoteDescription(ev.jsep);
@@ -153,7 +166,7 @@ export async function subscriber(wsUrl: string, body: Msg): Promise<Sub> {
   const started = await event(janus, st.transaction);
   assert.equal(started.plugindata.data.started, 'ok', JSON.stringify(started.plugindata.data));
   await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
-  return { janus, handle, pc, received, attached: ev.plugindata.data, texts };
+  return { janus, handle, pc, received, attached: ev.plugindata.data, texts, counters };
 }
 
 /** What a backend sends `add_remote_publisher` for a publisher's announced streams. */

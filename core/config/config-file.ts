@@ -72,7 +72,7 @@ export class ConfigFile implements ConfigView {
       const id = `${category ?? ''}.${key}`;
       if (this.warned.has(id)) continue;
       this.warned.add(id);
-      this.log?.warn({ file: this.file, category, key }, `Unsupported setting '${key}' in '${category ?? '(top)'}' ignored`);
+      this.log?.warn({ file: this.file, category: category ?? '(top)', key }, 'Unsupported setting ignored');
     }
   }
 }

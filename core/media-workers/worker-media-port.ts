@@ -49,6 +49,8 @@ interface Placement {
 const RESTART_DELAY_MS = 200;
 const RESTART_DELAY_MAX_MS = 30000;
 const YOUNG_MS = 10000;
+/** How many more handles than the least-loaded worker an affinity group's worker may take. */
+const AFFINITY_SLACK = 8;
 
 /**
  * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
@@ -176,31 +178,36 @@ export class WorkerMediaPort implements MediaPort {
     return pl as Placement & { worker: MediaWorker };
   }
 
-  /** The live worker of the affinity group, else the live worker with the fewest handles (started on demand). */
+  /**
+   * The live worker of the affinity group while it is not more than AFFINITY_SLACK handles
+   * busier than the least-loaded one (a hint, not a pin: one big room still spreads), else the
+   * least-loaded live worker (slots start on demand).
+   */
   private pickWorker(affinity: string | undefined): MediaWorker | undefined {
-    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
-    const grouped = group ? this.workers[group.index] : undefined;
-    if (grouped?.isAlive) return grouped;
-    let best: MediaWorker | undefined;
+    let least: MediaWorker | undefined;
     for (let i = 0; i < this.workers.length; i++) {
       let w = this.workers[i];
       if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
-      if (w?.isAlive && (!best || w.handles.size < best.handles.size)) best = w;
+      if (w?.isAlive && (!least || w.handles.size < least.handles.size)) least = w;
     }
-    return best;
+    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
+    const grouped = group ? this.workers[group.index] : undefined;
+    if (grouped?.isAlive && least && grouped.handles.size <= least.handles.size + AFFINITY_SLACK) return grouped;
+    return least;
   }
 
   private joinGroup(pl: Placement, affinity: string | undefined, index: number): void {
-    if (pl.affinity !== affinity) {
-      this.leaveGroup(pl);
-      pl.affinity = affinity;
-      if (affinity === undefined) return;
-      const g = this.groups.get(affinity);
-      if (g) g.handles++;
-      else this.groups.set(affinity, { index, handles: 1 });
+    if (pl.affinity === affinity) return;
+    this.leaveGroup(pl);
+    pl.affinity = affinity;
+    if (affinity === undefined) return;
+    const g = this.groups.get(affinity);
+    if (!g) this.groups.set(affinity, { index, handles: 1 });
+    else {
+      g.handles++;
+      // a group whose worker died moves to where its next handle goes
+      if (!this.workers[g.index]?.isAlive) g.index = index;
     }
-    // a group whose worker died moves, as a whole, to where its next handle goes
-    if (affinity !== undefined) this.groups.get(affinity)!.index = index;
   }
 
   private leaveGroup(pl: Placement): void {
@@ -259,7 +266,7 @@ export class WorkerMediaPort implements MediaPort {
     if (!pl) return;
     this.peerGone(pl);
     this.leaveGroup(pl);
-    this.flushClosing(pl);
+    for (const fn of pl.closing.splice(0)) fn();
     pl.worker?.send({ t: 'destroy', key: pl.key });
     pl.worker?.handles.delete(pl.key);
     this.byHandle.delete(handle);
@@ -350,10 +357,6 @@ export class WorkerMediaPort implements MediaPort {
     }
   }
 
-  private flushClosing(pl: Placement): void {
-    for (const fn of pl.closing.splice(0)) fn();
-  }
-
   private peerUp(pl: Placement): void {
     pl.hasPeer = true;
     if (pl.outlet) pl.handle.media.bind(pl.outlet);
@@ -374,7 +377,7 @@ export class WorkerMediaPort implements MediaPort {
       const pl = this.byKey.get(key);
       if (!pl) continue;
       pl.worker = undefined;
-      this.flushClosing(pl);
+      for (const fn of pl.closing.splice(0)) fn();
       if (pl.outlet) pl.handle.media.unbind(pl.outlet);
       pl.outlet = undefined;
       // as a PeerConnection that failed: the session layer's one hangup path

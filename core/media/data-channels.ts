@@ -63,11 +63,11 @@ export class DataChannels {
       if (!host.hasData || !host.ready) return;
       dc = this.open(packet.label, packet.protocol);
     }
-    const data = packet.buffer.subarray(0, packet.length);
-    const channel = dc;
-    const send = () => channel.send(packet.binary ? Buffer.from(data) : data.toString('utf8'));
-    if (dc.readyState === 'open') send();
-    else dc.stateChanged.once((st) => st === 'open' && send());
+    const view = packet.buffer.subarray(0, packet.length);
+    // SCTP queues what it sends, and the plugin reuses its buffer: text is decoded now, binary copied
+    const data = packet.binary ? Buffer.from(view) : view.toString('utf8');
+    if (dc.readyState === 'open') dc.send(data);
+    else dc.stateChanged.once((st) => st === 'open' && dc!.send(data));
   }
 
   close(): void {

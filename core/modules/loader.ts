@@ -44,7 +44,7 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
     const file = path.join(buildRoot, b.dir, 'index.js');
     if (!fs.existsSync(file)) continue;
     if (isDisabled(req.disabled, b.package, b.library)) {
-      req.log.info({ module: b.package }, `Disabled by configuration: ${b.library}`);
+      req.log.info({ module: b.package, library: b.library }, 'Disabled by configuration');
       continue;
     }
     specs.push({ spec: b.package, file });
@@ -87,7 +87,7 @@ export async function loadModules<T extends AnyModule>(req: LoadRequest): Promis
         continue;
       }
       result.loaded.push(mod);
-      req.log.info({ module: pkg }, `Loaded ${req.kind} ${pkg}`);
+      req.log.info({ module: pkg, kind: req.kind }, 'Module loaded');
     } catch (err) {
       fail(req, result, spec, `init failed: ${(err as Error).message}`);
     }
@@ -106,7 +106,7 @@ function apiMismatch(version: unknown): string | undefined {
 
 function fail(req: LoadRequest, result: LoadResult<unknown>, spec: string, error: string): void {
   result.failed.push({ spec, error });
-  req.log.error({ module: spec, error }, `Couldn't load ${req.kind} ${spec}`);
+  req.log.error({ module: spec, kind: req.kind, error }, "Couldn't load a module");
   if (req.exitOnError) throw new Error(`Couldn't load ${req.kind} ${spec}: ${error}`);
 }
 

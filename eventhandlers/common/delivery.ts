@@ -162,7 +162,7 @@ export class Delivery {
           const max = this.opts.maxRetransmissions;
           if (max >= 0 && this.attempt >= max) {
             const n = (this.counters.dropped_retries += batch.length);
-            this.log.warn({ err: String((err as Error)?.message ?? err), events: batch.length, dropped: n, attempts: this.attempt + 1 },
+            this.log.warn({ err, events: batch.length, dropped: n, attempts: this.attempt + 1 },
               'Could not deliver events after all retransmissions: dropped');
             this.inflight = null;
             continue;
@@ -171,7 +171,7 @@ export class Delivery {
           this.attempt++;
           this.counters.retries++;
           if (this.attempt === 1 || this.attempt % 10 === 0) {
-            this.log.debug({ err: String((err as Error)?.message ?? err), attempt: this.attempt, delay }, 'Event delivery failed, retrying');
+            this.log.debug({ err, attempt: this.attempt, delay }, 'Event delivery failed, retrying');
           }
           await this.sleep(delay);
         }

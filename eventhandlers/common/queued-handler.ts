@@ -102,7 +102,7 @@ export abstract class QueuedEventHandler implements EventHandler {
       this.log,
     );
     await this.start();
-    this.log.info({ events: this.eventsMask, grouping: this.grouping, events_cap: cap }, `${this.info.name} initialized`);
+    this.log.info({ events: this.eventsMask, grouping: this.grouping, events_cap: cap }, 'Event handler initialized');
     return true;
   }
 
@@ -114,7 +114,7 @@ export abstract class QueuedEventHandler implements EventHandler {
     if (!this.delivery) return;
     await this.delivery.close(FLUSH_ON_DESTROY_MS);
     await this.stop();
-    this.log.info({ ...this.delivery.stats() }, `${this.info.name} destroyed`);
+    this.log.info({ ...this.delivery.stats() }, 'Event handler destroyed');
   }
 
   /**

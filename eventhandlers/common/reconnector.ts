@@ -21,7 +21,7 @@ export class Reconnector {
 
   /** Connected: the next failure starts from the first delay again. */
   succeeded(): void {
-    if (this.backoff.attempts > 0) this.log.info({ attempts: this.backoff.attempts }, `${this.what}: connected again`);
+    if (this.backoff.attempts > 0) this.log.info({ backend: this.what, attempts: this.backoff.attempts }, 'Connected again');
     this.backoff.reset();
   }
 
@@ -31,7 +31,7 @@ export class Reconnector {
     const delay = this.backoff.next();
     const attempt = this.backoff.attempts;
     if (attempt === 1 || attempt % 10 === 0) {
-      this.log.warn({ reason, attempt, retryInMs: delay }, `${this.what}: not connected, retrying`);
+      this.log.warn({ backend: this.what, reason, attempt, retryInMs: delay }, 'Not connected, retrying');
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -108,7 +108,7 @@ export default class MqttEventHandler extends QueuedEventHandler {
           rejectUnauthorized: c.getBool('general', 'tls_verify_peer', c.getBool('general', 'ssl_verify_peer', true)),
         });
       } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'Cannot read the TLS files, MQTT event handler disabled');
+        this.log.error({ err }, 'Cannot read the TLS files, MQTT event handler disabled');
         return false;
       }
     }
@@ -136,7 +136,7 @@ export default class MqttEventHandler extends QueuedEventHandler {
     });
     client.on('error', (err) => {
       failures++;
-      if (failures === 1 || failures % 10 === 0) this.log.warn({ err: err.message, failures }, 'MQTT broker error');
+      if (failures === 1 || failures % 10 === 0) this.log.warn({ err, failures }, 'MQTT broker error');
     });
     client.on('offline', () => {
       failures++;

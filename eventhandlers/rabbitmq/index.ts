@@ -66,7 +66,7 @@ export default class RabbitMqEventHandler extends QueuedEventHandler {
           ...(c.getBool('general', 'ssl_verify_hostname', true) ? {} : { checkServerIdentity: () => undefined }),
         };
       } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'Cannot read the SSL files, RabbitMQ event handler disabled');
+        this.log.error({ err }, 'Cannot read the SSL files, RabbitMQ event handler disabled');
         return false;
       }
     }
@@ -95,7 +95,7 @@ export default class RabbitMqEventHandler extends QueuedEventHandler {
         await conn.close().catch(() => {});
         return;
       }
-      conn.on('error', (err: Error) => this.log.debug({ err: err.message }, 'RabbitMQ connection error'));
+      conn.on('error', (err: Error) => this.log.debug({ err }, 'RabbitMQ connection error'));
       conn.on('close', () => {
         if (conn !== this.conn) return;
         this.conn = undefined;
@@ -103,7 +103,7 @@ export default class RabbitMqEventHandler extends QueuedEventHandler {
         if (!this.stopping) this.reconnector.failed('connection closed');
       });
       const ch = await conn.createConfirmChannel();
-      ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'RabbitMQ channel error'));
+      ch.on('error', (err: Error) => this.log.warn({ err }, 'RabbitMQ channel error'));
       if (this.exchange) await ch.assertExchange(this.exchange, this.exchangeType, { durable: false, autoDelete: false });
       if (this.declareQueue) await ch.assertQueue(this.routeKey, { durable: false, exclusive: false, autoDelete: false });
       this.conn = conn;

@@ -72,7 +72,7 @@ export default class WebSocketsEventHandler extends QueuedEventHandler {
     });
     ws.on('message', () => {}); // the backend has nothing to say to us
     ws.on('error', (err) => {
-      if (ws === this.ws) this.log.debug({ err: err.message }, 'WebSocket backend error');
+      if (ws === this.ws) this.log.debug({ err }, 'WebSocket backend error');
     });
     ws.on('close', (code) => {
       if (ws !== this.ws || this.stopping) return;

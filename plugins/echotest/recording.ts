@@ -19,7 +19,7 @@ export function configureRecording(s: EchoSession, record: boolean, filename: st
       return s.handle.startRecording({ ...opts, filename: base(what), failureContext: { media: what } });
     } catch (err) {
       // as Janus: a recorder that cannot be created is only logged, the request still succeeds
-      log.error({ err: (err as Error).message }, `Couldn't open a ${what} recording file for this EchoTest user`);
+      log.error({ err, media: what }, "Couldn't open a recording file for this EchoTest user");
       return undefined;
     }
   };

@@ -92,7 +92,7 @@ export class Catalogue {
     try {
       names = await fs.promises.readdir(this.folder);
     } catch (err) {
-      this.log.error({ err: (err as Error).message, folder: this.folder }, "Couldn't open the recordings folder");
+      this.log.error({ err, folder: this.folder }, "Couldn't open the recordings folder");
       return;
     }
     const seen = new Set<number>();
@@ -142,7 +142,7 @@ export class Catalogue {
         e2ee: h.e === true,
       };
     } catch (err) {
-      this.log.warn({ file: name, err: (err as Error).message }, 'Could not read recording');
+      this.log.warn({ file: name, err }, 'Could not read recording');
       return { file: name, codec: '', e2ee: false };
     }
   }
@@ -154,7 +154,7 @@ export class Catalogue {
       await fs.promises.writeFile(file, nfoText(rec));
       rec.completed = true;
     } catch (err) {
-      this.log.error({ file, err: (err as Error).message }, 'Error creating the .nfo file');
+      this.log.error({ file, err }, 'Error creating the .nfo file');
     }
   }
 }

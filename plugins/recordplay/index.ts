@@ -53,7 +53,7 @@ export default class RecordPlayPlugin implements Plugin<RpSession> {
     try {
       await fs.promises.mkdir(folder, { recursive: true });
     } catch (err) {
-      ctx.logger.error({ err: (err as Error).message, folder }, 'Cannot create the recordings folder');
+      ctx.logger.error({ err, folder }, 'Cannot create the recordings folder');
       return false;
     }
     this.cat = new Catalogue(path.resolve(folder), ctx.logger);

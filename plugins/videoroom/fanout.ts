@@ -20,8 +20,9 @@ export function forwardRtp(vr: VideoRoomState, pub: Publisher, packet: RtpPacket
   if (!stream.relaying) return;
   const fws = stream.forwarders;
   for (let i = 0; i < fws.length; i++) {
-    // as Janus: a forwarder takes one substream (0 when the publisher doesn't simulcast)
-    if (packet.substream === fws[i].substream) fws[i].send(packet.buffer, packet.length);
+    // as Janus: a forwarder takes one substream (0 when the publisher doesn't simulcast), or picks one itself
+    const fw = fws[i];
+    if (fw.anySubstream || packet.substream === fw.substream) fw.send(packet.buffer, packet.length, packet.substream);
   }
   const subs = stream.subscribers;
   if (subs.length === 0) return;

@@ -114,12 +114,13 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
       if (request === 'join' || request === 'joinandconfigure') {
         checkCanJoin(session);
         const { ptype, room } = joinRoom(vr, body);
+        h.hintMediaAffinity?.(String(room.id)); // a room's handles share a media worker
         if (ptype === 'subscriber') {
           const r = subReq.joinSubscriber(vr, session, room, body);
           await this.send(session, tx, r.data, r.jsep, () => {
             // the offer could not be made: undo the subscription
             if (session.subscriber) removeSubscriber(vr, room, session.subscriber);
-            session.subscriber = undefined;
+            session.clear(false);
           });
           return;
         }
@@ -131,7 +132,7 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
             r = pubReq.configurePublisher(vr, room, pub, body, jsep, true);
           } catch (err) {
             removeParticipant(vr, room, pub, 'leave');
-            session.participant = undefined;
+            session.clear(false);
             throw err;
           }
           // Janus 1.1.2 adds the publisher's own negotiated streams to this "joined"
@@ -187,10 +188,9 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
           case 'configure': {
             const r = subReq.configureSubscriber(vr, sub, body);
             if (r.restart) {
-              if (sub.offerPending) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
-              sub.offerPending = true;
+              if (!sub.beginOffer(false)) throw new VrError(VrErrorCode.INVALID_REQUEST, 'An offer is already pending');
               await this.send(session, tx, r.data, { type: 'offer', media: subscriberOffer(sub), restart: body.restart === true }, () => {
-                sub.offerPending = false;
+                sub.offerFailed();
               });
               return;
             }

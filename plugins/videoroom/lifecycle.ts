@@ -54,17 +54,14 @@ export function sourcesChanged(vr: VideoRoomState, sub: Subscriber): void {
  */
 export function renegotiate(vr: VideoRoomState, sub: Subscriber, transaction: string | undefined, extra: JsonObject = {}): void {
   const handle = sub.handle;
-  if (sub.offerPending) {
-    sub.updateQueued = true;
+  if (!sub.beginOffer(true)) {
     void handle.pushEvent(transaction, { videoroom: 'updating', room: sub.room.id, ...extra }).catch(() => undefined);
     return;
   }
-  sub.offerPending = true;
-  sub.updateQueued = false;
   handle
     .pushEvent(transaction, { videoroom: 'updated', room: sub.room.id, streams: sub.describeStreams(), ...extra }, { type: 'offer', media: subscriberOffer(sub) })
     .catch((err: unknown) => {
-      sub.offerPending = false;
+      sub.offerFailed();
       vr.log.warn({ err }, "Couldn't renegotiate a subscription");
     });
 }
@@ -73,8 +70,7 @@ export type LeaveReason = 'leave' | 'kicked' | 'detach' | 'destroyed';
 
 /** Take a participant out of its room (leave, kick, detach, room destroyed). */
 export function removeParticipant(vr: VideoRoomState, room: Room, pub: Publisher, reason: LeaveReason): void {
-  if (pub.leaving) return;
-  pub.leaving = true;
+  if (!pub.leave()) return;
   // as Janus 1.1.2: a leaving or kicked publisher is announced as "leaving"/"kicked" only
   unpublish(vr, room, pub, reason === 'detach');
   room.removeParticipant(pub);
@@ -119,6 +115,5 @@ export function destroyHandleState(vr: VideoRoomState, hs: HandleState): void {
   hs.destroyed = true;
   if (hs.room && hs.participant) removeParticipant(vr, hs.room, hs.participant, 'detach');
   if (hs.room && hs.subscriber) removeSubscriber(vr, hs.room, hs.subscriber);
-  hs.participant = undefined;
-  hs.subscriber = undefined;
+  hs.clear(false);
 }

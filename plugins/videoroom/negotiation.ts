@@ -76,12 +76,12 @@ export function answerPublisher(
     const s = old ?? new PublisherStream(type, m.mindex, m.mid);
     streams.push(s);
     if (m.disabled) {
-      s.disabled = true;
+      s.disable(false);
       answer.push({ mindex: m.mindex, accept: false });
       continue;
     }
     if (type === 'data') {
-      s.disabled = false;
+      s.acceptData();
       answer.push({ mindex: m.mindex, accept: true });
       continue;
     }
@@ -90,24 +90,28 @@ export function answerPublisher(
     const order = pref && list.includes(pref) ? [pref, ...list.filter((c) => c !== pref)] : list;
     const picked = pickCodec(order, m);
     if (!picked) {
-      s.disabled = true;
-      s.codec = undefined;
+      s.disable(true);
       answer.push({ mindex: m.mindex, accept: false });
       continue;
     }
-    s.disabled = false;
-    s.codec = { ...picked.codec };
-    s.simulcast = !!m.simulcast && type === 'video';
-    s.substreams = s.simulcast ? Math.min(3, m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0) : 0;
-    // video_svc rooms: a VP9 publisher's layers are picked per subscriber (Janus: VP9 SVC)
-    s.svc = room.videoSvc && type === 'video' && !s.simulcast && picked.codec.name === 'vp9';
-    if (picked.codec.name === 'opus') {
-      s.fec = room.opusFec && fmtpParam(picked.codec.fmtp, 'useinbandfec') === '1';
-      s.stereo = fmtpParam(picked.codec.fmtp, 'stereo') === '1';
-      s.dtx = room.opusDtx && fmtpParam(picked.codec.fmtp, 'usedtx') === '1';
-    }
-    if (picked.codec.name === 'h264') s.h264Profile = fmtpParam(picked.codec.fmtp, 'profile-level-id');
-    if (picked.codec.name === 'vp9') s.vp9Profile = fmtpParam(picked.codec.fmtp, 'profile-id');
+    const c = picked.codec;
+    const simulcast = !!m.simulcast && type === 'video';
+    s.accept({
+      codec: c,
+      simulcast,
+      substreams: simulcast ? Math.min(3, m.simulcast?.rids?.length ?? m.simulcast?.ssrcs?.length ?? 0) : 0,
+      // video_svc rooms: a VP9 publisher's layers are picked per subscriber (Janus: VP9 SVC)
+      svc: room.videoSvc && type === 'video' && !simulcast && c.name === 'vp9',
+      ...(c.name === 'opus'
+        ? {
+          fec: room.opusFec && fmtpParam(c.fmtp, 'useinbandfec') === '1',
+          stereo: fmtpParam(c.fmtp, 'stereo') === '1',
+          dtx: room.opusDtx && fmtpParam(c.fmtp, 'usedtx') === '1',
+        }
+        : {}),
+      ...(c.name === 'h264' ? { h264Profile: fmtpParam(c.fmtp, 'profile-level-id') } : {}),
+      ...(c.name === 'vp9' ? { vp9Profile: fmtpParam(c.fmtp, 'profile-id') } : {}),
+    });
     const sending = m.direction === 'sendonly' || m.direction === 'sendrecv';
     answer.push({
       mindex: m.mindex,

@@ -16,7 +16,7 @@ export class Room implements PublisherRoom, SubscriberRoom {
 
   constructor(
     readonly id: VrId,
-    public config: RoomConfig,
+    readonly config: RoomConfig,
     /** Whether the room came from the config file or a `permanent` create. */
     public permanent = false,
   ) {
@@ -35,6 +35,29 @@ export class Room implements PublisherRoom, SubscriberRoom {
 
   get description(): string {
     return this.config.description ?? `Room ${this.id}`;
+  }
+
+  /**
+   * `edit` (and `enable_recording`): new room settings; participants follow a new bitrate cap
+   * (unless they have their own) and a new keyframe interval at once.
+   */
+  edit(changes: Partial<RoomConfig>): void {
+    const bitrate = changes.bitrate !== undefined && changes.bitrate !== this.config.bitrate;
+    const fir = changes.firFreq !== undefined && changes.firFreq !== this.config.firFreq;
+    Object.assign(this.config, changes);
+    for (const p of this.byId.values()) {
+      if (bitrate && !p.bitrate) p.applyBitrate();
+      if (fir) p.restartFir();
+    }
+  }
+
+  /** The `allowed` request: the token ACL (kept in the config, so `permanent` saves it). */
+  allow(action: 'enable' | 'disable' | 'add' | 'remove', tokens: readonly string[] = []): void {
+    if (action === 'enable') this.checkAllowed = true;
+    else if (action === 'disable') this.checkAllowed = false;
+    else if (action === 'add') for (const t of tokens) this.allowed.add(t);
+    else for (const t of tokens) this.allowed.delete(t);
+    this.config.allowed = [...this.allowed];
   }
 
   /** Participants by ID (publishers, active or not). */

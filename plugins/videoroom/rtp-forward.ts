@@ -54,6 +54,8 @@ export class RtpForwarder {
   readonly ssrc?: number;
   readonly pt?: number;
   readonly substream: number;
+  /** Takes every substream and picks one itself (`rtp_forward` with `simulcast: true`). */
+  readonly anySubstream: boolean = false;
 
   constructor(o: RtpForwarderOptions, private readonly sock: dgram.Socket) {
     this.streamId = o.streamId;
@@ -67,7 +69,7 @@ export class RtpForwarder {
   }
 
   /** Forward one packet (the buffer is copied: UDP sends complete asynchronously). */
-  send(src: Buffer, length: number): void {
+  send(src: Buffer, length: number, _substream = 0): void {
     const b = Buffer.allocUnsafe(length);
     src.copy(b, 0, 0, length);
     if (this.type !== 'data' && length >= 12) {

@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import {
   PLUGIN_API_VERSION,
   newTransportInstanceId,
@@ -23,20 +22,11 @@ import {
 } from '../../core/plugin-api';
 import { aclAllows, bindAddress, closeServer, listen } from '../common/listen';
 import { loadTls } from '../common/tls';
+import { errorJson, readBody } from './body';
+import { httpKnownKeys } from './config';
 import { LongPollQueues } from './long-poll';
+import { normalizeBase, splitPath, splitTarget } from './paths';
 import { StaticFiles } from './static-files';
-
-const known = {
-  general: ['events', 'json', 'base_path', 'http', 'port', 'interface', 'ip', 'https', 'secure_port', 'secure_interface',
-    'secure_ip', 'acl', 'acl_forwarded', 'admin_acl_forwarded', 'mhd_connection_limit', 'mhd_debug', 'max_body_size', 'demos_folder'],
-  admin: ['admin_base_path', 'admin_http', 'admin_port', 'admin_interface', 'admin_ip', 'admin_https', 'admin_secure_port',
-    'admin_secure_interface', 'admin_secure_ip', 'admin_acl', 'admin_acl_forwarded'],
-  cors: ['allow_origin', 'enforce_cors'],
-  certificates: ['cert_pem', 'cert_key', 'cert_pwd', 'ciphers'],
-};
-
-/** After a 413, how long the half-closed socket stays before it is dropped (nothing more is read). */
-const LINGER_MS = 2000;
 
 /** Most events one long poll returns (`maxev`), whatever the client asks. */
 const MAX_EVENTS_PER_POLL = 1000;
@@ -122,7 +112,7 @@ export default class HttpTransport implements Transport {
     const cfg = ctx.config;
     this.gateway = ctx.gateway;
     this.log = ctx.logger;
-    for (const [cat, keys] of Object.entries(known)) cfg.warnUnknown(cat, keys);
+    for (const [cat, keys] of Object.entries(httpKnownKeys)) cfg.warnUnknown(cat, keys);
     this.json = parseJsonStyle(cfg.getString('general', 'json'));
     this.events = cfg.getBool('general', 'events', true);
     this.basePath = normalizeBase(cfg.getString('general', 'base_path') ?? '/janus');
@@ -170,7 +160,7 @@ export default class HttpTransport implements Transport {
         server.requestTimeout = 0;
         await listen(server, w.port, w.host, `${w.admin ? 'Admin ' : ''}HTTP${w.secure ? 'S' : ''}`);
         this.listeners.push({ server, sockets, admin: w.admin, secure: w.secure });
-        this.log.info({ port: w.port, host: w.host ?? '*', admin: w.admin, secure: w.secure }, `${w.admin ? 'Admin' : 'Janus'} API on HTTP${w.secure ? 'S' : ''} ready`);
+        this.log.info({ api: w.admin ? 'admin' : 'janus', port: w.port, host: w.host ?? '*', secure: w.secure }, 'HTTP listener ready');
       }
     } catch (err) {
       await this.destroy();
@@ -262,7 +252,8 @@ export default class HttpTransport implements Transport {
       else this.empty(res, 400);
       return;
     }
-    this.readBody(req, res, (body) => this.post(req, res, body, parts, admin));
+    const opts = { maxBody: this.maxBody, json: this.json, log: this.log, sendJson: this.sendJson.bind(this) };
+    readBody(req, res, opts, (body) => this.post(req, res, body, parts, admin));
   }
 
   private get(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, parts: string[], admin: boolean): void {
@@ -362,62 +353,6 @@ export default class HttpTransport implements Transport {
     });
   }
 
-  private readBody(req: http.IncomingMessage, res: http.ServerResponse, done: (body: string) => void): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    // past the limit: answer 413 and close the connection, never read (or buffer) the rest. The
-    // answer goes straight on the socket: Node would otherwise read and discard the remaining body
-    // to keep the connection alive. We stop reading and half-close at once, so the client sees
-    // the 413 and our FIN, and drop the socket shortly after (a reset now could lose the answer).
-    const reject = () => {
-      tooBig = true;
-      chunks.length = 0;
-      const sock = req.socket;
-      sock.pause();
-      const text = formatJsonChecked(errorJson(454, `JSON error: request payload too large (more than ${this.maxBody} bytes)`), this.json).text;
-      const extra = Object.entries(res.getHeaders()).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}\r\n`).join('');
-      sock.end(`HTTP/1.1 413 Payload Too Large\r\n${extra}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-      setTimeout(() => sock.destroy(), LINGER_MS).unref();
-    };
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.maxBody) {
-      reject();
-      return;
-    }
-    req.on('data', (c: Buffer) => {
-      if (tooBig) return;
-      size += c.length;
-      if (size > this.maxBody) {
-        reject();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (tooBig) return;
-      if (size === 0) {
-        // Janus drops a POST without a payload: no response at all
-        res.destroy();
-        return;
-      }
-      const buf = Buffer.concat(chunks);
-      // Janus's parser refuses bytes that are not UTF-8; a lenient decode would hide them
-      if (!isUtf8(buf)) {
-        this.sendJson(res, errorJson(454, `JSON error: on line 1: unable to decode byte 0x${firstBadByte(buf)}`));
-        return;
-      }
-      try {
-        done(buf.toString('utf8'));
-      } catch (err) {
-        // nothing a request carries may escape this handler: log, answer, keep serving
-        this.log.error({ err }, 'HTTP request handling failed');
-        this.sendJson(res, errorJson(500, 'Internal error handling the request'), 500);
-      }
-    });
-    req.on('error', () => res.destroy());
-  }
-
   private cors(res: http.ServerResponse): void {
     res.setHeader('Access-Control-Allow-Origin', this.allowOrigin ?? '*');
     res.setHeader('Access-Control-Max-Age', '86400');
@@ -444,78 +379,6 @@ export default class HttpTransport implements Transport {
     res.writeHead(status, { 'Content-Length': 0 });
     res.end();
   }
-}
-
-function normalizeBase(p: string): string {
-  let b = p.trim();
-  if (!b.startsWith('/')) b = `/${b}`;
-  while (b.length > 1 && b.endsWith('/')) b = b.slice(0, -1);
-  return b;
-}
-
-/**
- * The request target as Janus's web server hands it over: the path before `?`, percent-decoded
- * (invalid escapes kept as they are) and cut at a decoded NUL; `#` is an ordinary character.
- */
-export function splitTarget(target: string): { path: string; rawPath: string; query: URLSearchParams } {
-  const q = target.indexOf('?');
-  const rawPath = q < 0 ? target : target.slice(0, q);
-  let query: URLSearchParams;
-  try {
-    query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  } catch {
-    query = new URLSearchParams();
-  }
-  const bytes: number[] = [];
-  for (let i = 0; i < rawPath.length; i++) {
-    const c = rawPath.charCodeAt(i);
-    if (c === 0x25 && /^[0-9A-Fa-f]{2}$/.test(rawPath.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(rawPath.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(c & 0xff);
-  }
-  const nul = bytes.indexOf(0);
-  const path = Buffer.from(nul < 0 ? bytes : bytes.slice(0, nul)).toString('latin1');
-  return { path, rawPath, query };
-}
-
-/**
- * Path components after the base path; undefined when the path is not under it. As Janus: the
- * base itself matches case-insensitively, anything below it must start with `<base>/` exactly;
- * components are split on `/` and kept even when empty (an empty one reads as id 0).
- */
-export function splitPath(path: string, base: string): string[] | undefined {
-  if (base === '/') return path.startsWith('/') ? (path === '/' ? [] : path.slice(1).split('/')) : undefined;
-  if (path.toLowerCase() === base.toLowerCase()) return [];
-  if (!path.startsWith(`${base}/`)) return undefined;
-  const rest = path.slice(base.length + 1);
-  return rest === '' ? [] : rest.split('/');
-}
-
-/** The first byte that breaks UTF-8 decoding, in hex (for the error text). */
-function firstBadByte(buf: Buffer): string {
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = buf.length;
-  // the longest valid prefix, by bisection (at most ~log2(n) decodes)
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      dec.decode(buf.subarray(0, mid));
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
-  }
-  let i = lo;
-  // a truncated multi-byte sequence at the end of a valid prefix: the byte after it is the culprit
-  while (i > 0 && (buf[i - 1] & 0xc0) === 0x80) i--;
-  if (i > 0 && buf[i - 1] >= 0xc0) i--;
-  return (buf[i] ?? buf[lo] ?? 0).toString(16);
-}
-
-function errorJson(code: number, reason: string): JanusMessage {
-  return { janus: 'error', error: { code, reason } };
 }
 
 function randomTransaction(): string {

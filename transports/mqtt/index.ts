@@ -118,7 +118,7 @@ export default class MqttTransport implements Transport {
       client.options.reconnectPeriod = this.backoff.next();
     });
     client.on('close', () => this.onDown());
-    client.on('error', (err) => this.log.debug({ err: err.message }, 'MQTT client error'));
+    client.on('error', (err) => this.log.debug({ err }, 'MQTT client error'));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     // wait (bounded) for the first connection so a server that starts with the broker up is ready at once
     await new Promise<void>((resolve) => {
@@ -152,7 +152,7 @@ export default class MqttTransport implements Transport {
       }
     } catch (err) {
       // the connection dropped while subscribing: the next `connect` does it again
-      this.log.warn({ err: (err as Error).message }, 'MQTT subscribe failed');
+      this.log.warn({ err }, 'MQTT subscribe failed');
       return;
     }
     if (client !== this.client || !client.connected) return;
@@ -239,7 +239,7 @@ export default class MqttTransport implements Transport {
       }
       if (this.closing) return;
       // not handed to the broker (connection dropped before it was written): keep it for the reconnect
-      this.log.debug({ err: err.message }, 'MQTT publish failed, buffering');
+      this.log.debug({ err }, 'MQTT publish failed, buffering');
       this.outbox.requeue([item]);
       if (this.up && client.connected) setImmediate(() => this.flush());
     });

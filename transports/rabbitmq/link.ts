@@ -73,7 +73,7 @@ export class RabbitLink {
         this.inflight.delete(id);
         if (err) {
           // a nack: the broker refused it; try again after the next reconnect rather than lose it
-          this.log.warn({ err: String(err) }, 'RabbitMQ refused a message, will retry');
+          this.log.warn({ err }, 'RabbitMQ refused a message, will retry');
           this.outbox.requeue([item]);
         } else this.stats.published++;
       });
@@ -125,11 +125,11 @@ export class RabbitLink {
         return;
       }
       const gen = ++this.generation;
-      conn.on('error', (err) => this.log.debug({ err: String(err) }, 'RabbitMQ connection error'));
+      conn.on('error', (err) => this.log.debug({ err }, 'RabbitMQ connection error'));
       conn.on('close', (err) => this.down(gen, err ? String(err) : 'connection closed'));
       conn.on('blocked', (reason) => this.log.warn({ reason }, 'RabbitMQ blocked our connection (broker resource alarm)'));
       const ch = await conn.createConfirmChannel();
-      ch.on('error', (err) => this.log.warn({ err: String(err) }, 'RabbitMQ channel error'));
+      ch.on('error', (err) => this.log.warn({ err }, 'RabbitMQ channel error'));
       // a channel closed by the broker (e.g. a declaration refused) leaves the connection up: recycle it
       ch.on('close', () => void conn!.close().catch(() => undefined));
       await this.declare(ch);

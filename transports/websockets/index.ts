@@ -178,7 +178,7 @@ export default class WebSocketsTransport implements Transport {
       await listen(server, w.port, w.host, `${w.admin ? 'Admin ' : ''}WebSocket${w.secure ? 's (secure)' : ''}`);
     }
     this.listeners.push({ server, wss, sockets, admin: w.admin, secure: w.secure });
-    this.log.info({ port: w.unix ?? w.port, host: w.host ?? '*', admin: w.admin, secure: w.secure }, `${w.admin ? 'Admin' : 'Janus'} API on WebSocket${w.secure ? 's' : ''} ready`);
+    this.log.info({ api: w.admin ? 'admin' : 'janus', port: w.unix ?? w.port, host: w.host ?? '*', secure: w.secure }, 'WebSocket listener ready');
   }
 
   private onConnection(ws: WebSocket, req: http.IncomingMessage, admin: boolean): void {

@@ -26,6 +26,19 @@ export interface StreamRecording {
   ssrc0: number;
 }
 
+/** What an accepted audio/video m-line was negotiated with (negotiation.ts decides). */
+export interface StreamNegotiation {
+  codec: SdpCodec;
+  simulcast: boolean;
+  substreams: number;
+  svc: boolean;
+  fec?: boolean;
+  stereo?: boolean;
+  dtx?: boolean;
+  h264Profile?: string;
+  vp9Profile?: string;
+}
+
 /** One m-line a publisher sends (Janus's `janus_videoroom_publisher_stream`). */
 export class PublisherStream {
   description?: string;
@@ -66,6 +79,32 @@ export class PublisherStream {
     readonly mindex: number,
     readonly mid: string,
   ) {}
+
+  /** An offer (or renegotiation) accepted this m-line with these settings. */
+  accept(n: StreamNegotiation): void {
+    this.disabled = false;
+    this.codec = { ...n.codec };
+    this.simulcast = n.simulcast;
+    this.substreams = n.simulcast ? n.substreams : 0;
+    this.svc = n.svc;
+    if (n.fec !== undefined) this.fec = n.fec;
+    if (n.stereo !== undefined) this.stereo = n.stereo;
+    if (n.dtx !== undefined) this.dtx = n.dtx;
+    // present (even undefined) for H.264 / VP9: the profile of this negotiation, or none
+    if ('h264Profile' in n) this.h264Profile = n.h264Profile;
+    if ('vp9Profile' in n) this.vp9Profile = n.vp9Profile;
+  }
+
+  /** The data channel m-line was accepted. */
+  acceptData(): void {
+    this.disabled = false;
+  }
+
+  /** Disabled by the publisher (port 0) or refused (no codec of the room): nothing is relayed. */
+  disable(refused: boolean): void {
+    this.disabled = true;
+    if (refused) this.codec = undefined;
+  }
 
   get codecName(): string | undefined {
     return this.codec?.name;

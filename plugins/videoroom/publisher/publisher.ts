@@ -32,8 +32,7 @@ export type PublisherKind = 'local' | 'remote' | 'dummy';
 export class Publisher {
   display?: string;
   kind: PublisherKind = 'local';
-  /** The offer was answered: streams are known. */
-  negotiated = false;
+  private isNegotiated = false;
   private isActive = false;
   private streamList: PublisherStream[] = [];
   /** Streams by m-line index (hot path lookup). */
@@ -42,8 +41,7 @@ export class Publisher {
   bitrate = 0;
   audioLevelAverage?: number;
   audioActivePackets?: number;
-  /** Leaving, kicked or its room destroyed: no request of its handle is served any more. */
-  leaving = false;
+  private isLeaving = false;
   readonly recording: PublisherRecordingWish = { active: false };
   private firTimer?: NodeJS.Timeout;
   /** Re-sends the bitrate cap (REMB) every second while active. */
@@ -55,6 +53,23 @@ export class Publisher {
     readonly id: VrId,
     readonly privateId: number,
   ) {}
+
+  /** The offer was answered: streams are known. */
+  get negotiated(): boolean {
+    return this.isNegotiated;
+  }
+
+  /** Leaving, kicked or its room destroyed: no request of its handle is served any more. */
+  get leaving(): boolean {
+    return this.isLeaving;
+  }
+
+  /** Start leaving the room; false when it already was (leaving is done once). */
+  leave(): boolean {
+    if (this.isLeaving) return false;
+    this.isLeaving = true;
+    return true;
+  }
 
   /** PeerConnection up: announced to the room, can be subscribed to. Checked per packet. */
   get active(): boolean {
@@ -70,8 +85,13 @@ export class Publisher {
     return this.byMindexList[mindex];
   }
 
-  /** The streams of a (re)negotiation. */
-  setStreams(streams: PublisherStream[]): void {
+  /** An offer was answered: these are the publisher's streams now (existing ones kept their state). */
+  negotiate(streams: PublisherStream[]): void {
+    this.setStreams(streams);
+    this.isNegotiated = true;
+  }
+
+  private setStreams(streams: PublisherStream[]): void {
     this.streamList = streams;
     this.byMindexList = [];
     for (const s of streams) this.byMindexList[s.mindex] = s;
@@ -116,7 +136,7 @@ export class Publisher {
     const wasActive = this.isActive;
     const streams = this.streamList;
     this.isActive = false;
-    this.negotiated = false;
+    this.isNegotiated = false;
     this.stopTimers();
     for (const s of streams) s.dropAll();
     this.setStreams([]);

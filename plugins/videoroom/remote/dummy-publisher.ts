@@ -72,8 +72,7 @@ export function createDummyPublisher(vr: VideoRoomState, room: Room, only: Map<s
   };
   for (const c of room.config.audiocodec) add('audio', c);
   for (const c of room.config.videocodec) add('video', c);
-  pub.setStreams(streams);
-  pub.negotiated = true;
+  pub.negotiate(streams);
   room.addParticipant(pub);
   publisherUp(vr, pub);
   return pub;

@@ -8,7 +8,7 @@
  * returns), SRTP in place, no allocation of ours.
  */
 import * as dgram from 'node:dgram';
-import { SrtpSender, type DataPacket, type SrtpSuite } from '../../../core/plugin-api';
+import { SimulcastContext, SrtpSender, type DataPacket, type SrtpSuite } from '../../../core/plugin-api';
 import { RtpForwarder, type RtpForwarderOptions } from '../rtp-forward';
 import { forEachKeyframeRequest } from './rtcp-feedback';
 
@@ -27,6 +27,8 @@ export interface MediaForwarderOptions extends RtpForwarderOptions {
   remoteId?: string;
   /** A PLI or FIR arrived from the target, naming this media SSRC. */
   onKeyframeRequest?: (mediaSsrc: number) => void;
+  /** `simulcast: true`: one forwarder that follows the best substream (Janus's simulcast forwarder). */
+  simulcast?: { codec: string; substreams: number; clockRate: number; requestKeyframe: () => void };
   /** False once the forwarder was dropped from its stream (closes the RTCP socket). */
   attached?: () => boolean;
 }
@@ -43,9 +45,18 @@ export class MediaForwarder extends RtpForwarder {
   private rtcpSock?: dgram.Socket;
   private liveness?: NodeJS.Timeout;
   private closed = false;
+  private readonly sim?: SimulcastContext;
+  private readonly simPli?: () => void;
+  override readonly anySubstream: boolean;
 
   constructor(o: MediaForwarderOptions, private readonly udp: dgram.Socket) {
     super(o, udp);
+    if (o.simulcast && o.type === 'video') {
+      // as Janus: aim at the top substream and temporal layer, fall back when it stops
+      this.sim = new SimulcastContext({ codec: o.simulcast.codec, substreams: Math.max(2, o.simulcast.substreams), clockRate: o.simulcast.clockRate, substream: 2, temporal: 2 });
+      this.simPli = o.simulcast.requestKeyframe;
+    }
+    this.anySubstream = this.sim !== undefined;
     this.remoteId = o.remoteId;
     this.remoteRtcpPort = o.type !== 'data' ? (o.rtcpPort ?? 0) : 0;
     if (o.srtp && o.type !== 'data') {
@@ -64,7 +75,7 @@ export class MediaForwarder extends RtpForwarder {
   }
 
   /** An RTP packet of the stream (a data channel message when the forwarder is for data). */
-  override send(src: Buffer, length: number): void {
+  override send(src: Buffer, length: number, substream = 0): void {
     if (this.closed) return;
     if (this.type === 'data') {
       this.sendMessage(src, length, false);
@@ -73,6 +84,15 @@ export class MediaForwarder extends RtpForwarder {
     if (length < 12 || length > 1500) return;
     const b = this.slot();
     src.copy(b, 0, 0, length);
+    const sim = this.sim;
+    if (sim !== undefined) {
+      // rewritten in our own copy: the publisher's buffer is shared
+      const pass = sim.relay(b, length, substream, Date.now());
+      if (sim.needPli) this.simPli?.();
+      if (!pass) return;
+      // one SSRC for the switching stream: the forwarder's ID unless one was given (as Janus)
+      b.writeUInt32BE(this.streamId >>> 0, 8);
+    }
     if (this.ssrc !== undefined) b.writeUInt32BE(this.ssrc >>> 0, 8);
     if (this.pt !== undefined) b[1] = (b[1] & 0x80) | (this.pt & 0x7f);
     let n = length;

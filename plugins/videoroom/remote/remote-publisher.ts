@@ -179,8 +179,7 @@ export class RemotePublisher {
     const streams = this.specs.map((sp) => this.buildStream(sp));
     this.streamsByMindex = [];
     for (const ps of streams) this.streamsByMindex[ps.mindex] = ps;
-    this.pub.setStreams(streams);
-    this.pub.negotiated = true;
+    this.pub.negotiate(streams);
   }
 
   private publish(): void {
@@ -226,7 +225,7 @@ export class RemotePublisher {
       if (this.pub.active) {
         const ps = this.buildStream(sp);
         this.streamsByMindex[ps.mindex] = ps;
-        this.pub.setStreams([...this.pub.streams, ps]);
+        this.pub.negotiate([...this.pub.streams, ps]);
       }
       changed = true;
     }

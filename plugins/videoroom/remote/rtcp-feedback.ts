@@ -3,10 +3,11 @@
  * publisher's receiver), and the PLI we send to a remote publisher's source. Bounds-checked:
  * whatever arrives on these ports is untrusted.
  */
+import { RTCP_PSFB, RtcpWalker } from '../../../core/plugin-api';
 
-const RTCP_PSFB = 206;
 const FMT_PLI = 1;
 const FMT_FIR = 4;
+const walker = new RtcpWalker();
 
 /** Janus's `janus_is_rtcp`: version 2 and a packet type in 200-207 (RTP payload types 64-95 excluded elsewhere). */
 export function isRtcp(b: Buffer, len: number): boolean {
@@ -14,24 +15,17 @@ export function isRtcp(b: Buffer, len: number): boolean {
 }
 
 /**
- * Call `onRequest(mediaSsrc)` for each PLI, and each FIR entry, in an RTCP compound packet;
- * stops at the first malformed sub-packet.
+ * Call `onRequest(mediaSsrc)` for each PLI, and each FIR entry, in an RTCP compound packet
+ * (the plugin API's walker: stops at the first malformed sub-packet).
  */
 export function forEachKeyframeRequest(b: Buffer, len: number, onRequest: (mediaSsrc: number) => void): void {
   if (!isRtcp(b, len)) return;
-  let off = 0;
-  while (off + 4 <= len) {
-    if ((b[off] & 0xc0) !== 0x80) return;
-    const fmt = b[off] & 0x1f;
-    const pt = b[off + 1];
-    const size = (b.readUInt16BE(off + 2) + 1) * 4;
-    if (off + size > len) return;
-    if (pt === RTCP_PSFB && size >= 12) {
-      if (fmt === FMT_PLI) onRequest(b.readUInt32BE(off + 8));
-      // FIR: the media SSRC field is unused, the FCI entries (8 bytes each) name the SSRCs
-      else if (fmt === FMT_FIR) for (let p = off + 12; p + 8 <= off + size; p += 8) onRequest(b.readUInt32BE(p));
-    }
-    off += size;
+  for (walker.reset(b, len); walker.next(); ) {
+    if (walker.type !== RTCP_PSFB || walker.length < 12) continue;
+    const off = walker.offset;
+    if (walker.fmt === FMT_PLI) onRequest(b.readUInt32BE(off + 8));
+    // FIR: the media SSRC field is unused, the FCI entries (8 bytes each) name the SSRCs
+    else if (walker.fmt === FMT_FIR) for (let p = off + 12; p + 8 <= off + walker.length; p += 8) onRequest(b.readUInt32BE(p));
   }
 }
 

@@ -42,6 +42,8 @@ interface Plan {
   pt?: number;
   substream: number;
   rtcpPort?: number;
+  /** `simulcast: true`: one forwarder following the best substream. */
+  switching?: boolean;
 }
 
 export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
@@ -74,7 +76,8 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
       const h = typeof o.host === 'string' ? o.host : host;
       const fam = family(h, o.host_family ?? body.host_family);
       const rtcpPort = stream.type !== 'data' ? (o.rtcp_port as number | undefined) : undefined;
-      plans.push({ stream, host: h, family: fam, port: o.port as number, ssrc: o.ssrc as number | undefined, pt: o.pt as number | undefined, substream: (o.substream as number | undefined) ?? 0, rtcpPort });
+      const switching = stream.type === 'video' && stream.simulcast && o.simulcast === true;
+      plans.push({ stream, host: h, family: fam, port: o.port as number, ssrc: o.ssrc as number | undefined, pt: o.pt as number | undefined, substream: (o.substream as number | undefined) ?? 0, rtcpPort, switching });
       // simulcast substreams 2 and 3 to their own ports (Janus: unless `simulcast` asks for one switching forwarder)
       if (stream.type === 'video' && o.simulcast !== true) {
         for (const n of [2, 3]) {
@@ -104,7 +107,7 @@ export function rtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
   const made: RtpForwarder[] = [];
   for (const p of plans) {
     const o = { streamId: newStreamId(room), type: p.stream.type, host: p.host, port: p.port, family: p.family, ssrc: p.ssrc, pt: p.pt, substream: p.substream };
-    const fw = srtp || p.rtcpPort ? mediaForwarder(vr, pub, p.stream, o, srtp ?? undefined, p.rtcpPort) : new RtpForwarder(o, vr.sockets.get(p.family));
+    const fw = srtp || p.rtcpPort || p.switching ? mediaForwarder(vr, pub, p.stream, o, srtp ?? undefined, p.rtcpPort, p.switching === true) : new RtpForwarder(o, vr.sockets.get(p.family));
     p.stream.addForwarder(fw);
     made.push(fw);
   }
@@ -130,9 +133,11 @@ function srtpOption(body: JsonObject): { suite: SrtpSuite; key: Buffer } | null 
 }
 
 /** An SRTP and/or RTCP-aware forwarder: a PLI or FIR from the target asks the publisher for a keyframe. */
-function mediaForwarder(vr: VideoRoomState, pub: Publisher, stream: PublisherStream, o: RtpForwarderOptions, srtp: { suite: SrtpSuite; key: Buffer } | undefined, rtcpPort: number | undefined): RtpForwarder {
+function mediaForwarder(vr: VideoRoomState, pub: Publisher, stream: PublisherStream, o: RtpForwarderOptions, srtp: { suite: SrtpSuite; key: Buffer } | undefined, rtcpPort: number | undefined, switching: boolean): RtpForwarder {
+  const keyframe = () => stream.type === 'video' && pub.requestKeyframe(stream.mindex);
+  const simulcast = switching && stream.codec ? { codec: stream.codec.name, substreams: stream.substreams, clockRate: stream.clockRate, requestKeyframe: keyframe } : undefined;
   const fw: MediaForwarder = new MediaForwarder(
-    { ...o, srtp, rtcpPort, onKeyframeRequest: () => stream.type === 'video' && pub.requestKeyframe(stream.mindex), attached: () => stream.forwarders.includes(fw) },
+    { ...o, srtp, rtcpPort, simulcast, onKeyframeRequest: keyframe, attached: () => stream.forwarders.includes(fw) },
     vr.sockets.get(o.family),
   );
   return fw;

@@ -38,8 +38,7 @@ export function joinPublisher(vr: VideoRoomState, hs: HandleState, room: Room, b
   if (typeof body.display === 'string') pub.display = body.display;
   if (typeof body.bitrate === 'number') pub.setBitrate(body.bitrate);
   room.addParticipant(pub);
-  hs.participant = pub;
-  hs.room = room;
+  hs.setParticipant(room, pub);
   setPublisherRecording(pub, body.record as boolean | undefined, body.filename as string | undefined);
   if (room.config.notifyJoining) {
     const who: JsonObject = { id };
@@ -125,8 +124,7 @@ export function configurePublisher(vr: VideoRoomState, room: Room, pub: Publishe
       audiocodec: typeof body.audiocodec === 'string' ? body.audiocodec.toLowerCase() : undefined,
       videocodec: typeof body.videocodec === 'string' ? body.videocodec.toLowerCase() : undefined,
     });
-    pub.setStreams(neg.streams);
-    pub.negotiated = true;
+    pub.negotiate(neg.streams);
     reply = { data: reply.data, jsep: { type: 'answer', media: neg.answer, ...(jsep.e2ee ? { e2ee: true } : {}) } };
   }
   let changedDescriptions = false;
@@ -194,8 +192,7 @@ export function finishUnpublish(vr: VideoRoomState, room: Room, pub: Publisher):
 export function leavePublisher(vr: VideoRoomState, hs: HandleState, room: Room, pub: Publisher): AsyncReply {
   const roomId: VrId = room.id;
   removeParticipant(vr, room, pub, 'leave');
-  hs.participant = undefined;
-  hs.left = true;
+  hs.clear(true);
   // Janus 1.1.2 leaves the PeerConnection to the client (which hangs up or detaches next);
   // nothing is forwarded from it any more
   return { data: { videoroom: 'event', room: roomId, leaving: 'ok' } };

@@ -5,7 +5,7 @@ import { checkParams, VrError, VrErrorCode } from '../errors';
 import type { VrId } from '../ids';
 import { destroyRoom } from '../lifecycle';
 import { Room } from '../room';
-import { roomConfigFromCreate } from '../room-config';
+import { roomConfigFromCreate, type RoomConfig } from '../room-config';
 import type { VideoRoomState } from '../state';
 import { createDummyPublisher, parseDummyStreams } from '../remote/dummy-publisher';
 
@@ -51,23 +51,18 @@ export function edit(vr: VideoRoomState, body: JsonObject): JsonObject {
   vr.needStore(body.permanent, 'edit room permanently');
   const room = vr.room(body);
   vr.checkSecret(room, body);
-  const c = room.config;
-  if (typeof body.new_description === 'string' && body.new_description.length > 0) c.description = body.new_description;
-  if (typeof body.new_is_private === 'boolean') c.isPrivate = body.new_is_private;
-  if (typeof body.new_require_pvtid === 'boolean') c.requirePvtid = body.new_require_pvtid;
-  if (typeof body.new_publishers === 'number' && body.new_publishers > 0) c.publishers = body.new_publishers;
-  if (typeof body.new_secret === 'string') c.secret = body.new_secret;
-  if (typeof body.new_pin === 'string') c.pin = body.new_pin.length > 0 ? body.new_pin : undefined;
-  if (typeof body.new_lock_record === 'boolean') c.lockRecord = body.new_lock_record;
-  if (typeof body.new_rec_dir === 'string') c.recDir = body.new_rec_dir;
-  if (typeof body.new_bitrate === 'number') {
-    c.bitrate = body.new_bitrate;
-    for (const p of room.participants.values()) if (!p.bitrate) p.applyBitrate();
-  }
-  if (typeof body.new_fir_freq === 'number') {
-    c.firFreq = body.new_fir_freq;
-    for (const p of room.participants.values()) p.restartFir();
-  }
+  const changes: Partial<RoomConfig> = {};
+  if (typeof body.new_description === 'string' && body.new_description.length > 0) changes.description = body.new_description;
+  if (typeof body.new_is_private === 'boolean') changes.isPrivate = body.new_is_private;
+  if (typeof body.new_require_pvtid === 'boolean') changes.requirePvtid = body.new_require_pvtid;
+  if (typeof body.new_publishers === 'number' && body.new_publishers > 0) changes.publishers = body.new_publishers;
+  if (typeof body.new_secret === 'string') changes.secret = body.new_secret;
+  if (typeof body.new_pin === 'string') changes.pin = body.new_pin.length > 0 ? body.new_pin : undefined;
+  if (typeof body.new_lock_record === 'boolean') changes.lockRecord = body.new_lock_record;
+  if (typeof body.new_rec_dir === 'string') changes.recDir = body.new_rec_dir;
+  if (typeof body.new_bitrate === 'number') changes.bitrate = body.new_bitrate;
+  if (typeof body.new_fir_freq === 'number') changes.firFreq = body.new_fir_freq;
+  room.edit(changes);
   const saved = body.permanent === true ? vr.saveRoom(room) : false;
   vr.event(undefined, { event: 'edited', room: room.id });
   return { videoroom: 'edited', room: room.id, permanent: saved };
@@ -109,7 +104,7 @@ export function allowed(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'action', type: 'string', required: true },
     { name: 'allowed', type: 'array' },
   ]);
-  const action = body.action as string;
+  const action = body.action as 'enable' | 'disable' | 'add' | 'remove';
   if (!['enable', 'disable', 'add', 'remove'].includes(action)) {
     throw new VrError(VrErrorCode.INVALID_ELEMENT, `Unsupported action '${action}' (allowed)`);
   }
@@ -119,11 +114,7 @@ export function allowed(vr: VideoRoomState, body: JsonObject): JsonObject {
   }
   const room = vr.room(body);
   vr.checkSecret(room, body);
-  if (action === 'enable') room.checkAllowed = true;
-  else if (action === 'disable') room.checkAllowed = false;
-  else if (action === 'add') for (const t of (list ?? []) as string[]) room.allowed.add(t);
-  else for (const t of (list ?? []) as string[]) room.allowed.delete(t);
-  room.config.allowed = [...room.allowed];
+  room.allow(action, (list ?? []) as string[]);
   const reply: JsonObject = { videoroom: 'success', room: room.id };
   if (action !== 'disable') reply.allowed = [...room.allowed];
   return reply;
@@ -134,7 +125,7 @@ export function enableRecording(vr: VideoRoomState, body: JsonObject): JsonObjec
   const room = vr.room(body);
   vr.checkSecret(room, body);
   if (room.config.record !== body.record) {
-    room.config.record = body.record as boolean;
+    room.edit({ record: body.record as boolean });
     for (const p of room.participants.values()) setPublisherRecording(p, room.config.record, undefined);
   }
   return { videoroom: 'success', record: room.config.record };

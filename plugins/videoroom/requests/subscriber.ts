@@ -148,9 +148,8 @@ export function joinSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, 
   }
   if (sub.streams.length === 0) throw new VrError(VrErrorCode.INVALID_ELEMENT, "Can't offer an SDP with no stream");
   room.addSubscriber(sub);
-  hs.subscriber = sub;
-  hs.room = room;
-  sub.offerPending = true;
+  hs.setSubscriber(room, sub);
+  sub.beginOffer(false);
   const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
   if (legacy) {
     const p = reqs[0].publisher;
@@ -326,7 +325,7 @@ export function updateSubscription(vr: VideoRoomState, room: Room, sub: Subscrib
 
 export function leaveSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, sub: Subscriber): AsyncReply {
   removeSubscriber(vr, room, sub);
-  hs.subscriber = undefined;
+  hs.clear(false);
   hs.handle.closePc();
   return { data: { videoroom: 'event', room: sub.room.id, left: 'ok' } };
 }

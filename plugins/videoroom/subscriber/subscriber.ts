@@ -20,10 +20,8 @@ export class Subscriber implements SubscriberStreamOwner {
   /** `start` with the answer received: media may flow. */
   private started = false;
   private paused = false;
-  /** An offer was sent and not answered yet (renegotiations wait for it). */
-  offerPending = false;
-  /** A subscribe/unsubscribe arrived while an offer was pending: offer again after the answer. */
-  updateQueued = false;
+  private pendingOffer = false;
+  private queuedUpdate = false;
   /** The participant whose private_id was given (its subscriptions). */
   owner?: Publisher;
   useMsid = false;
@@ -41,6 +39,35 @@ export class Subscriber implements SubscriberStreamOwner {
     readonly room: SubscriberRoom,
     readonly handle: PluginHandle,
   ) {}
+
+  /** An offer was sent and not answered yet (renegotiations wait for it). */
+  get offerPending(): boolean {
+    return this.pendingOffer;
+  }
+
+  /** A subscribe/unsubscribe arrived while an offer was pending: offer again after the answer. */
+  get updateQueued(): boolean {
+    return this.queuedUpdate;
+  }
+
+  /**
+   * An offer is about to be sent. False when one is still unanswered: with `queue` the update is
+   * remembered for after the answer (`updating`), otherwise the caller refuses.
+   */
+  beginOffer(queue: boolean): boolean {
+    if (this.pendingOffer) {
+      if (queue) this.queuedUpdate = true;
+      return false;
+    }
+    this.pendingOffer = true;
+    this.queuedUpdate = false;
+    return true;
+  }
+
+  /** The offer could not be sent (the core failed to make the SDP). */
+  offerFailed(): void {
+    this.pendingOffer = false;
+  }
 
   get streams(): readonly SubscriberStream[] {
     return this.streamList;
@@ -82,7 +109,7 @@ export class Subscriber implements SubscriberStreamOwner {
 
   /** `start` (with or without an answer): media flows, every m-line starts a new segment. */
   start(answered: boolean): void {
-    if (answered) this.offerPending = false;
+    if (answered) this.pendingOffer = false;
     this.started = true;
     this.paused = false;
     for (const s of this.streamList) s.resume();
@@ -102,8 +129,8 @@ export class Subscriber implements SubscriberStreamOwner {
   hangup(): void {
     this.started = false;
     this.ready = false;
-    this.offerPending = false;
-    this.updateQueued = false;
+    this.pendingOffer = false;
+    this.queuedUpdate = false;
     for (const s of this.streamList) s.restart();
   }
 
