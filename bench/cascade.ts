@@ -19,7 +19,7 @@ import { MEDIA_IP, startJanus, vethUp, type RunningJanus } from '../test/cascade
 import { startOurs } from '../test/cascade-ours';
 import { JanusWs } from '../test/media-support';
 import { startRabbitmq, stopEpmd, type RunningBroker } from '../test/support/brokers';
-import { freePort } from '../test/support/ports';
+import { freePort, rtpPortRange } from '../test/support/ports';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'cpu';
@@ -56,7 +56,7 @@ async function cpuMode(): Promise<void> {
   vethUp();
   const wsPort = await freePort();
   const rmqPort = await freePort(); // nothing listens: the source needs no broker here
-  const src: RunningJanus = await (useJanus ? startJanus : startOurs)({ name: 'src', rmqPort, wsPort, rtpPortRange: '47000-47199' });
+  const src: RunningJanus = await (useJanus ? startJanus : startOurs)({ name: 'src', rmqPort, wsPort, rtpPortRange: rtpPortRange(200) });
   try {
     const j = await JanusWs.connect(src.wsUrl);
     await j.createSession();
@@ -138,14 +138,7 @@ async function e2eMode(): Promise<void> {
   const perTarget = Number(opt('subs', '20'));
   const seconds = Number(opt('seconds', '10'));
   vethUp();
-  const RMQ = { port: await freePort(), nodeName: `rabbit-bench-${process.pid}@localhost`, dir: `/tmp/cascade-bench-rmq-${process.pid}`, epmdPort: 21769, distPort: 0 };
-  RMQ.distPort = await freePort();
-  const used = [RMQ.port, RMQ.distPort];
-  const nextPort = async () => {
-    const p = await freePort();
-    used.push(p);
-    return p;
-  };
+  const RMQ = { port: await freePort(), nodeName: `rabbit-bench-${process.pid}@localhost`, dir: `/tmp/cascade-bench-rmq-${process.pid}`, epmdPort: 21769, distPort: await freePort() };
   let broker: RunningBroker | undefined;
   const instances: RunningJanus[] = [];
   const subs: CountingSubscriber[][] = [];
@@ -154,11 +147,12 @@ async function e2eMode(): Promise<void> {
   try {
     broker = await startRabbitmq(RMQ);
     for (let i = 0; i <= targets; i++) {
-      instances.push(await startOurs({ name: i === 0 ? 'src' : `t${i}`, rmqPort: RMQ.port, wsPort: await nextPort(), rtpPortRange: `${47200 + i * 400}-${47599 + i * 400}` }));
+      instances.push(await startOurs({ name: i === 0 ? 'src' : `t${i}`, rmqPort: RMQ.port, wsPort: await freePort(), rtpPortRange: rtpPortRange(400) }));
     }
     const backend = await startBackend({
       amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
-      instances: instances.map((x) => ({ name: x.name, toJanus: x.toJanus, fromJanus: x.fromJanus, mediaHost: MEDIA_IP })),
+      // the backend shares this process with hundreds of peers: be patient before calling an instance dead
+      instances: instances.map((x) => ({ name: x.name, toJanus: x.toJanus, fromJanus: x.fromJanus, mediaHost: MEDIA_IP, keepaliveTimeoutMs: 15_000, keepaliveMisses: 3 })),
       log: (l) => console.log(`  backend: ${l}`),
     });
     const j = await JanusWs.connect(instances[0].wsUrl);

@@ -18,18 +18,12 @@ import {
   type RtpPacket,
 } from 'werift';
 import { JanusWs } from './media-support';
+import { udpRange } from './support/ports';
 import { gatheredPc, SimulcastPublisher } from './simulcast-peer';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 export const VR = 'janus.plugin.videoroom';
 
-let nextUdp = 45000 + (process.pid % 10) * 90;
-function clientPorts(): [number, number] {
-  const lo = nextUdp;
-  nextUdp += 3;
-  if (nextUdp > 45990) nextUdp = 45000;
-  return [lo, lo + 2];
-}
 
 export function cascadePeer(ip: string): RTCPeerConnection {
   return new RTCPeerConnection({
@@ -38,14 +32,14 @@ export function cascadePeer(ip: string): RTCPeerConnection {
     iceUseIpv6: false,
     iceAdditionalHostAddresses: [ip],
     iceInterfaceAddresses: { udp4: ip } as never,
-    icePortRange: clientPorts(),
+    icePortRange: udpRange(3),
     bundlePolicy: 'max-bundle',
     codecs: { audio: [], video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })] },
     headerExtensions: { audio: [], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime()] },
   });
 }
 
-const wait = (j: JanusWs, tx: string, what: string) => j.waitFor((m) => m.janus === 'event' && m.transaction === tx, 10_000, what);
+const wait = (j: JanusWs, tx: string, what: string) => j.waitFor((m) => m.janus === 'event' && m.transaction === tx, 30_000, what); // a busy 2-core machine can take this long
 
 /**
  * The synthetic VP8 of the simulcast tests, with what Janus needs to see a keyframe: the start code
@@ -93,7 +87,7 @@ export async function publishSimulcast(wsUrl: string, ip: string, room: number, 
   const joined = await wait(janus, jc.transaction, 'publisher joined');
   if (!joined.jsep) throw new Error(`publish failed: ${JSON.stringify(joined.plugindata?.data)}`);
   await pc.setRemoteDescription(joined.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 10_000, 'publisher webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 30_000, 'publisher webrtcup');
   const t = pc.getTransceivers()[0];
   const pub = new KeyframeVp8Publisher(pc, t.mid!, t.codecs[0].payloadType!, ['h', 'm', 'l']);
   pub.enc[0].payloadSize = 150;
@@ -148,7 +142,7 @@ export class CountingSubscriber {
     await gatheredPc(this.pc);
     const s = await this.janus.message(this.handle, { request: 'start' }, { type: 'answer', sdp: this.pc.localDescription!.sdp });
     await wait(this.janus, s.transaction, 'subscriber started');
-    await this.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === this.handle, 10_000, 'subscriber webrtcup');
+    await this.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === this.handle, 30_000, 'subscriber webrtcup');
     this.dtls = this.pc.dtlsTransports[0] as never;
     return att.plugindata.data;
   }

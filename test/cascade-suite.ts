@@ -16,7 +16,7 @@ import { haveJanus, MEDIA_IP, startJanus, vethUp, type RunningJanus } from './ca
 import { startOurs } from './cascade-ours';
 import { JanusWs } from './media-support';
 import { startRabbitmq, stopEpmd, type RunningBroker } from './support/brokers';
-import { freePorts } from './support/ports';
+import { freePorts, rtpPortRange } from './support/ports';
 
 const haveRabbitmq = (): boolean => fs.existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server');
 import { until } from './support/mq-harness';
@@ -83,9 +83,8 @@ export function describeCascade(o: CascadeSuiteOptions): void {
       RMQ.distPort = p.dist;
       const { wsA, wsB } = p;
       broker = await startRabbitmq(RMQ);
-      const udp = 46000 + (o.base % 10) * 400;
       const start = (kind: Kind, name: string, wsPort: number, range: string) => (kind === 'janus' ? startJanus : startOurs)({ name, rmqPort: RMQ.port, wsPort, rtpPortRange: range });
-      [a, b] = await Promise.all([start(o.a, 'a', wsA, `${udp}-${udp + 199}`), start(o.b, 'b', wsB, `${udp + 200}-${udp + 399}`)]);
+      [a, b] = await Promise.all([start(o.a, 'a', wsA, rtpPortRange(200)), start(o.b, 'b', wsB, rtpPortRange(200))]);
       backend = await startBackend({
         amqp: `amqp://guest:guest@127.0.0.1:${RMQ.port}`,
         instances: [a, b].map((j) => ({ name: j.name, toJanus: j.toJanus, fromJanus: j.fromJanus, mediaHost: MEDIA_IP, keepaliveMs: 1000, keepaliveTimeoutMs: 2000 })),
@@ -132,18 +131,23 @@ export function describeCascade(o: CascadeSuiteOptions): void {
       localSub = new CountingSubscriber(ja, MEDIA_IP);
       await localSub.subscribe(ROOM, 777, 0);
       // subscribers join in small batches (the servers share two cores with 50 peers)
-      for (let i = 0; i < o.subscribers; i += 10) {
-        const batch = Array.from({ length: Math.min(10, o.subscribers - i) }, () => new CountingSubscriber(jb, MEDIA_IP));
+      for (let i = 0; i < o.subscribers; i += 5) {
+        const batch = Array.from({ length: Math.min(5, o.subscribers - i) }, () => new CountingSubscriber(jb, MEDIA_IP));
         subs.push(...batch);
         await Promise.all(batch.map((s) => s.subscribe(ROOM, 777, 0)));
       }
-      await until('media on every subscriber', () => subs.every((s) => s.packets > 20), 20_000);
+      await until('media on every subscriber', () => subs.every((s) => s.packets > 20), 30_000).catch((e) => {
+        throw new Error(`${(e as Error).message}: packets per subscriber ${subs.map((s) => s.packets).join(' ')}`);
+      });
       const marks = subs.map((s) => ({ n: s.packets, e: s.expected }));
+      // at least 3 s and 100 packets per subscriber (a loaded machine slows the publisher's clock)
+      const t0 = Date.now();
+      const expectedNow = () => subs.reduce((n, s, i) => n + s.expected - marks[i].e, 0);
       await new Promise((r) => setTimeout(r, 3000));
+      await until('100 packets per subscriber', () => expectedNow() >= subs.length * 100, 20_000);
       const got = subs.reduce((n, s, i) => n + s.packets - marks[i].n, 0);
-      const expected = subs.reduce((n, s, i) => n + s.expected - marks[i].e, 0);
-      console.log(`      delivery over 3 s: ${got}/${expected} packets (${((100 * got) / expected).toFixed(3)} %) to ${subs.length} subscriber(s)`);
-      assert.ok(expected > subs.length * 100, `too few packets: ${expected}`);
+      const expected = expectedNow();
+      console.log(`      delivery over ${((Date.now() - t0) / 1000).toFixed(1)} s: ${got}/${expected} packets (${((100 * got) / expected).toFixed(3)} %) to ${subs.length} subscriber(s)`);
       assert.ok(got / expected >= 0.999, `${got}/${expected}`);
       assert.ok(subs.every((s) => s.perSubstream[1] === 0 && s.perSubstream[2] === 0), 'substream 0 only');
       // last: Janus 1.1.2 lists it like any publisher (simulcast only per stream, no `remote` here)
@@ -168,7 +172,7 @@ export function describeCascade(o: CascadeSuiteOptions): void {
     });
 
     it("a PLI from a subscriber on B reaches A's publisher", async () => {
-      const s = subs[subs.length - 1];
+      const s = subs[1] ?? subs[0]; // not the one that switched layers
       const before = pub!.pub.plis;
       // Janus rate-limits keyframe requests per publisher stream: ask until one gets through
       await until('PLI at the publisher', async () => {

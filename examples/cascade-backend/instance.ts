@@ -3,8 +3,8 @@
  * (`to_janus` / `from_janus` in its janus.transport.rabbitmq.jcfg), one Janus session kept alive,
  * replies matched by transaction, plugin events dispatched by handle.
  *
- * An instance is "down" when a keepalive gets no answer within `keepaliveTimeoutMs` (or the
- * session vanished: the instance restarted). The cascade listens for that to remove ghosts.
+ * An instance is "down" when `keepaliveMisses` keepalives in a row get no answer within
+ * `keepaliveTimeoutMs`, or at once when its session vanished (the instance restarted). The cascade listens for that to remove ghosts.
  */
 import type { Channel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
@@ -25,8 +25,10 @@ export interface InstanceOptions {
   secret?: string;
   /** Keepalive period (ms, default 10 s; sessions time out after 60 s). */
   keepaliveMs?: number;
-  /** No answer to a keepalive within this (ms, default 5 s) → the instance is down. */
+  /** A keepalive not answered within this (ms, default 5 s) is missed. */
   keepaliveTimeoutMs?: number;
+  /** This many keepalives missed in a row (default 2) → the instance is down. One late answer on a busy host is not a death. */
+  keepaliveMisses?: number;
   /** Timeout for any other request (ms, default 10 s). */
   requestTimeoutMs?: number;
 }
@@ -59,6 +61,7 @@ export class JanusInstance extends EventEmitter {
   private keepalive?: NodeJS.Timeout;
   private consumerTag?: string;
   private alive = false;
+  private missed = 0;
 
   constructor(private readonly channel: Channel, private readonly opts: InstanceOptions) {
     super();
@@ -165,8 +168,12 @@ export class JanusInstance extends EventEmitter {
     const t = new Promise<Json>((_, reject) => setTimeout(() => reject(new Error(`no keepalive answer in ${timeoutMs} ms`)), timeoutMs));
     try {
       await Promise.race([this.request({ janus: 'keepalive', session_id: this.session }), t]);
+      this.missed = 0;
     } catch (e) {
       if (!this.alive) return;
+      // a Janus error (458: no such session) means it restarted: down at once
+      if (!(e instanceof JanusError) && ++this.missed < (this.opts.keepaliveMisses ?? 2)) return;
+      this.missed = 0;
       this.alive = false;
       this.emit('down', (e as Error).message);
     }
