@@ -67,6 +67,8 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
 }
 
 const send = (m: unknown) => process.send!(m);
+/** Which step of a join failed, in the error. */
+const phase = <T>(name: string, p: Promise<T>): Promise<T> => p.catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`)));
 
 /** Delay histogram: 0.1 ms buckets up to 5 s (the last bucket holds everything slower). */
 const BUCKETS = 50000;
@@ -111,7 +113,7 @@ async function runSubscribers(c: StartCmd): Promise<void> {
     const j = await JanusClient.connect(c.url);
     clients.push(j);
     const h = await j.attach(VR);
-    const ev = await j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] });
+    const ev = await phase('join', j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] }));
     if (!ev.jsep) throw new Error('no offer: ' + JSON.stringify(ev.plugindata?.data));
     const lo = c.ports[0] + i * span;
     const pc = peer(c.ip, [lo, lo + span - 1]);
@@ -121,8 +123,9 @@ async function runSubscribers(c: StartCmd): Promise<void> {
       await pc.setLocalDescription(await pc.createAnswer());
       bindLiteSink(pc, (tag, sent, n) => onStamp(i, tag, sent, n));
       await gathered(pc);
-      const up = j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000);
-      await j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+      const up = phase('webrtcup', j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000));
+      up.catch(() => undefined); // awaited below; not unhandled if 'start' fails first
+      await phase('start', j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp }));
       await up;
       return;
     }
@@ -190,6 +193,13 @@ async function runPublisher(c: StartCmd): Promise<void> {
   const exists = await j.sync(h, { request: 'exists', room: c.room });
   if (!exists.exists) await j.sync(h, { request: 'create', room: c.room, publishers: 1, bitrate: 0, fir_freq: 0 });
   const pc = peer(c.ip, c.ports);
+  // when a run loses its publisher, say which side gave up and when
+  const t0 = now();
+  pc.connectionStateChange.subscribe((st) => process.stderr.write(`publisher connection ${st} at +${((now() - t0) / 1000).toFixed(1)} s\n`));
+  pc.iceConnectionStateChange.subscribe((st) => process.stderr.write(`publisher ICE ${st} at +${((now() - t0) / 1000).toFixed(1)} s\n`));
+  j.onEvent((m) => {
+    if (m.janus === 'hangup' || m.janus === 'detached') process.stderr.write(`publisher got ${m.janus} (${m.reason ?? ''}) at +${((now() - t0) / 1000).toFixed(1)} s\n`);
+  });
   const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
   const video = pc.addTransceiver('video', { direction: 'sendonly' });
   await pc.setLocalDescription(await pc.createOffer());

@@ -8,11 +8,13 @@ export class JanusClient {
   private waiters: Array<{ pred: (m: Msg) => boolean; resolve: (m: Msg) => void }> = [];
   private tx = 0;
   private ka?: NodeJS.Timeout;
+  private listeners: Array<(m: Msg) => void> = [];
   session = 0;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as Msg;
+      for (const l of this.listeners) l(m);
       const t = m.transaction as string | undefined;
       if (t && this.pending.has(t) && m.janus !== 'event' && m.janus !== 'ack') {
         this.pending.get(t)!(m);
@@ -66,6 +68,11 @@ export class JanusClient {
   async sync(handle: number, body: Msg): Promise<Msg> {
     const r = await this.request({ janus: 'message', handle_id: handle, body });
     return r.plugindata?.data ?? r;
+  }
+
+  /** Every message from the server (events the bench only logs). */
+  onEvent(f: (m: Msg) => void): void {
+    this.listeners.push(f);
   }
 
   waitFor(pred: (m: Msg) => boolean, timeoutMs = 20000): Promise<Msg> {

@@ -36,7 +36,7 @@ export class Faults {
     f.last_error = e.message.slice(0, 300);
     f.last_where = where;
     f.last_at = Math.floor(Date.now() / 1000);
-    this.log.error({ err: e, module, where, failures: f.count }, 'Contained a module failure, still serving');
+    this.log.error({ err: e, module, where, failures: f.count }, 'Contained a failure, still serving');
   }
 
   /**

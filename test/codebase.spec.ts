@@ -41,6 +41,8 @@ interface SourceFile {
   lines: number;
   /** Relative imports: target file and the names taken (`*` for all, `default`). */
   imports: { to: string; names: string[] }[];
+  /** Package imports (`werift`, `node:fs`, ...). */
+  packages: string[];
   /** `export * from` targets. */
   reexportAll: string[];
   /** Names this file declares and exports itself. */
@@ -75,9 +77,12 @@ const hasExport = (n: ts.Node) => ts.canHaveModifiers(n) && !!ts.getModifiers(n)
 function parse(file: string): SourceFile {
   const text = fs.readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-  const f: SourceFile = { rel: path.relative(ROOT, file), lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0), imports: [], reexportAll: [], exported: [], idCount: new Map() };
+  const f: SourceFile = { rel: path.relative(ROOT, file), lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0), imports: [], packages: [], reexportAll: [], exported: [], idCount: new Map() };
   const addImport = (spec: string, names: string[]) => {
-    if (!spec.startsWith('.')) return;
+    if (!spec.startsWith('.')) {
+      f.packages.push(spec);
+      return;
+    }
     const to = resolveImport(file, spec);
     if (to) f.imports.push({ to, names });
   };
@@ -219,6 +224,16 @@ describe('Codebase structure', () => {
     assert.deepEqual(fresh, [], 'exported, imported nowhere and unused in its own file: delete it');
     const stale = [...DEAD_TODAY].filter((d) => !dead.includes(d));
     assert.deepEqual(stale, [], 'now used or gone: remove from DEAD_TODAY in test/codebase.spec.ts');
+  });
+
+  it('modules (plugins, transports, event handlers, examples) import only the plugin API of the core, never werift', () => {
+    const bad: string[] = [];
+    for (const f of files.values()) {
+      if (!/^(plugins|transports|eventhandlers|examples)\//.test(f.rel)) continue;
+      for (const imp of f.imports) if (imp.to.startsWith('core/') && !imp.to.startsWith('core/plugin-api/')) bad.push(`${f.rel} -> ${imp.to}`);
+      for (const p of f.packages) if (p === 'werift' || p.startsWith('werift/')) bad.push(`${f.rel} -> ${p}`);
+    }
+    assert.deepEqual(bad, []);
   });
 
   it('sees the whole tree (the checks cannot pass by reading nothing)', () => {

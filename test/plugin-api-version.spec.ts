@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PLUGIN_API_VERSION } from '../core/plugin-api';
 import { builtinModules, buildRoot } from '../core/modules/builtins';
+import { until } from './support/mq-harness';
 import { startTestServer, type TestServer } from './support/server';
 
 /** A third-party plugin module on disk declaring `apiVersion` (or nothing when undefined). */
@@ -60,7 +61,10 @@ describe('Plugin API version (Janus get_api_compatibility)', function () {
     assert.ok(info.plugins['test.plugin.good'], 'the compatible module is loaded');
     assert.equal(info.plugins['test.plugin.old'], undefined);
     assert.equal(info.plugins['test.plugin.none'], undefined);
-    const log = fs.readFileSync(path.join(srv.folder, 'janus.log'), 'utf8');
+    // the log is written asynchronously: wait for the second refusal to reach the file
+    const read = () => fs.readFileSync(path.join(srv.folder, 'janus.log'), 'utf8');
+    await until('the refusals in the log', () => /test\.plugin\.none declares/.test(read()), 5000);
+    const log = read();
     assert.match(log, new RegExp(`test.plugin.old was built for plugin API version ${PLUGIN_API_VERSION - 1}, this server implements version ${PLUGIN_API_VERSION}`));
     assert.match(log, /test.plugin.none declares no plugin API version/);
   });

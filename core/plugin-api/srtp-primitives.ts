@@ -99,7 +99,17 @@ export class Aes128 {
     while (off < end) {
       this.encrypt(c0, c1, c2, (c3 + block) | 0);
       block++;
-      const n = end - off < 16 ? end - off : 16;
+      if (end - off >= 16) {
+        // a whole block, unrolled (a Uint8Array store keeps the low 8 bits)
+        const w0 = o[0], w1 = o[1], w2 = o[2], w3 = o[3];
+        buf[off] ^= w0 >>> 24; buf[off + 1] ^= w0 >>> 16; buf[off + 2] ^= w0 >>> 8; buf[off + 3] ^= w0;
+        buf[off + 4] ^= w1 >>> 24; buf[off + 5] ^= w1 >>> 16; buf[off + 6] ^= w1 >>> 8; buf[off + 7] ^= w1;
+        buf[off + 8] ^= w2 >>> 24; buf[off + 9] ^= w2 >>> 16; buf[off + 10] ^= w2 >>> 8; buf[off + 11] ^= w2;
+        buf[off + 12] ^= w3 >>> 24; buf[off + 13] ^= w3 >>> 16; buf[off + 14] ^= w3 >>> 8; buf[off + 15] ^= w3;
+        off += 16;
+        continue;
+      }
+      const n = end - off;
       for (let i = 0; i < n; i++) buf[off + i] ^= (o[i >> 2] >>> (24 - 8 * (i & 3))) & 0xff;
       off += n;
     }
