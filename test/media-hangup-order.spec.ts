@@ -140,7 +140,7 @@ for (const mode of modes()) {
       const w = watchHandle(ts, c.janus.session, c.handle);
       try {
         vanish(c.pc);
-        assert.ok(await until(() => w.log.includes('handler:hangup'), 45000), `ICE never failed: ${w.log.join(' ')}`);
+        assert.ok(await until(() => w.log.includes('handler:hangup'), 60000), `ICE never failed: ${w.log.join(' ')}`);
         assert.deepEqual(w.log, ['plugin:hangupMedia', 'client:hangup:ICE failed', 'handler:hangup']);
         // the handle stays, usable for a new PeerConnection
         const ok = await c.janus.request({ janus: 'keepalive' });

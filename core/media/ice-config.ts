@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import type { Settings } from '../config/settings';
+import { guardConsentExpiry, type ConsentExpiry } from './werift-adapter/consent';
 import { relaxConsentResponseTimeout as relaxWeriftConsent } from './werift-adapter/media';
 
 type PeerConfig = NonNullable<ConstructorParameters<typeof RTCPeerConnection>[0]>;
@@ -130,6 +131,38 @@ export class NatMapping {
  * check starts 4-6 s later and aborts the previous one); expiry stays at werift's 30 s.
  */
 export const CONSENT_RESPONSE_WAIT_MS = 3000;
-export function relaxConsentResponseTimeout(): void {
+
+/**
+ * What consent expiry may do to a PeerConnection that is up, from janus.jcfg `nat`
+ * `ice_keepalive_conncheck` (Janus's key, default false):
+ * - false (default): Janus's behaviour. Janus (libnice keepalives, no RFC 7675 by default) never
+ *   tears a PeerConnection down because check answers are late; we do so only for a peer that
+ *   is gone: when werift's consent expires (30 s without a timely answer) the checks go on and
+ *   the PeerConnection stays, unless nothing at all (no DTLS, SRTP, SRTCP, no consent answer)
+ *   arrives from the peer within the next CONSENT_PROBATION_MS; then it fails ("ICE failed").
+ *   A loaded server whose event loop reads the answers late no longer drops a publisher that
+ *   is still sending (issue 16).
+ * - true (connectivity checks as keepalives, which Janus offers to detect a vanished peer):
+ *   strict RFC 7675, werift's own expiry: 30 s without a timely answer fails the PeerConnection.
+ */
+export const CONSENT_PROBATION_MS = 5000;
+let strictConsent = false;
+export function relaxConsentResponseTimeout(settings?: { iceKeepaliveConncheck: boolean }): void {
   relaxWeriftConsent(CONSENT_RESPONSE_WAIT_MS);
+  if (settings) strictConsent = settings.iceKeepaliveConncheck;
+}
+
+/** Applies the consent policy above to one ICE connection of ours (never to a client's). */
+export function applyConsentPolicy(connection: unknown, mediaReceived: () => number): void {
+  // werift's counter sees DTLS; the peer's RTP and RTCP are counted by our inbound path
+  const traffic = (e: ConsentExpiry) => e.packetsReceived() + e.responsesReceived() + mediaReceived();
+  guardConsentExpiry(connection, (e) => {
+    if (strictConsent) return false;
+    const seen = traffic(e);
+    const t = setTimeout(() => {
+      if (traffic(e) === seen) e.fail();
+    }, CONSENT_PROBATION_MS);
+    t.unref?.();
+    return true;
+  });
 }

@@ -41,6 +41,7 @@ export class PeerRtcp {
   incoming(t: RTCRtpTransceiver, rtcp: { serialize(): Buffer; type: number }): void {
     const s = this.host.streamOf(t);
     if (!s || this.host.isClosed) return;
+    s.rtcpReceived++;
     const r = rtcpFields(rtcp);
     if (r.reports) {
       for (const rep of r.reports) {

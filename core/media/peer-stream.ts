@@ -39,6 +39,8 @@ export class PeerStream {
   readonly receiving = [false, false, false];
   readonly in = new StreamCounters();
   readonly out = new StreamCounters();
+  /** RTCP packets received from the peer (proof it is there, for the consent policy). */
+  rtcpReceived = 0;
   msid?: { stream: string; track: string };
   remoteMsid?: { stream: string; track: string };
   /** RTCP figures from reports (for stats/slowlink). */

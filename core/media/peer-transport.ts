@@ -1,5 +1,5 @@
 import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
-import type { NatMapping } from './ice-config';
+import { applyConsentPolicy, type NatMapping } from './ice-config';
 import type { PeerListener } from './peer-listener';
 import type { PeerStream } from './peer-stream';
 import { iceConnectionOf, iceConnectionOfDtls } from './werift-adapter/media';
@@ -82,6 +82,8 @@ export class PeerTransport {
     const dtls = pc.dtlsTransports[0];
     if (dtls && !this.dtlsHooked.has(dtls)) {
       this.dtlsHooked.add(dtls);
+      // late consent answers never cut off a peer that is still there (ice-config.ts)
+      applyConsentPolicy(iceConnectionOfDtls(dtls), () => host.streams.reduce((n, s) => n + s.in.packets + s.rtcpReceived, 0));
       dtls.onStateChange.subscribe((st) => {
         const wasConnected = host.dtlsState === 'connected';
         host.dtlsState = dtlsStateName[st] ?? st;

@@ -57,7 +57,7 @@ export class WeriftMedia implements MediaPort {
     this.log = logger.child('media');
     // fails here, with what is missing, if werift is not the version whose internals we patch
     installWeriftAdapter();
-    relaxConsentResponseTimeout();
+    relaxConsentResponseTimeout(settings);
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
     // said once, at start-up: a setting werift cannot honour is never silently ignored
     for (const u of unappliedMediaSettings(settings)) this.log.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);
