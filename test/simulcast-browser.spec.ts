@@ -49,7 +49,11 @@ describe('Simulcast with Chromium and janus.js (VideoRoom, EchoTest)', function 
     assert.ok(low.framesDecoded > 20 && high.framesDecoded > 20, JSON.stringify(res.last));
     assert.ok(high.width > low.width, `resolutions ${low.width} vs ${high.width}`);
     assert.ok(res.rates!.high > res.rates!.low * 2, `bitrates ${JSON.stringify(res.rates)}`);
-    assert.deepEqual(res.events!.low.filter((e) => e.startsWith('substream')), ['substream:0', 'substream:2']);
+    // the switch asked for (0, then 2) comes first and is where it ends; in between, Janus's fallback may
+    // step down while Chrome pauses its top encoding on a loaded machine (substream:1, then 2 again)
+    const lowSwitches = res.events!.low.filter((e) => e.startsWith('substream'));
+    assert.deepEqual(lowSwitches.slice(0, 2), ['substream:0', 'substream:2'], lowSwitches.join());
+    assert.equal(lowSwitches[lowSwitches.length - 1], 'substream:2', lowSwitches.join());
     assert.deepEqual(res.events!.high.filter((e) => e.startsWith('substream')), ['substream:2']);
     assert.equal(res.switched!.width, high.width, 'the low subscriber now decodes the top substream');
     // a broken switch leaves a sequence gap Chrome NACKs over and over (tens of NACKs); one or two
