@@ -22,6 +22,9 @@ const mochaArgs = ['--no-config', '--require', 'reflect-metadata', '--reporter',
 const IN_THREAD = ['echotest-media', 'media-events', 'media-nack', 'videoroom-media', 'simulcast-echotest'];
 // Chromium runs: one at a time, they take a core each
 const EXCLUSIVE = /-browser\.spec\.js$/;
+// multi-instance runs (two servers, a broker, 50 peers, Janus): alone at the end, nothing else
+// running, so their delivery figures measure the servers and not the other jobs
+const SOLO = ['cascade-videoroom', 'interop-cascade', 'interop-cascade-janus'];
 // seconds per spec measured on a busy 2-core machine: the longest start first, so the last
 // job to finish is a short one; specs not listed are quick (count as 3 s) and share processes
 const QUICK_PER_JOB = 6;
@@ -59,11 +62,12 @@ function jobList(names) {
   for (const n of names) if (!all.includes(n)) throw new Error(`no spec dist/test/${n}.spec.js (build first: npx tsc -p .)`);
   const job = (files, env = {}) => ({ files, weight: files.reduce((w, n) => w + (WEIGHT[n] ?? 3), 0), label: files.map((n) => `${n}.spec.js`).join(' ') + (env.JANUS_MEDIA_WORKERS ? ' (media_workers = 0)' : ''), env });
   // the quick specs share processes, a few at a time: a mocha process costs ~0.5 s of CPU to start
-  const quick = pick.filter((n) => WEIGHT[n] === undefined);
-  const jobs = pick.filter((n) => WEIGHT[n] !== undefined).map((n) => job([n]));
+  const quick = pick.filter((n) => WEIGHT[n] === undefined && !SOLO.includes(n));
+  const jobs = pick.filter((n) => WEIGHT[n] !== undefined && !SOLO.includes(n)).map((n) => job([n]));
   for (let i = 0; i < quick.length; i += QUICK_PER_JOB) jobs.push(job(quick.slice(i, i + QUICK_PER_JOB)));
   for (const n of IN_THREAD.filter((x) => pick.includes(x))) jobs.push(job([n], { JANUS_MEDIA_WORKERS: '0' }));
-  return jobs.sort((a, b) => b.weight - a.weight);
+  const solo = pick.filter((n) => SOLO.includes(n)).map((n) => ({ ...job([n]), solo: true }));
+  return [...jobs.sort((a, b) => b.weight - a.weight), ...solo];
 }
 
 const canUnshare = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
@@ -117,7 +121,8 @@ async function main() {
   const failed = [];
   let done = 0;
   let exclusiveBusy = false;
-  const queue = jobs.slice();
+  const queue = jobs.filter((j) => !j.solo);
+  const soloQueue = jobs.filter((j) => j.solo);
   if (!canUnshare) console.log('(no network namespaces here: unshare -n needs root; jobs share the host loopback)');
   console.log(`${jobs.length} spec runs, ${o.jobs} at a time\n`);
 
@@ -143,7 +148,10 @@ async function main() {
       process.stdout.write(`\n=== [${done}/${jobs.length}] ${job.label} (${r.secs.toFixed(1)} s)\n${r.out}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.jobs, jobs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(o.jobs, queue.length) }, worker));
+  // then the solo jobs, one after another with nothing else running
+  queue.push(...soloQueue);
+  await worker();
   fs.rmSync(tmp, { recursive: true, force: true });
 
   console.log(`\nAll runs (${jobs.length} spec runs, ${o.jobs} at a time, ${((Date.now() - t0) / 1000).toFixed(0)} s; media specs also with media_workers = 0)`);
