@@ -1,5 +1,4 @@
 import { monotonicMicros } from './clock';
-import type { Session } from './session';
 import { EventGate } from './event-gate';
 import { MediaSession, type MediaEvent } from './media-session';
 import { HandleRecordings } from './recording/handle-recordings';
@@ -14,7 +13,25 @@ import type {
   RtpPacket,
   Recording,
   RecordingOptions,
+  TransportClient,
 } from './plugin-api';
+
+/**
+ * What a handle (and the core, through `handle.session`) needs from the session it belongs to
+ * (implemented by `Session`; declared here so the handle does not import its owner).
+ */
+export interface HandleOwner {
+  readonly id: number;
+  readonly destroyed: boolean;
+  readonly handles: Map<number, Handle>;
+  /** Last accepted Janus API request (monotonic ms). */
+  readonly lastActivity: number;
+  /** Per-session timeout from Admin `set_session_timeout`: -1 follows the global value. */
+  readonly timeoutOverride: number;
+  readonly owner: TransportClient | undefined;
+  /** Deliver an async event to the session's client (after the reply being processed, if any). */
+  send(message: JanusMessage): void;
+}
 
 /** What a handle needs from the core to serve its plugin (implemented by `Sessions`). */
 export interface HandleHost {
@@ -50,7 +67,7 @@ export class Handle {
 
   constructor(
     readonly id: number,
-    readonly session: Session,
+    readonly session: HandleOwner,
     readonly plugin: Plugin,
     readonly opaqueId: string | undefined,
     readonly token: string | undefined,

@@ -1,13 +1,13 @@
 import { monotonicMicros, monotonicMs } from './clock';
 import { EventGate } from './event-gate';
-import type { Handle } from './handle';
+import type { Handle, HandleOwner } from './handle';
 import type { JanusMessage, TransportClient } from './plugin-api';
 
 /** Events kept for a session whose transport is gone, until it is claimed (reclaim window). */
 const MAX_UNOWNED_EVENTS = 1000;
 
 /** A Janus session: owned by one transport client, holding handles, timed out when idle. */
-export class Session {
+export class Session implements HandleOwner {
   readonly handles = new Map<number, Handle>();
   readonly created = monotonicMicros();
   /** Last accepted Janus API request (monotonic ms). */

@@ -1,7 +1,7 @@
 /**
  * Reader and writer for Janus `.jcfg` files (libconfig syntax), written from libconfig's documented
  * grammar and differentially checked against the behaviour of the libconfig 1.5 that Debian's
- * Janus links (test/jcfg.spec.ts); no libconfig or Janus code was used.
+ * Janus links (test/jcfg-*.spec.ts); no libconfig or Janus code was used.
  *
  * Deliberate differences from libconfig 1.5, all in the direction of "more correct":
  *  - integers keep their exact value (libconfig silently truncates `5000000000` and `0xFFFFFFFF`

@@ -75,6 +75,8 @@ export default class AudioBridgePlugin implements Plugin<AbSession> {
     versionString: '0.0.12',
   };
   private ab?: AbState;
+  /** The session of each handle, for a kick (a participant reaches its session only as `ParticipantSession`). */
+  private readonly sessionOf = new WeakMap<PluginHandle, AbSession>();
   /** Asynchronous requests run one at a time, in arrival order, as in Janus's message thread. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -99,7 +101,9 @@ export default class AudioBridgePlugin implements Plugin<AbSession> {
   }
 
   createSession(handle: PluginHandle): AbSession {
-    return new AbSession(handle);
+    const s = new AbSession(handle);
+    this.sessionOf.set(handle, s);
+    return s;
   }
 
   async handleMessage(session: AbSession, message: PluginMessage): Promise<PluginResult> {
@@ -208,7 +212,9 @@ export default class AudioBridgePlugin implements Plugin<AbSession> {
 
   /** kick / kick_all: the PeerConnection goes, the participant leaves when the hangup comes back. */
   kickOut(p: Participant): void {
-    if (p.plain || !p.session.started) setImmediate(() => this.hangupInternal(p.session));
+    const s = this.sessionOf.get(p.session.handle);
+    if (!s) return;
+    if (p.plain || !s.started) setImmediate(() => this.hangupInternal(s));
     else p.session.handle.closePc();
   }
 

@@ -1,11 +1,10 @@
 /** Leaving a room (leave, hangup, detach, changeroom), per-participant recordings, talking detection. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RTP_EXTENSIONS } from '../../core/plugin-api';
 import { MjrWriter } from './mjr';
 import type { Participant } from './participant';
 import type { AbState } from './state';
-
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 /**
  * Take a participant out of its room: the others get `{"event","leaving":id}`, event handlers
@@ -37,7 +36,7 @@ export function openMjr(p: Participant): void {
     }
   }
   const file = dir ? path.join(dir, `${base}.mjr`) : `${base}.mjr`;
-  p.mjr = new MjrWriter(file, p.codec, p.extmapId > 0 ? { id: p.extmapId, uri: AUDIO_LEVEL_URI } : undefined);
+  p.mjr = new MjrWriter(file, p.codec, p.extmapId > 0 ? { id: p.extmapId, uri: RTP_EXTENSIONS.audioLevel } : undefined);
 }
 
 export function closeMjr(p: Participant): void {

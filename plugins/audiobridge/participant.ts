@@ -1,17 +1,48 @@
 /** A participant of a room: its mixing settings, talking state and how its mix reaches it. */
-import type { JsonObject } from '../../core/plugin-api';
+import type { JsonObject, PluginHandle } from '../../core/plugin-api';
 import type { AbId } from './ids';
 import { randomU32 } from './ids';
 import type { LegSettings, MixCodec } from './mixer/protocol';
 import type { PlainRtpLeg } from './plain-rtp';
-import type { AudioRoom } from './room';
-import type { AbSession } from './session';
 import type { MjrWriter } from './mjr';
+import type { MixerClient } from './mixer/client';
+import type { RoomConfig } from './room-config';
+
+/**
+ * The room a participant is in, as reached through `p.room` (implemented by `AudioRoom`).
+ * Declared here so that the participant does not import its room: the room owns its participants.
+ */
+export interface ParticipantRoom {
+  readonly id: AbId;
+  readonly key: string;
+  readonly config: RoomConfig;
+  readonly muted: boolean;
+  readonly mixer: MixerClient;
+  readonly participants: ReadonlyMap<string, Participant>;
+  remove(p: Participant): boolean;
+  sync(p: Participant): void;
+  /** 1-based group index of a name, 0 when unknown. */
+  groupIndex(name: string): number;
+  groupName(index: number): string | undefined;
+}
+
+/**
+ * The handle's session a participant belongs to, as reached through `p.session` (implemented by
+ * `AbSession`, which owns the participant).
+ */
+export interface ParticipantSession {
+  readonly handle: PluginHandle;
+  /** PeerConnection up (`setupMedia`) until hangup. */
+  readonly started: boolean;
+  /** m-line of the audio we send and receive. */
+  readonly audioMindex: number;
+  readonly audioMid: string;
+}
 
 export class Participant {
   id: AbId = 0;
   display?: string;
-  room?: AudioRoom;
+  room?: ParticipantRoom;
   /** Index of this leg in the room's mixer (unique per room). */
   slot = 0;
   group = 0;
@@ -40,7 +71,7 @@ export class Participant {
   mjrBase?: string;
   mjr?: MjrWriter;
 
-  constructor(readonly session: AbSession) {}
+  constructor(readonly session: ParticipantSession) {}
 
   /** PeerConnection up, or a plain-RTP leg ready. */
   get setup(): boolean {

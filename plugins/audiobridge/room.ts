@@ -5,7 +5,7 @@ import type { JsonObject, ModuleLogger, RtpPacket } from '../../core/plugin-api'
 import type { AbId } from './ids';
 import { MixerClient } from './mixer/client';
 import { OUT_FORWARDER, OUT_LEG } from './mixer/protocol';
-import type { Participant } from './participant';
+import type { Participant, ParticipantRoom } from './participant';
 import type { RoomConfig } from './room-config';
 import type { RtpForwarder } from './forwarder';
 
@@ -17,7 +17,7 @@ export interface Announcement {
 
 const NO_EXTENSIONS = { audioLevel: -1, audioLevelVad: false, videoRotation: -1, videoBackCamera: false, videoFlipped: false, minDelay: -1, maxDelay: -1 };
 
-export class AudioRoom {
+export class AudioRoom implements ParticipantRoom {
   readonly participants = new Map<string, Participant>();
   readonly bySlot = new Map<number, Participant>();
   readonly forwarders = new Map<number, RtpForwarder>();

@@ -1,8 +1,8 @@
 import type { PluginHandle } from '../../core/plugin-api';
-import type { Participant } from './participant';
+import type { Participant, ParticipantSession } from './participant';
 
 /** One AudioBridge handle (Janus's `janus_audiobridge_session`). */
-export class AbSession {
+export class AbSession implements ParticipantSession {
   /** Set on the first join and kept after leave/hangup: the handle may join again. */
   participant?: Participant;
   /** PeerConnection up (`setupMedia`) until hangup. */

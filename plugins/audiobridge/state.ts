@@ -2,7 +2,7 @@
 import type { JsonObject, ModuleLogger, PluginContext, PluginHandle } from '../../core/plugin-api';
 import { AbError, AbErrorCode, checkSecret } from './errors';
 import { IdMode, type AbId } from './ids';
-import type { Participant } from './participant';
+import type { Participant, ParticipantRoom } from './participant';
 import { AudioRoom } from './room';
 import type { RoomConfig } from './room-config';
 import type { AbSettings } from './settings';
@@ -42,7 +42,7 @@ export class AbState {
   }
 
   /** Send an event to every participant of a room, but `except`. */
-  notifyRoom(room: AudioRoom, event: JsonObject, except?: Participant): void {
+  notifyRoom(room: ParticipantRoom, event: JsonObject, except?: Participant): void {
     for (const p of room.participants.values()) if (p !== except) this.push(p, event);
   }
 

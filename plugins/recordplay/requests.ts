@@ -3,6 +3,7 @@ import * as crypto from 'node:crypto';
 import {
   JanusError,
   mjrKindOf,
+  RTP_EXTENSIONS,
   SimulcastContext,
   validateParams,
   type AnswerMedia,
@@ -37,9 +38,6 @@ const playParams = [
   { name: 'id', type: 'positiveInteger', required: true },
   { name: 'restart', type: 'boolean' },
 ] as const;
-
-const AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-const VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
 
 export class RpError extends Error {
   constructor(
@@ -106,12 +104,12 @@ export function record(cat: Catalogue, s: RpSession, body: JsonObject, jsep: Plu
     s.e2ee = jsep.e2ee === true;
     if (acodec) {
       const red = body.opusred === true && acodec === 'opus' ? audioM!.codecs.find((c) => c.name === 'red')?.pt : undefined;
-      s.arc = open('audio', { codec: acodec, extensions: ext(audioM, AUDIO_LEVEL), encrypted: s.e2ee, ...(red ? { opusRedPt: red } : {}) });
+      s.arc = open('audio', { codec: acodec, extensions: ext(audioM, RTP_EXTENSIONS.audioLevel), encrypted: s.e2ee, ...(red ? { opusRedPt: red } : {}) });
       rec.audio = { file: `${base}-audio.mjr`, codec: acodec, e2ee: s.e2ee, ...(red ? { redPt: red } : {}) };
     }
     if (vcodec) {
       const fmtp = videoM!.codecs.find((c) => c.name === vcodec)?.fmtp;
-      s.vrc = open('video', { codec: vcodec, extensions: ext(videoM, VIDEO_ORIENTATION), encrypted: s.e2ee, ...(fmtp ? { fmtp } : {}) });
+      s.vrc = open('video', { codec: vcodec, extensions: ext(videoM, RTP_EXTENSIONS.videoOrientation), encrypted: s.e2ee, ...(fmtp ? { fmtp } : {}) });
       rec.video = { file: `${base}-video.mjr`, codec: vcodec, e2ee: s.e2ee, ...(fmtp ? { fmtp } : {}) };
       const sim = jsep.simulcast?.find((x) => x.mindex === videoM!.mindex);
       const n = sim?.rids?.length ?? sim?.ssrcs?.length ?? 0;

@@ -1,10 +1,7 @@
 /** Negotiation: answer the client's offer (first audio m-line only) or offer audio ourselves. */
-import type { AnswerMedia, OfferMedia, PluginJsep } from '../../../core/plugin-api';
+import { RTP_EXTENSIONS, type AnswerMedia, type OfferMedia, type PluginJsep } from '../../../core/plugin-api';
 import { AbError, AbErrorCode } from '../errors';
 import type { AbSession } from '../session';
-
-export const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 /** Read what matters from the client's SDP (offer or answer): codec pt, FEC, audio-level id, m-line. */
 export function learnFromSdp(s: AbSession, jsep: PluginJsep): void {
@@ -17,14 +14,14 @@ export function learnFromSdp(s: AbSession, jsep: PluginJsep): void {
   const c = m.codecs.find((x) => x.name === p.codec);
   if (c) p.pt = c.pt;
   if (p.codec === 'opus' && c?.fmtp?.includes('useinbandfec=1')) p.fec = true;
-  const level = m.extensions.find((e) => e.uri === EXT_AUDIO_LEVEL);
+  const level = m.extensions.find((e) => e.uri === RTP_EXTENSIONS.audioLevel);
   p.extmapId = level && p.room?.config.audiolevelExt ? level.id : 0;
 }
 
 export function answerFor(s: AbSession, jsep: PluginJsep): AnswerMedia[] {
   const p = s.participant!;
   let accepted = false;
-  const ext = p.room?.config.audiolevelExt ? [EXT_MID, EXT_AUDIO_LEVEL] : [EXT_MID];
+  const ext = p.room?.config.audiolevelExt ? [RTP_EXTENSIONS.mid, RTP_EXTENSIONS.audioLevel] : [RTP_EXTENSIONS.mid];
   return jsep.media.map((m) => {
     if (m.kind !== 'audio' || m.disabled || accepted) return { mindex: m.mindex, accept: false };
     accepted = true;
@@ -34,7 +31,7 @@ export function answerFor(s: AbSession, jsep: PluginJsep): AnswerMedia[] {
 
 export function offerFor(s: AbSession): OfferMedia[] {
   const p = s.participant!;
-  const ext = p.room?.config.audiolevelExt ? [EXT_MID, EXT_AUDIO_LEVEL] : [EXT_MID];
+  const ext = p.room?.config.audiolevelExt ? [RTP_EXTENSIONS.mid, RTP_EXTENSIONS.audioLevel] : [RTP_EXTENSIONS.mid];
   return [{ kind: 'audio', direction: 'sendrecv', codecs: [{ name: p.codec }], extensions: ext }];
 }
 
