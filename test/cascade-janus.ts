@@ -87,15 +87,27 @@ export async function startJanus(o: JanusOptions): Promise<RunningJanus> {
   ]);
   const logFile = path.join(folder, 'janus.log');
   const child: ChildProcess = spawn(JANUS_BIN, ['-F', folder, '-N', '-L', logFile, '-d', process.env.CASCADE_JANUS_DEBUG ?? '4'], { stdio: 'ignore' });
+  // up when both the WebSocket port answers and the RabbitMQ transport said it connected
+  return runningInstance(o, 'janus', child, folder, logFile, toJanus, fromJanus, async (log) =>
+    (await portOpen(o.wsPort)) && /RabbitMQ transport initialized|JANUS RabbitMQ transport plugin initialized/.test(log()));
+}
+
+/**
+ * Wait until a started server (Janus or ours) is `up()` (20 s at most, its log on failure), then the
+ * handle the suites drive: SIGTERM stop (SIGKILL after 5 s) that removes its folder, or SIGKILL.
+ */
+export async function runningInstance(
+  o: JanusOptions, what: string, child: ChildProcess, folder: string, logFile: string,
+  toJanus: string, fromJanus: string, up: (log: () => string) => Promise<boolean>,
+): Promise<RunningJanus> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
   const end = Date.now() + 20_000;
-  // up when both the WebSocket port answers and the RabbitMQ transport said it connected
-  while (!(await portOpen(o.wsPort)) || !/RabbitMQ transport initialized|JANUS RabbitMQ transport plugin initialized/.test(log())) {
-    if (child.exitCode !== null) throw new Error(`janus ${o.name} exited: ${log().slice(-2000)}`);
+  while (!(await up(log))) {
+    if (child.exitCode !== null) throw new Error(`${what} ${o.name} exited: ${log().slice(-2000)}`);
     if (Date.now() > end) {
       child.kill('SIGKILL');
-      throw new Error(`janus ${o.name} did not start: ${log().slice(-2000)}`);
+      throw new Error(`${what} ${o.name} did not start: ${log().slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

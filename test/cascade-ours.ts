@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MEDIA_IP, type JanusOptions, type RunningJanus } from './cascade-janus';
+import { MEDIA_IP, runningInstance, type JanusOptions, type RunningJanus } from './cascade-janus';
 import { portOpen } from './support/brokers';
 
 const MAIN = path.resolve(__dirname, '..', 'core', 'main.js');
@@ -31,36 +31,5 @@ export async function startOurs(o: JanusOptions & { mediaWorkers?: number }): Pr
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [MAIN, '-F', folder], { stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
-  const end = Date.now() + 20_000;
-  while (!(await portOpen(o.wsPort))) {
-    if (child.exitCode !== null) throw new Error(`janus-ts ${o.name} exited: ${log().slice(-2000)}`);
-    if (Date.now() > end) {
-      child.kill('SIGKILL');
-      throw new Error(`janus-ts ${o.name} did not start: ${log().slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stopWith = async (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  };
-  return {
-    name: o.name,
-    toJanus,
-    fromJanus,
-    wsUrl: `ws://127.0.0.1:${o.wsPort}`,
-    pid: child.pid!,
-    folder,
-    log,
-    kill: () => stopWith('SIGKILL'),
-    async stop() {
-      await stopWith('SIGTERM');
-      if (process.env.CASCADE_KEEP) console.log(`      kept ${folder}`);
-      else fs.rmSync(folder, { recursive: true, force: true });
-    },
-  };
+  return runningInstance(o, 'janus-ts', child, folder, logFile, toJanus, fromJanus, () => portOpen(o.wsPort));
 }

@@ -11,7 +11,6 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { SrtpSuite } from '../../../core/plugin-api';
 import { forwardData, forwardRtp } from '../fanout';
 import type { VrId } from '../ids';
 import { publisherUp, removeParticipant, unpublish } from '../lifecycle';
@@ -21,7 +20,7 @@ import { recordData, recordRtp } from '../publisher/recording';
 import type { Room } from '../room';
 import type { VideoRoomState } from '../state';
 import { codecFor } from './codecs';
-import { RemoteFeed, type FeedStream } from './remote-feed';
+import { RemoteFeed, type FeedOptions, type FeedStream } from './remote-feed';
 import { VirtualHandle } from './virtual-handle';
 
 /** One stream as `add_remote_publisher` / `update_remote_publisher` describe it. */
@@ -44,14 +43,8 @@ export interface RemoteStreamSpec {
   disabledGiven: boolean;
 }
 
-export interface RemoteOptions {
-  family: 'udp4' | 'udp6';
-  bindAddress?: string;
-  port?: number;
-  rtcpPort?: number;
-  mcast?: string;
-  srtp?: { suite: SrtpSuite; key: Buffer };
-}
+/** How a remote publisher's ports are opened: what its feed binds. */
+export type RemoteOptions = FeedOptions;
 
 /** Liveness and timeout checks run this often. */
 const TICK_MS = 500;
