@@ -144,7 +144,10 @@ async function main() {
       if (exclusive) exclusiveBusy = false;
       done++;
       for (const k of Object.keys(sum)) sum[k] += r.t[k] || 0;
-      if (r.t.failures) failed.push(`${job.label}: ${r.t.failures} failed`);
+      if (r.t.failures) {
+        failed.push(`${job.label}: ${r.t.failures} failed`);
+        for (const f of r.t.failed || []) failed.push(`    ${f}`);
+      }
       process.stdout.write(`\n=== [${done}/${jobs.length}] ${job.label} (${r.secs.toFixed(1)} s)\n${r.out}`);
     }
   };
