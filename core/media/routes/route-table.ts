@@ -136,6 +136,13 @@ export class RouteTable {
     return this.sinks.size;
   }
 
+  /** Source m-lines with sinks or other threads to feed. */
+  get fanCount(): number {
+    let n = 0;
+    for (const list of this.fans.values()) for (const f of list) if (f) n++;
+    return n;
+  }
+
   private fan(srcKey: number, mindex: number): SourceFan {
     let list = this.fans.get(srcKey);
     if (!list) this.fans.set(srcKey, (list = []));
