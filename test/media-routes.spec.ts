@@ -54,7 +54,7 @@ describe('Media routes: VideoRoom fan-out in the media workers', function () {
     assert.ok(ringToWorkers() - before < 5, `main wrote ${ringToWorkers() - before} records to the workers`);
     for (const s of subs) {
       const v = s.received.get(videoMid(s))!;
-      assert.equal(v.maxStep(), 1, 'video sequence numbers continuous');
+      assert.equal(v.maxStep(), 1, "video sequence numbers continuous");
     }
     const health = port.loopHealth() as { workers: Array<{ routes: number }> };
     assert.equal(health.workers.reduce((n, w) => n + w.routes, 0), 6, 'one route per subscribed m-line, where its subscriber is');
@@ -74,6 +74,30 @@ describe('Media routes: VideoRoom fan-out in the media workers', function () {
     await s.janus.waitFor((m) => m.transaction === st.transaction && m.janus === 'event');
     assert.ok(await until(() => v.seqs.length >= held + 30, 8000), 'resumed');
     assert.equal(v.maxStep(held), 1, 'no sequence gap across pause/start');
+  });
+
+  it('the other worker dies: its subscriber gets hangup, the rest go on; a new subscriber there gets media again', async () => {
+    const pw = port.workerIndexOf(pub!.handle)!;
+    const victim = subs.find((x) => port.workerIndexOf(x.handle) !== pw)!;
+    const survivor = subs.find((x) => port.workerIndexOf(x.handle) === pw)!;
+    const sv = survivor.received.get(videoMid(survivor))!;
+    port.crashWorker(port.workerIndexOf(victim.handle)!);
+    await victim.janus.waitFor((m) => m.janus === 'hangup' && m.sender === victim.handle, 8000, 'hangup');
+    const at = sv.seqs.length;
+    assert.ok(await until(() => sv.seqs.length >= at + 50, 8000), 'the publisher\'s worker goes on relaying');
+    assert.equal(sv.maxStep(at), 1);
+    // the dead worker restarts; a new subscriber placed there is fed across workers again
+    assert.ok(await until(() => (port.loopHealth() as { workers: Array<{ alive: boolean }> }).workers.every((w) => w.alive), 10000), 'worker restarted');
+    let fresh: Sub | undefined;
+    for (let i = 0; i < 3 && !fresh; i++) {
+      const s = await subscriber(ts.wsUrl, { room: ROOM, streams: [{ feed: 501 }] });
+      subs.push(s);
+      if (port.workerIndexOf(s.handle) !== pw) fresh = s;
+    }
+    assert.ok(fresh, 'a subscriber on the restarted worker');
+    const fv = fresh.received.get(videoMid(fresh))!;
+    assert.ok(await until(() => fv.count(501 * 10 + 2) >= 50, 10000), `media across workers after the restart: ${fv.count(501 * 10 + 2)}`);
+    assert.equal(fv.maxStep(), 1);
   });
 
   it('the publisher leaves: routes stop, subscribers hear it, the workers keep no route', async () => {

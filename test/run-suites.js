@@ -34,7 +34,7 @@ const WEIGHT = {
   'evh-mq': 17, 'security-media': 17, 'simulcast-echotest': 17, 'recordplay-api': 16, 'videoroom-media': 15,
   'echotest-browser': 15, 'audiobridge-browser': 15, 'recording-echotest': 13, 'audiobridge-media': 13, 'recording-videoroom': 13,
   'recording-simulcast': 12, 'metrics-videoroom': 11, 'mq-mqtt': 9, 'echotest-media': 7, 'drain': 6, 'simulcast-videoroom': 6,
-  'evh-sample': 6, 'media-bad-input': 6, 'media-nack': 5, 'media-workers': 5, 'media-events': 4, 'media-offer': 4,
+  'evh-sample': 6, 'media-bad-input': 6, 'media-nack': 5, 'media-workers': 5, 'media-routes': 12, 'media-events': 4, 'media-offer': 4,
 };
 
 function parseArgs(argv) {

@@ -27,8 +27,12 @@ export class WorkerRoutePlane implements RouteBackend<Handle> {
   private readonly routes = new Map<number, CoreRoute<Handle>>();
   /** Where each route's sink state was last sent (worker index). */
   private readonly sentTo = new Map<number, number>();
-  /** Fans last sent: "srcKey:mindex" → "worker,worker". */
-  private readonly fansSent = new Map<string, string>();
+  /** Routes by their source handle, so that a change recomputes only that source's fans. */
+  private readonly bySource = new Map<Handle, Set<CoreRoute<Handle>>>();
+  /** What each route counted in its source's fans: source, m-line, sink worker. */
+  private readonly counted = new Map<number, { src: Handle; mindex: number; at: number | undefined }>();
+  /** Fans last sent, per source key: m-line → "worker|to,to". */
+  private readonly fansSent = new Map<number, Map<number, string>>();
   /** Worker pairs with a ring, "from>to". */
   private readonly peerRings = new Set<string>();
 
@@ -58,7 +62,7 @@ export class WorkerRoutePlane implements RouteBackend<Handle> {
       at.send({ t: 'route', state: route.state(sink!.key, src?.worker ? src.key : 0) });
       this.sentTo.set(route.id, at.index);
     }
-    this.refreshFans();
+    this.recount(route);
   }
 
   command(route: CoreRoute<Handle>, cmd: 'reset' | 'restart'): void {
@@ -71,7 +75,7 @@ export class WorkerRoutePlane implements RouteBackend<Handle> {
     const at = this.sentTo.get(route.id);
     this.sentTo.delete(route.id);
     if (at !== undefined) this.port.alive(at)?.send({ t: 'routeClose', id: route.id });
-    this.refreshFans();
+    this.recount(route);
   }
 
   /** A worker's note for a route. */
@@ -84,6 +88,7 @@ export class WorkerRoutePlane implements RouteBackend<Handle> {
     for (const r of this.routes.values()) {
       if (r.sink === handle || r.source?.handle === handle) this.update(r);
     }
+    this.refreshSource(handle);
   }
 
   /** The handle is going away: routes into it close (the plugin may never say so). */
@@ -99,45 +104,69 @@ export class WorkerRoutePlane implements RouteBackend<Handle> {
       if (from === index || to === index) this.peerRings.delete(key);
     }
     for (const w of others) if (w.isAlive && w.index !== index) w.send({ t: 'peerGone', peer: index });
-    // fans that named it, or were kept by it, are recomputed (and sent again to its successor)
+    // every fan is computed again (those that named it, or lived in it)
     this.fansSent.clear();
-    this.refreshFans();
+    for (const r of this.routes.values()) this.recount(r);
+    for (const h of this.bySource.keys()) this.refreshSource(h);
   }
 
   get size(): number {
     return this.routes.size;
   }
 
-  /**
-   * Which other workers want each placed source m-line, sent to the source's worker when it
-   * changed. O(routes) per change: control path only (a join storm of 300 is ~10^5 steps).
-   */
-  private refreshFans(): void {
-    const want = new Map<string, { worker: MediaWorker; srcKey: number; mindex: number; to: Set<number> }>();
-    for (const [id, at] of this.sentTo) {
-      const r = this.routes.get(id);
-      const src = r?.source ? this.port.placement(r.source.handle) : undefined;
-      if (!r?.source || !src?.worker?.isAlive) continue;
-      const k = `${src.key}:${r.source.mindex}`;
-      let f = want.get(k);
-      if (!f) want.set(k, (f = { worker: src.worker, srcKey: src.key, mindex: r.source.mindex, to: new Set() }));
-      if (at !== src.worker.index) f.to.add(at);
+  /** Account the route in its source's fans; recompute the fans of the sources it left or joined. */
+  private recount(route: CoreRoute<Handle>): void {
+    const before = this.counted.get(route.id);
+    const src = this.routes.has(route.id) ? route.source : undefined;
+    const at = this.sentTo.get(route.id);
+    if (before && src && before.src === src.handle && before.mindex === src.mindex && before.at === at) return;
+    if (before) {
+      this.counted.delete(route.id);
+      const set = this.bySource.get(before.src);
+      set?.delete(route);
+      if (set?.size === 0) this.bySource.delete(before.src);
     }
-    for (const [k, f] of want) {
-      const list = [...f.to].sort((a, b) => a - b);
-      for (const to of list) this.ensureRing(f.worker, to);
-      const sig = `${f.worker.index}|${list.join(',')}`;
-      if (this.fansSent.get(k) === sig) continue;
-      this.fansSent.set(k, sig);
-      f.worker.send({ t: 'fan', srcKey: f.srcKey, mindex: f.mindex, workers: list });
+    if (src) {
+      this.counted.set(route.id, { src: src.handle, mindex: src.mindex, at });
+      let set = this.bySource.get(src.handle);
+      if (!set) this.bySource.set(src.handle, (set = new Set()));
+      set.add(route);
     }
-    for (const k of [...this.fansSent.keys()]) {
-      if (want.has(k)) continue;
-      const [srcKey, mindex] = k.split(':').map(Number);
-      const workerIndex = Number(this.fansSent.get(k)!.split('|')[0]);
-      this.fansSent.delete(k);
-      this.port.alive(workerIndex)?.send({ t: 'fan', srcKey, mindex, workers: [] });
+    if (before) this.refreshSource(before.src);
+    if (src && src.handle !== before?.src) this.refreshSource(src.handle);
+  }
+
+  /** Which other workers want each m-line of `source`: sent to its worker when that changed. */
+  private refreshSource(source: Handle): void {
+    const place = this.port.placement(source);
+    const worker = place?.worker?.isAlive ? place.worker : undefined;
+    if (!place) return;
+    const want = new Map<number, Set<number>>();
+    if (worker) {
+      for (const r of this.bySource.get(source) ?? []) {
+        const c = this.counted.get(r.id);
+        if (!c) continue;
+        let to = want.get(c.mindex);
+        if (!to) want.set(c.mindex, (to = new Set()));
+        if (c.at !== undefined && c.at !== worker.index) to.add(c.at);
+      }
     }
+    let sent = this.fansSent.get(place.key);
+    if (!sent) this.fansSent.set(place.key, (sent = new Map()));
+    for (const [mindex, to] of want) {
+      const list = [...to].sort((a, b) => a - b);
+      for (const t of list) this.ensureRing(worker!, t);
+      const sig = `${worker!.index}|${list.join(',')}`;
+      if (sent.get(mindex) === sig) continue;
+      sent.set(mindex, sig);
+      worker!.send({ t: 'fan', srcKey: place.key, mindex, workers: list });
+    }
+    for (const [mindex, sig] of [...sent]) {
+      if (want.has(mindex)) continue;
+      sent.delete(mindex);
+      this.port.alive(Number(sig.split('|')[0]))?.send({ t: 'fan', srcKey: place.key, mindex, workers: [] });
+    }
+    if (sent.size === 0) this.fansSent.delete(place.key);
   }
 
   private ensureRing(from: MediaWorker, toIndex: number): void {
