@@ -55,7 +55,8 @@ export class WorkerRoutes {
       case 'peerOut': {
         this.dropOut(m.peer);
         const port = m.port;
-        const ring = new RingWriter(m.memory, () => port.postMessage(0));
+        // woken at once: the other worker relays to its sinks while this one does its own
+        const ring = new RingWriter(m.memory, () => port.postMessage(0), true);
         const out: RemoteRouteOut = { relay: (srcKey, p) => void writeRtp(ring, srcKey, p) };
         this.outs.set(m.peer, { ring, port, out });
         port.unref();

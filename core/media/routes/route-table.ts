@@ -30,11 +30,11 @@ class SourceFan implements PacketFan {
     readonly mindex: number,
   ) {}
 
-  /** A packet of the local source: local sinks, then one copy per other thread. */
+  /** A packet of the local source: one copy per other thread first (they start at once, in parallel), then local sinks. */
   relay(packet: RtpPacket): void {
-    this.relayLocal(packet);
     const remotes = this.remotes;
     for (let i = 0; i < remotes.length; i++) remotes[i].relay(this.srcKey, packet);
+    this.relayLocal(packet);
   }
 
   relayLocal(packet: RtpPacket): void {
