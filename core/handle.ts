@@ -4,11 +4,14 @@ import { MediaSession, type MediaEvent } from './media-session';
 import { HandleRecordings } from './recording/handle-recordings';
 import type {
   DataPacket,
+  MediaRoute,
   JanusMessage,
   JsonObject,
   OutgoingJsep,
   Plugin,
   PluginHandle,
+  RouteListener,
+  RouteSinkSpec,
   RtcpPacket,
   RtpPacket,
   Recording,
@@ -46,6 +49,14 @@ export interface HandleHost {
   endSession(handle: Handle): void;
   notifyPluginEvent(handle: Handle, event: JsonObject): void;
   startRecording(handle: Handle, options: RecordingOptions): Recording;
+  openRoute(handle: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined;
+}
+
+/** The core handle behind each plugin handle (media routes take their source as a plugin handle). */
+const coreHandles = new WeakMap<object, Handle>();
+
+export function coreHandleOf(handle: object): Handle | undefined {
+  return coreHandles.get(handle);
 }
 
 /** A Janus handle: one attachment of a session to a plugin, with the plugin's per-handle state. */
@@ -75,6 +86,7 @@ export class Handle {
   ) {
     this.media = new MediaSession(this, (event) => host.mediaEvent(this, event), (what, err) => host.pluginFault(this, what, err));
     this.pluginHandle = new CorePluginHandle(this, host);
+    coreHandles.set(this.pluginHandle, this);
   }
 
   /** Hold events until `closeGate` (called once the reply has gone out). */
@@ -156,5 +168,8 @@ class CorePluginHandle implements PluginHandle {
   }
   startRecording(options: RecordingOptions): Recording {
     return this.host.startRecording(this.h, options);
+  }
+  openRoute(spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined {
+    return this.h.detached ? undefined : this.host.openRoute(this.h, spec, listener);
   }
 }

@@ -57,6 +57,11 @@ export const NO_MEDIA: MediaOutlet = {
   relayData() {},
 };
 
+/** Routes fed by one m-line of this handle (core/media/routes): run before the plugin sees the packet. */
+export interface PacketFan {
+  relay(packet: RtpPacket): void;
+}
+
 /** The handle a media session serves (the core's Handle, or a media worker's stand-in). */
 export interface MediaSessionOwner {
   readonly attached: boolean;
@@ -77,6 +82,8 @@ export class MediaSession {
   out: MediaOutlet = NO_MEDIA;
   /** Plugin hint: handles with the same key share a media worker when they can (e.g. a room). */
   affinity?: string;
+  /** Media routes fed by this handle's m-lines, by mindex (set by the route table of this thread). */
+  fans?: Array<PacketFan | undefined>;
 
   constructor(
     private readonly owner: MediaSessionOwner,
@@ -87,6 +94,8 @@ export class MediaSession {
 
   // inbound: to the plugin (hot path), while attached; a throw is contained
   incomingRtp(packet: RtpPacket): void {
+    const fan = this.fans?.[packet.mindex];
+    if (fan !== undefined) fan.relay(packet);
     const h = this.owner;
     if (!h.attached || h.detached || !h.plugin.incomingRtp) return;
     try {

@@ -12,10 +12,13 @@ import {
   JanusError,
   type JanusMessage,
   type JsonObject,
+  type MediaRoute,
   type OutgoingJsep,
   type Plugin,
   type Recording,
   type RecordingOptions,
+  type RouteListener,
+  type RouteSinkSpec,
   transportInstanceId,
   type TransportClient,
 } from './plugin-api';
@@ -277,6 +280,9 @@ export class Sessions implements HandleHost {
   }
   sendRemb(handle: Handle, bitrate: number): void {
     this.media.sendRemb(handle, bitrate);
+  }
+  openRoute(handle: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined {
+    return this.media.openRoute?.(handle, spec, listener);
   }
   closePc(handle: Handle): void {
     this.hangupMedia(handle, 'Close PC');

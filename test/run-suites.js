@@ -6,7 +6,7 @@
 // CI reads.
 //
 //   node test/run-suites.js [--jobs N] [name ...] [-- mocha args]
-//     --jobs N   parallel jobs (default: JANUS_TEST_JOBS, else 4; 1 runs them one after another)
+//     --jobs N   parallel jobs (default: JANUS_TEST_JOBS, else one per core; 1 runs them one after another)
 //     name       only these spec files (e.g. ws-api media-nack), with their in-thread reruns
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -34,11 +34,12 @@ const WEIGHT = {
   'evh-mq': 17, 'security-media': 17, 'simulcast-echotest': 17, 'recordplay-api': 16, 'videoroom-media': 15,
   'echotest-browser': 15, 'audiobridge-browser': 15, 'recording-echotest': 13, 'audiobridge-media': 13, 'recording-videoroom': 13,
   'recording-simulcast': 12, 'metrics-videoroom': 11, 'mq-mqtt': 9, 'echotest-media': 7, 'drain': 6, 'simulcast-videoroom': 6,
-  'evh-sample': 6, 'media-bad-input': 6, 'media-nack': 5, 'media-workers': 5, 'media-events': 4, 'media-offer': 4,
+  'evh-sample': 6, 'media-bad-input': 6, 'media-nack': 5, 'media-workers': 5, 'media-routes': 12, 'media-events': 4, 'media-offer': 4,
 };
 
 function parseArgs(argv) {
-  const o = { jobs: Number(process.env.JANUS_TEST_JOBS) || 4, names: [], extra: [] };
+  // one job per core: media specs measure delivery and timing, 4 jobs on 2 cores made them flaky
+  const o = { jobs: Number(process.env.JANUS_TEST_JOBS) || Math.max(2, os.cpus().length), names: [], extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {

@@ -92,7 +92,7 @@ describe('videoroom: domain objects keep their invariants', () => {
 
   it('a publisher stream changes its sinks copy-on-write: a fan-out in progress keeps its array', () => {
     const s = new PublisherStream('audio', 0, '0');
-    const sink: PublisherStreamSink = { relayRtp() {}, relayData() {} };
+    const sink: PublisherStreamSink = { relayRtp() {}, relayData() {}, sourceGateChanged() {} };
     s.addSubscriber(sink);
     s.addSubscriber(sink);
     const during = s.subscribers;

@@ -16,7 +16,7 @@ export const knownJanusKeys: Record<string, readonly string[]> = {
   media: [
     'ipv6', 'ipv6_linklocal', 'min_nack_queue', 'rtp_port_range', 'dtls_mtu', 'no_media_timer',
     'slowlink_threshold', 'twcc_period', 'dtls_timeout', 'nack_optimizations', 'dscp', 'dscp_tos',
-    'media_workers',
+    'media_workers', 'media_affinity',
   ],
   nat: [
     'stun_server', 'stun_port', 'nice_debug', 'full_trickle', 'ice_nomination', 'ice_keepalive_conncheck',
@@ -95,6 +95,8 @@ export class Settings {
    * core, or JANUS_MEDIA_WORKERS from the environment (lets CI run a suite in either mode).
    */
   mediaWorkers = defaultMediaWorkers();
+  /** `media_affinity`: follow plugins' placement hints (a room's handles on one worker while it has room). */
+  mediaAffinity = true;
   // nat
   stunServer?: string;
   stunPort = 3478;
@@ -176,6 +178,7 @@ export class Settings {
     s.nackOptimizations = bool('media', 'nack_optimizations', false);
     s.dscp = int('media', 'dscp', cfg.getInt('media', 'dscp_tos') ?? 0);
     s.mediaWorkers = Math.max(0, Math.min(64, int('media', 'media_workers', s.mediaWorkers)));
+    s.mediaAffinity = bool('media', 'media_affinity', true);
 
     s.stunServer = str('nat', 'stun_server');
     s.stunPort = int('nat', 'stun_port', s.stunPort);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { RouteNote } from '../media/routes/route-sink';
 import type { LoggerOptions } from '../logger';
 import { addSnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { JanusError, type JsonObject } from '../plugin-api';
@@ -7,7 +8,7 @@ import type { LoopHealth } from './loop-health';
 import { RecordReader, type RecordSink } from './media-record';
 import { createRingMemory, RingReader, RingWriter } from './packet-ring';
 import { udpDropsMemory } from '../media/udp-guard';
-import type { CallOp, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
+import type { CallOp, RouteCounts, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
 
 /**
  * Ring size per direction, ~1700 video packets. A full ring drops (counted): a worker that falls
@@ -22,6 +23,8 @@ export interface MediaWorkerOptions {
   logger: LoggerOptions;
   wanted: number[];
   sink: RecordSink;
+  /** A route sink's note (layer change, keyframe wanted). */
+  routeNote: (note: RouteNote) => void;
   /** The thread ended (crash, OOM, terminate): every pending call has been rejected. */
   exited: (worker: MediaWorker, code: number, error?: Error) => void;
 }
@@ -42,6 +45,8 @@ export class MediaWorker {
   private alive = true;
   health?: LoopHealth;
   peers = 0;
+  /** Its media routes as of its last report. */
+  routes: RouteCounts = { sinks: 0, fans: 0, ringDrops: 0 };
   /** Exceptions/rejections the worker contained (logged there). */
   faults = 0;
   /** The worker's media counters as of its last report (each second). */
@@ -60,7 +65,7 @@ export class MediaWorker {
       stdout: false,
       stderr: false,
     });
-    this.thread.on('message', (m: ToMain) => this.onMessage(m, opts.sink));
+    this.thread.on('message', (m: ToMain) => (m.t === 'routeNote' ? opts.routeNote(m.note) : this.onMessage(m, opts.sink)));
     let error: Error | undefined;
     this.thread.on('error', (err) => (error = err));
     this.thread.on('exit', (code) => {
@@ -92,6 +97,11 @@ export class MediaWorker {
     if (this.alive) this.thread.postMessage(m);
   }
 
+  /** A message that hands over ports (rings between workers). */
+  sendTransfer(m: ToWorker, transfer: MessagePort[]): void {
+    if (this.alive) this.thread.postMessage(m, transfer);
+  }
+
   call(key: number, op: CallOp, arg: unknown, trickle: boolean): Promise<unknown> {
     if (!this.alive) return Promise.reject(new JanusError(490, 'Media worker gone'));
     const id = this.nextId++;
@@ -114,6 +124,7 @@ export class MediaWorker {
       this.health = m.loop;
       this.peers = m.peers;
       this.faults = m.faults;
+      this.routes = m.routes;
       // counters are the worker's totals; the "new since last" lists pile up until a scrape takes them
       const prev = this.metrics;
       if (prev) {
@@ -153,6 +164,9 @@ export function healthReport(w: MediaWorker | undefined): JsonObject {
     peers: w?.peers ?? 0,
     faults: w?.faults ?? 0,
     ring_drops: w?.toWorker.dropped ?? 0,
+    routes: w?.routes.sinks ?? 0,
+    fans: w?.routes.fans ?? 0,
+    route_ring_drops: w?.routes.ringDrops ?? 0,
     ring_queued_to_worker: w?.queued.toWorker ?? 0,
     ring_queued_to_main: w?.queued.toMain ?? 0,
     loop: (w?.health ?? null) as unknown as JsonObject,

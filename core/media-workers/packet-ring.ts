@@ -72,7 +72,15 @@ export class RingWriter extends RingBase {
     }
   };
 
-  constructor(memory: SharedArrayBuffer, private readonly wake: () => void) {
+  /**
+   * `immediate`: wake a sleeping consumer at the commit, not at the end of this turn (a producer
+   * that writes one record per event and has more work after it: the consumer starts in parallel).
+   */
+  constructor(
+    memory: SharedArrayBuffer,
+    private readonly wake: () => void,
+    private readonly immediate = false,
+  ) {
     super(memory);
   }
 
@@ -118,7 +126,8 @@ export class RingWriter extends RingBase {
     // one wake-up per turn of our event loop at most, and only for a sleeping consumer
     if (!this.notifyPending && Atomics.load(this.ctl, WAITING) === 1) {
       this.notifyPending = true;
-      queueMicrotask(this.notify);
+      if (this.immediate) this.notify();
+      else queueMicrotask(this.notify);
     }
   }
 

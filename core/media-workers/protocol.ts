@@ -4,6 +4,8 @@ import type { MediaEvent } from '../media-session';
 import type { TrickleRequest } from '../media/trickle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { LoopHealth } from './loop-health';
+import type { MessagePort } from 'node:worker_threads';
+import type { RouteNote, RouteState } from '../media/routes/route-sink';
 
 /** What a media worker starts with (workerData). */
 export interface WorkerBoot {
@@ -32,8 +34,23 @@ export interface HandleRef {
 
 export type CallOp = 'remoteJsep' | 'localJsep' | 'info';
 
+/** Media route control, main → worker (core/media-workers/worker-routes.ts). */
+export type RouteMessage =
+  | { t: 'route'; state: RouteState }
+  | { t: 'routeCmd'; id: number; cmd: 'reset' | 'restart' }
+  | { t: 'routeClose'; id: number }
+  /** The other workers a local source's m-line is copied to (the whole list). */
+  | { t: 'fan'; srcKey: number; mindex: number; workers: number[] }
+  /** A ring to worker `peer` (we write), with the port its wake-ups go to. */
+  | { t: 'peerOut'; peer: number; memory: SharedArrayBuffer; port: MessagePort }
+  /** A ring from worker `peer` (we read), with the port its wake-ups come from. */
+  | { t: 'peerIn'; peer: number; memory: SharedArrayBuffer; port: MessagePort }
+  /** Worker `peer` is gone: drop the rings with it. */
+  | { t: 'peerGone'; peer: number };
+
 /** Control messages, main → worker (postMessage; never per packet). */
 export type ToWorker =
+  | RouteMessage
   | { t: 'attach'; handle: HandleRef }
   | { t: 'call'; id: number; key: number; op: CallOp; arg?: unknown; trickle: boolean }
   | { t: 'trickle'; key: number; request: TrickleRequest }
@@ -47,12 +64,21 @@ export type ToWorker =
   /** Records wait on the main → worker ring and the worker was idle. */
   | { t: 'wake' };
 
+/** A worker's media routes: sinks, source fans, packets dropped on full rings to other workers. */
+export interface RouteCounts {
+  sinks: number;
+  fans: number;
+  ringDrops: number;
+}
+
 /** Control messages, worker → main. */
 export type ToMain =
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; code?: number; reason: string }
-  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot }
+  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot; routes: RouteCounts }
   | { t: 'wake' }
+  /** A route sink's note (layer changed, keyframe needed). */
+  | { t: 'routeNote'; note: RouteNote }
   /** An event that did not fit in the ring (rare). */
   | { t: 'event'; key: number; event: WorkerEvent };
 

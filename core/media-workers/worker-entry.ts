@@ -12,6 +12,7 @@ import { LoopMonitor } from './loop-health';
 import { RecordReader, writeEvent, writeRtcp, writeRtp, writeData } from './media-record';
 import { RingReader, RingWriter } from './packet-ring';
 import type { HandleRef, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
+import { WorkerRoutes } from './worker-routes';
 
 /**
  * A media worker: runs the same werift media stack as the in-thread mode (WeriftMedia) for the
@@ -105,6 +106,12 @@ function relay(key: number, fn: (h: Handle) => void): void {
   }
 }
 
+const routes = new WorkerRoutes(
+  (key) => handles.get(key)?.media,
+  (note) => post({ t: 'routeNote', note }),
+  (what, err) => fault(what, err),
+);
+
 const reader = new RecordReader({
   rtp: (key, p) => relay(key, (h) => h.media.out.relayRtp(p)),
   rtcp: (key, p) => relay(key, (h) => h.media.out.relayRtcp(p)),
@@ -130,6 +137,7 @@ port.on('message', (m: ToWorker) => {
     case 'attach':
       handles.set(m.handle.key, proxyHandle(m.handle));
       keyOfHandleId.set(m.handle.handleId, m.handle.key);
+      routes.table.attached(m.handle.key);
       break;
     case 'call':
       call(m).then(
@@ -158,6 +166,7 @@ port.on('message', (m: ToWorker) => {
         (h as { detached: boolean }).detached = true;
         media.destroy(h);
       });
+      routes.table.detached(m.key);
       keyOfHandleId.delete(handles.get(m.key)?.id ?? -1);
       handles.delete(m.key);
       break;
@@ -175,6 +184,15 @@ port.on('message', (m: ToWorker) => {
       logger.setLevel(settings.debugLevel);
       logger.setFormat({ timestamps: settings.debugTimestamps, colors: settings.debugColors });
       break;
+    case 'route':
+    case 'routeCmd':
+    case 'routeClose':
+    case 'fan':
+    case 'peerOut':
+    case 'peerIn':
+    case 'peerGone':
+      routes.onMessage(m);
+      break;
     case 'crash':
       // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)
       process.exit(70);
@@ -183,5 +201,5 @@ port.on('message', (m: ToWorker) => {
 });
 
 const loop = new LoopMonitor();
-setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics() }), 1000).unref();
+setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics(), routes: routes.counts() }), 1000).unref();
 log.info({ worker: boot.index }, 'Media worker started');

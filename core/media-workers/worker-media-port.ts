@@ -4,7 +4,6 @@ import { EventBus } from '../events/event-bus';
 import type { Handle } from '../handle';
 import { Logger } from '../logger';
 import { handleInfo } from '../media/handle-info';
-import type { MediaOutlet } from '../media-session';
 import type { MediaPort } from '../media/media-port';
 import { candidateCount, checkTrickleSize, TrickleQueue, trickleToApply, type TrickleRequest } from '../media/trickle';
 import { unappliedMediaSettings } from '../media/werift-limits';
@@ -14,8 +13,11 @@ import {
   JanusError,
   type ClientJsep,
   type JsonObject,
+  type MediaRoute,
   type OutgoingJsep,
   type PluginJsep,
+  type RouteListener,
+  type RouteSinkSpec,
 } from '../plugin-api';
 import { emptySnapshot, type MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import { LoopMonitor, type LoopHealth } from './loop-health';
@@ -23,27 +25,9 @@ import { writeData, writeRtcp, writeRtp, type RecordSink } from './media-record'
 import { healthReport, MediaWorker } from './media-worker';
 import type { WorkerEvent } from './protocol';
 import { workerSettings } from './worker-settings';
-
-/** A handle's place in the media workers. */
-interface Placement {
-  key: number;
-  handle: Handle;
-  worker?: MediaWorker;
-  /** The handle's outbound side: the ring into its worker, tagged with its key (bound while `hasPeer`). */
-  outlet?: MediaOutlet;
-  /** The affinity group it counts in (see `place`). */
-  affinity?: string;
-  /** The worker has a PeerConnection for it (so a hangup is due). */
-  hasPeer: boolean;
-  /** A remote description was applied: trickles are checked at once, as in-thread. */
-  remoteApplied: boolean;
-  /** Trickles sent before that: the worker's queue, mirrored for its bounds. */
-  queued: TrickleQueue;
-  /** Candidates applied to the current PeerConnection. */
-  remoteCandidates: number;
-  /** `hangup` callbacks waiting for the worker's confirmation, in order. */
-  closing: Array<() => void>;
-}
+import { AffinityGroups } from './affinity-groups';
+import type { Placement } from './placement';
+import { WorkerRoutePlane } from './route-plane';
 
 /** Restart delay after a worker died (ms); doubled while workers die young, up to the max. */
 const RESTART_DELAY_MS = 200;
@@ -65,8 +49,11 @@ export class WorkerMediaPort implements MediaPort {
   private readonly workers: (MediaWorker | undefined)[] = [];
   private readonly byHandle = new Map<Handle, Placement>();
   private readonly byKey = new Map<number, Placement>();
-  /** Affinity key → the worker its handles go to, and how many handles hold it. */
-  private readonly groups = new Map<string, { index: number; handles: number }>();
+  private readonly groups = new AffinityGroups();
+  private readonly routePlane = new WorkerRoutePlane({
+    placement: (h) => this.byHandle.get(h),
+    alive: (i) => (this.workers[i]?.isAlive ? this.workers[i] : undefined),
+  });
   private nextKey = 1;
   private closing = false;
   private readonly log;
@@ -122,6 +109,7 @@ export class WorkerMediaPort implements MediaPort {
       },
       wanted: this.wanted(),
       sink: this.sink,
+      routeNote: (n) => this.routePlane.onNote(n),
       exited: (w, code, error) => this.workerExited(w, code, error),
     });
   }
@@ -154,7 +142,7 @@ export class WorkerMediaPort implements MediaPort {
       this.byKey.set(pl.key, pl);
     }
     if (!pl.worker || !pl.worker.isAlive) {
-      const worker = this.pickWorker(handle.media.affinity);
+      const worker = this.pickWorker(this.settings.mediaAffinity ? handle.media.affinity : undefined);
       if (!worker) throw new JanusError(490, 'No media worker available');
       this.joinGroup(pl, handle.media.affinity, worker.index);
       pl.worker = worker;
@@ -174,6 +162,8 @@ export class WorkerMediaPort implements MediaPort {
           wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, data: !!plugin.incomingData },
         },
       });
+      // its routes (as sink or source) go to its worker now
+      this.routePlane.placed(handle);
     }
     return pl as Placement & { worker: MediaWorker };
   }
@@ -190,8 +180,8 @@ export class WorkerMediaPort implements MediaPort {
       if (!w && !this.restarting.has(i)) w = this.workers[i] = this.spawn(i);
       if (w?.isAlive && (!least || w.handles.size < least.handles.size)) least = w;
     }
-    const group = affinity !== undefined ? this.groups.get(affinity) : undefined;
-    const grouped = group ? this.workers[group.index] : undefined;
+    const groupIndex = this.groups.indexOf(affinity);
+    const grouped = groupIndex !== undefined ? this.workers[groupIndex] : undefined;
     if (grouped?.isAlive && least && grouped.handles.size <= least.handles.size + AFFINITY_SLACK) return grouped;
     return least;
   }
@@ -200,19 +190,11 @@ export class WorkerMediaPort implements MediaPort {
     if (pl.affinity === affinity) return;
     this.leaveGroup(pl);
     pl.affinity = affinity;
-    if (affinity === undefined) return;
-    const g = this.groups.get(affinity);
-    if (!g) this.groups.set(affinity, { index, handles: 1 });
-    else {
-      g.handles++;
-      // a group whose worker died moves to where its next handle goes
-      if (!this.workers[g.index]?.isAlive) g.index = index;
-    }
+    if (affinity !== undefined) this.groups.join(affinity, index, (i) => !!this.workers[i]?.isAlive);
   }
 
   private leaveGroup(pl: Placement): void {
-    const g = pl.affinity !== undefined ? this.groups.get(pl.affinity) : undefined;
-    if (g && --g.handles <= 0) this.groups.delete(pl.affinity!);
+    this.groups.leave(pl.affinity);
     pl.affinity = undefined;
   }
 
@@ -261,7 +243,12 @@ export class WorkerMediaPort implements MediaPort {
     return had;
   }
 
+  openRoute(sink: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute {
+    return this.routePlane.open(sink, spec, listener);
+  }
+
   destroy(handle: Handle): void {
+    this.routePlane.forget(handle);
     const pl = this.byHandle.get(handle);
     if (!pl) return;
     this.peerGone(pl);
@@ -338,6 +325,11 @@ export class WorkerMediaPort implements MediaPort {
     return undefined;
   }
 
+  /** Records the main thread wrote into the workers' rings since start (relayed packets; tests). */
+  ringWrites(): number {
+    return this.workers.reduce((n, w) => n + (w?.toWorker.written ?? 0), 0);
+  }
+
   /** For tests: make worker `index` die as a bug would. */
   crashWorker(index: number): void {
     this.workers[index]?.send({ t: 'crash' });
@@ -384,6 +376,7 @@ export class WorkerMediaPort implements MediaPort {
       if (pl.hasPeer && !pl.handle.detached) pl.handle.media.emit({ type: 'failed', reason: 'Media worker failed' });
     }
     w.handles.clear();
+    this.routePlane.workerGone(w.index, this.workers.filter((x): x is MediaWorker => !!x));
     // a worker that keeps dying at once (a bug at start-up) is not restarted in a tight loop
     this.restartDelay = Date.now() - w.started < YOUNG_MS ? Math.min(RESTART_DELAY_MAX_MS, this.restartDelay * 2) : RESTART_DELAY_MS;
     this.restarting.add(w.index);

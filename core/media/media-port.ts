@@ -1,4 +1,4 @@
-import type { ClientJsep, JsonObject, OutgoingJsep, PluginJsep } from '../plugin-api';
+import type { ClientJsep, JsonObject, MediaRoute, OutgoingJsep, PluginJsep, RouteListener, RouteSinkSpec } from '../plugin-api';
 import type { Handle } from '../handle';
 import type { MediaMetricsSnapshot } from '../metrics/media-snapshot';
 import type { TrickleRequest } from './trickle';
@@ -38,6 +38,8 @@ export interface MediaPort {
   loopHealth?(): JsonObject;
   sendPli(handle: Handle, mindex?: number): void;
   sendRemb(handle: Handle, bitrate: number): void;
+  /** A media route into `sink`'s m-line (see plugin-api/media-route.ts); absent: no routes here. */
+  openRoute?(sink: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute;
   /** Counters for the metrics endpoint, read at scrape time (never on the packet path). */
   metrics?(): MediaMetricsSnapshot;
   /** Shut down sockets at server stop. */

@@ -1,15 +1,18 @@
 import { inject, injectable } from 'tsyringe';
 import { Settings } from '../config/settings';
 import { EventBus } from '../events/event-bus';
-import type { Handle } from '../handle';
+import { coreHandleOf, type Handle } from '../handle';
 import { Logger } from '../logger';
 import {
   EventType,
   JanusError,
   type ClientJsep,
   type JsonObject,
+  type MediaRoute,
   type OutgoingJsep,
   type PluginJsep,
+  type RouteListener,
+  type RouteSinkSpec,
 } from '../plugin-api';
 import { handleInfo } from './handle-info';
 import { iceOptions, NatMapping, relaxConsentResponseTimeout, selectHostAddresses } from './ice-config';
@@ -24,6 +27,7 @@ import type { PeerStream } from './peer-stream';
 import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleCandidate, type TrickleRequest } from './trickle';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
+import { InThreadRoutes } from './routes/in-thread-routes';
 
 /** The media state of one handle: its PeerConnection (if any) and what waits for it. */
 interface HandleMedia {
@@ -48,6 +52,8 @@ export class WeriftMedia implements MediaPort {
   private readonly nat: NatMapping;
   private iceConfig?: ReturnType<typeof iceOptions>;
   private readonly totals = new WeriftMediaTotals();
+  /** Media routes when this is the main thread's media (in a worker, the worker's table runs them). */
+  private readonly routes = new InThreadRoutes<Handle>(coreHandleOf);
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -198,7 +204,12 @@ export class WeriftMedia implements MediaPort {
     hm.monitor = undefined;
   }
 
+  openRoute(sink: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute {
+    return this.routes.open(sink, spec, listener);
+  }
+
   destroy(handle: Handle): void {
+    this.routes.forget(handle);
     const hm = this.state.get(handle);
     if (!hm) return;
     this.dropPeer(hm);

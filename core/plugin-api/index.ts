@@ -22,6 +22,7 @@ export * from './vp8';
 export * from './vp9';
 export * from './simulcast';
 export * from './svc';
+export * from './media-route';
 export * from './recorder';
 export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';

@@ -9,6 +9,7 @@ import type { ModuleContext, ModuleInfo } from './module';
 import type { JsonObject } from './messages';
 import type { DataPacket, OutgoingJsep, PluginJsep, RtcpPacket, RtpPacket } from './media';
 import type { Recording, RecordingOptions } from './recorder';
+import type { MediaRoute, RouteListener, RouteSinkSpec } from './media-route';
 
 /** A `message` request as the plugin receives it. */
 export interface PluginMessage {
@@ -82,6 +83,13 @@ export interface PluginHandle {
    * event handlers a `recording-failed` plugin event, and Admin `handle_info` lists it under `recordings`.
    */
   startRecording(options: RecordingOptions): Recording;
+  /**
+   * Open a media route into this handle's m-line `spec.mindex` (see media-route.ts): the core
+   * relays another handle's m-line here where the packets are, with one rewrite and the layer
+   * choice a plugin would make. Undefined when the media stack has no routes (relay on the main
+   * thread then). Optional so that test doubles need not implement it.
+   */
+  openRoute?(spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined;
 }
 
 /** The core, as seen from the plugin as a whole. */

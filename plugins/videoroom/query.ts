@@ -25,7 +25,7 @@ export function querySession(session: HandleState): JsonObject {
         o.talking = s.talking;
       }
       streamRecordingInfo(s, o);
-      o.subscribers = s.subscribers.length;
+      o.subscribers = s.subscriberCount;
       return o;
     });
   } else if (sub) {

@@ -13,6 +13,8 @@ export interface PublisherStreamSink {
   /** One RTP packet of the stream; `now` is `performance.now()` taken once per packet. */
   relayRtp(packet: RtpPacket, now: number): void;
   relayData(packet: DataPacket): void;
+  /** The stream's relaying state changed (mute, send, disabled): a routed sink updates its route. */
+  sourceGateChanged(): void;
 }
 
 /** A stream's `.mjr` recording while recorded. */
@@ -44,7 +46,7 @@ export class PublisherStream {
   description?: string;
   /** Negotiated codec (lower-case name), with its payload type and clock. */
   codec?: SdpCodec;
-  disabled = false;
+  private isDisabled = false;
   fec = false;
   dtx = false;
   stereo = false;
@@ -54,16 +56,16 @@ export class PublisherStream {
   /** How many simulcast encodings the publisher sends (rids or SIM SSRCs). */
   substreams = 0;
   svc = false;
-  /** `moderate`: muted by the room's moderator (not forwarded). */
-  muted = false;
-  /** `configure` `send:false`: the publisher asked us not to relay it. */
-  send = true;
+  private isMuted = false;
+  private sendWanted = true;
   minDelay = -1;
   maxDelay = -1;
   /** The stream's `.mjr` recording, while recorded. */
   rec?: StreamRecording;
-  /** Sinks fed by this stream: copy-on-write, so the hot path iterates without allocating. */
+  /** Sinks relayed here on the main thread: copy-on-write, so the hot path iterates without allocating. */
   private sinkList: PublisherStreamSink[] = [];
+  /** Sinks fed by a core media route (the media plane relays to them, not the fan-out). */
+  private routedList: PublisherStreamSink[] = [];
   /** `rtp_forward` targets (copy-on-write like the sinks). */
   private forwarderList: RtpForwarder[] = [];
   // talk detection (room audiolevel_event)
@@ -123,13 +125,51 @@ export class PublisherStream {
     return this.sinkList;
   }
 
-  addSubscriber(s: PublisherStreamSink): void {
-    if (!this.sinkList.includes(s)) this.sinkList = [...this.sinkList, s];
+  /** Sinks of every kind (main-thread relayed and routed). */
+  get subscriberCount(): number {
+    return this.sinkList.length + this.routedList.length;
+  }
+
+  addSubscriber(s: PublisherStreamSink, routed = false): void {
+    this.removeSubscriber(s);
+    if (routed) this.routedList = [...this.routedList, s];
+    else this.sinkList = [...this.sinkList, s];
   }
 
   removeSubscriber(s: PublisherStreamSink): void {
     // copy-on-write: a forwarding loop in progress keeps its own array
     if (this.sinkList.includes(s)) this.sinkList = this.sinkList.filter((x) => x !== s);
+    if (this.routedList.includes(s)) this.routedList = this.routedList.filter((x) => x !== s);
+  }
+
+  /** `moderate`: muted by the room's moderator (not forwarded). */
+  get muted(): boolean {
+    return this.isMuted;
+  }
+  set muted(v: boolean) {
+    this.isMuted = v;
+    this.gateChanged();
+  }
+
+  /** `configure` `send:false`: the publisher asked us not to relay it. */
+  get send(): boolean {
+    return this.sendWanted;
+  }
+  set send(v: boolean) {
+    this.sendWanted = v;
+    this.gateChanged();
+  }
+
+  get disabled(): boolean {
+    return this.isDisabled;
+  }
+  set disabled(v: boolean) {
+    this.isDisabled = v;
+    this.gateChanged();
+  }
+
+  private gateChanged(): void {
+    for (const s of this.routedList) s.sourceGateChanged();
   }
 
   get forwarders(): readonly RtpForwarder[] {
@@ -150,6 +190,7 @@ export class PublisherStream {
   /** Unpublished: nothing is fed from this stream any more. */
   dropAll(): void {
     this.sinkList = [];
+    this.routedList = [];
     this.forwarderList = [];
   }
 

@@ -1,4 +1,14 @@
-import { RtpSwitchingContext, SimulcastContext, SvcContext, type DataPacket, type JsonObject, type PluginHandle, type RtpPacket } from '../../../core/plugin-api';
+import {
+  RtpSwitchingContext,
+  SimulcastContext,
+  SvcContext,
+  type DataPacket,
+  type JsonObject,
+  type MediaRoute,
+  type PluginHandle,
+  type RouteLayering,
+  type RtpPacket,
+} from '../../../core/plugin-api';
 import type { Publisher } from '../publisher/publisher';
 import type { PublisherStream, PublisherStreamSink } from '../publisher/publisher-stream';
 import type { StreamType } from '../stream-type';
@@ -65,6 +75,13 @@ export class SubscriberStream implements PublisherStreamSink {
   private readonly buf = Buffer.allocUnsafe(MAX_PACKET);
   /** Reused for every relayed packet: the hot path allocates nothing. */
   private readonly out: RtpPacket;
+  /**
+   * The core's media route into this m-line, when the media stack has routes: a source that is a
+   * publisher's own PeerConnection is then relayed in the media plane (its worker), not here.
+   */
+  private readonly route?: MediaRoute;
+  /** The current source is relayed by `route` (else by `relayRtp` on this thread). */
+  private routed = false;
 
   constructor(
     private readonly owner: SubscriberStreamOwner,
@@ -76,6 +93,12 @@ export class SubscriberStream implements PublisherStreamSink {
     this.out = {
       mindex, mid, video: type === 'video', buffer: this.buf, length: 0, substream: 0, extensions: noExtensions,
     };
+    if (type !== 'data') {
+      this.route = owner.handle.openRoute?.({ mindex, mid, kind: type }, {
+        layerChanged: (kind, layer) => this.owner.layerChanged(this, { kind, layer }),
+        keyframeNeeded: () => this.requestKeyframe(),
+      });
+    }
   }
 
   /** The publisher stream feeding this m-line; undefined = inactive (port 0). */
@@ -103,8 +126,9 @@ export class SubscriberStream implements PublisherStreamSink {
   setSend(send: boolean, keyframe = false): void {
     const resumed = send && !this.sending;
     this.sending = send;
+    this.sourceGateChanged();
     if (resumed) {
-      this.ctx.reset();
+      this.newSegment();
       if (keyframe) this.requestKeyframe();
     }
   }
@@ -119,6 +143,12 @@ export class SubscriberStream implements PublisherStreamSink {
     this.ctx.reset();
     this.sim = undefined;
     this.svc = undefined;
+    this.routed = this.route?.setSource({ handle: publisher.handle, mindex: source.mindex, clockRate: source.clockRate, layering: this.layering(source) }) ?? false;
+    if (this.routed) {
+      source.addSubscriber(this, true);
+      this.sourceGateChanged();
+      return;
+    }
     if (this.type === 'video' && source.simulcast && source.codec) {
       this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate, rtp: this.ctx });
     } else if (this.type === 'video' && source.svc) {
@@ -130,8 +160,39 @@ export class SubscriberStream implements PublisherStreamSink {
 
   detach(): void {
     this.src?.removeSubscriber(this);
+    if (this.routed) this.route?.setSource(undefined);
+    this.routed = false;
     this.src = undefined;
     this.pub = undefined;
+  }
+
+  /** How a route into this m-line picks among the source's layers. */
+  private layering(source: PublisherStream): RouteLayering {
+    if (this.type === 'video' && source.simulcast && source.codec) return { kind: 'simulcast', codec: source.codec.name, substreams: source.substreams || 3 };
+    if (this.type === 'video' && source.svc) return { kind: 'svc' };
+    return { kind: 'plain' };
+  }
+
+  /**
+   * Whether the route relays now: the subscriber forwards (started, not paused), this m-line
+   * sends, the source is relayed (not muted, not `send:false`, not disabled) and its publisher is up.
+   */
+  sourceGateChanged(): void {
+    if (!this.routed) return;
+    const s = this.src;
+    this.route?.setEnabled(this.owner.forwarding && this.sending && !!s && !s.disabled && s.relaying && !!this.pub?.active);
+  }
+
+  /** A new segment of the same source (resume): sequence continuity kept. */
+  private newSegment(): void {
+    if (this.routed) this.route?.reset();
+    else this.ctx.reset();
+  }
+
+  /** The handle is going away: the route is freed. */
+  close(): void {
+    this.detachAll();
+    this.route?.close();
   }
 
   addDataSource(p: Publisher, s: PublisherStream): void {
@@ -166,12 +227,15 @@ export class SubscriberStream implements PublisherStreamSink {
     for (const k of ['substream', 'temporal', 'spatial_layer', 'temporal_layer', 'fallback'] as const) {
       if (typeof l[k] === 'number') this.prefs[k] = l[k];
     }
-    if (this.applyLayers()) this.requestKeyframe();
+    // the route keeps the targets for any later source too
+    const routeKeyframe = this.route?.configure(l) ?? false;
+    if (this.routed ? routeKeyframe : this.applyLayers()) this.requestKeyframe();
   }
 
   /** The sender starts a new segment (resume, `start`): continuity kept, keyframe asked for. */
   resume(): void {
-    this.ctx.reset();
+    this.newSegment();
+    this.sourceGateChanged();
     this.requestKeyframe();
   }
 
@@ -180,6 +244,8 @@ export class SubscriberStream implements PublisherStreamSink {
     this.ctx.restart();
     this.sim?.reset();
     this.svc?.reset();
+    this.route?.restart();
+    this.sourceGateChanged();
   }
 
   /** Ask this m-line's source publisher for a keyframe (video only, if it publishes). */
@@ -266,8 +332,9 @@ export class SubscriberStream implements PublisherStreamSink {
       if (s.h264Profile) j['h264-profile'] = s.h264Profile;
       if (s.vp9Profile) j['vp9-profile'] = s.vp9Profile;
       if (this.minDelay >= 0 || this.maxDelay >= 0) j['playout-delay'] = { 'min-delay': this.minDelay, 'max-delay': this.maxDelay };
-      if (this.sim) j.simulcast = this.sim.describe();
-      if (this.svc) j.svc = this.svc.describe();
+      const layers = this.routed ? this.route?.describe() : (this.sim ?? this.svc)?.describe();
+      if (layers && this.type === 'video' && s.simulcast) j.simulcast = layers;
+      else if (layers && this.type === 'video' && s.svc) j.svc = layers;
     }
     return j;
   }

@@ -117,6 +117,7 @@ export class Subscriber implements SubscriberStreamOwner {
 
   pause(): void {
     this.paused = true;
+    for (const s of this.streamList) s.sourceGateChanged();
   }
 
   /** PeerConnection up: ask every source for a keyframe. */
@@ -143,7 +144,7 @@ export class Subscriber implements SubscriberStreamOwner {
 
   /** Drop every source (leave, destroy): nothing is relayed any more. */
   end(): void {
-    for (const s of this.streamList) s.detachAll();
+    for (const s of this.streamList) s.close();
     this.started = false;
   }
 
