@@ -13,7 +13,7 @@ import { RtpOut } from './rtp-out';
 import type { ParsedSdp } from './sdp-parse';
 import { guardSimulcastRouting } from './simulcast-routing';
 import type { TwccGenerator } from './twcc';
-import { disableWeriftTwcc } from './werift-adapter/media';
+import { takeOverWeriftTwcc } from './werift-adapter/media';
 
 export type { PeerListener } from './peer-listener';
 
@@ -217,8 +217,8 @@ export class MediaPeer {
   private hookTransceiver(t: RTCRtpTransceiver): void {
     if (this.hooked.has(t)) return;
     this.hooked.add(t);
-    // werift's own TWCC feedback must never run: ours replaces it (twcc.ts)
-    disableWeriftTwcc(t);
+    // werift's own TWCC feedback must never run: ours replaces it (twcc.ts), fed from werift's hook
+    takeOverWeriftTwcc(t, (seq) => this.rtcp.twcc?.record(seq, performance.now() * 1000));
     const track = (tr: MediaStreamTrack) => this.inbound.attach(t, tr);
     t.onTrack.subscribe(track);
     for (const tr of t.receiver.tracks) track(tr);

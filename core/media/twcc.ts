@@ -44,8 +44,13 @@ export class TwccGenerator {
     this.timer = undefined;
   }
 
+  /** The peer's SSRC the feedback names (that of its last media packet). */
+  source(mediaSsrc: number): void {
+    this.mediaSsrc = mediaSsrc;
+  }
+
   /** One packet with a transport-wide sequence number arrived (`nowUs` monotonic). */
-  record(rawSeq: number, nowUs: number, mediaSsrc: number): void {
+  record(rawSeq: number, nowUs: number, mediaSsrc?: number): void {
     let seq: number;
     if (this.lastRaw < 0) seq = rawSeq;
     else {
@@ -63,7 +68,7 @@ export class TwccGenerator {
     const i = seq % RING;
     this.seqAt[i] = seq;
     this.arrival[i] = nowUs;
-    this.mediaSsrc = mediaSsrc;
+    if (mediaSsrc !== undefined) this.mediaSsrc = mediaSsrc;
     this.newSinceReport++;
   }
 

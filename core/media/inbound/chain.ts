@@ -18,7 +18,7 @@ export interface InboundOwner {
  * The inbound chain of one PeerConnection (Janus's `janus_ice_cb_nice_recv` after SRTP, for RTP):
  * werift has decrypted and routed the packet to a track; from there each stage does one thing:
  *
- *   raw bytes → substream → counters → TWCC arrival → receiving → extensions → plugin
+ *   raw bytes → substream → counters → TWCC source → receiving → extensions → plugin
  *
  * (pion's interceptors are the model: a fixed list of small stages over one packet context.)
  */

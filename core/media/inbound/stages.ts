@@ -37,16 +37,15 @@ export class InCountersStage implements InboundStage {
   }
 }
 
-/** Arrival time of each transport-wide sequence number, for our TWCC feedback (twcc.ts). */
+/**
+ * The SSRC our TWCC feedback names (twcc.ts). The arrivals themselves are taken earlier, in
+ * werift's receiver (werift-adapter/media.ts takeOverWeriftTwcc): padding-only packets never get here.
+ */
 export class TwccStage implements InboundStage {
   constructor(private readonly twcc: () => TwccGenerator | undefined) {}
 
   process(p: InPacket): boolean {
-    const twcc = this.twcc();
-    if (twcc && p.ext) {
-      const tsn = p.ext[EXT.twcc];
-      if (typeof tsn === 'number') twcc.record(tsn, performance.now() * 1000, p.rtp.header.ssrc);
-    }
+    this.twcc()?.source(p.rtp.header.ssrc);
     return true;
   }
 }

@@ -142,9 +142,18 @@ export function reprepareSender(pc: RTCPeerConnection, t: RTCRtpTransceiver): vo
   t.sender.prepareSend(tm.getLocalRtpParams(t) as never);
 }
 
-/** Our TWCC feedback (twcc.ts) replaces werift's, which must never run. */
-export function disableWeriftTwcc(t: RTCRtpTransceiver): void {
-  (t.receiver as unknown as { receiverTWCC: unknown }).receiverTWCC = { handleTWCC: () => undefined };
+/**
+ * Our TWCC feedback (twcc.ts) replaces werift's, which must never run; its hook is where arrivals
+ * are taken: werift calls it for every RTP packet with the extension, also the ones it drops right
+ * after (padding-only RTX: Chrome's bandwidth probes), which never reach a track. Reported as lost,
+ * those probes failed and kept Chrome's estimate near its 300 kbit/s start on a loaded machine.
+ */
+export function takeOverWeriftTwcc(t: RTCRtpTransceiver, arrived: (transportSeq: number) => void): void {
+  (t.receiver as unknown as { receiverTWCC: unknown }).receiverTWCC = {
+    handleTWCC: (seq: unknown) => {
+      if (typeof seq === 'number') arrived(seq);
+    },
+  };
 }
 
 /** SRTP profile number negotiated on a DTLS transport (Admin `handle_info`). */
