@@ -8,7 +8,8 @@ import { browserMissing, runInNamespace } from './support/browser';
  * --allow-loopback-in-peer-connection).
  */
 describe('EchoTest with headless Chromium and janus.js', function () {
-  this.timeout(60000);
+  // quiet: ~20 s; loaded: up to 30 s until the PeerConnection is up, then 11 s measured
+  this.timeout(90000);
 
   it('decodes echoed video, plays echoed audio, Chrome ramps its video bitrate above 300 kbps within 10 s, and its pc.close() gets a hangup', async function () {
     const why = browserMissing();
@@ -17,7 +18,7 @@ describe('EchoTest with headless Chromium and janus.js', function () {
       this.skip();
     }
     const runner = path.join(__dirname, 'browser', 'echotest-run.js');
-    const { out, err } = await runInNamespace(runner, 50000);
+    const { out, err } = await runInNamespace(runner, 80000);
     const line = out.trim().split('\n').pop() ?? '';
     type Audio = { seconds: number; packets: number; discarded: number; samples: number; concealed: number };
     let res: { hangup?: string; hangupMs?: number; state: string; error?: string; framesDecoded: number; audio: Audio; maxKbpsWithin10s: number; maxAvailKbpsWithin10s: number; events: string[]; kbps: unknown[] };

@@ -14,7 +14,10 @@ import { freePort } from '../support/ports';
 
 const JANUS_JS = '/usr/share/javascript/janus-gateway/janus.js';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const RUN_MS = Number(process.env.RUN_MS ?? 12000);
+/** Measured from the moment the PeerConnection is up: the spec judges its first 10 s. */
+const RUN_MS = Number(process.env.RUN_MS ?? 11000);
+/** How long the PeerConnection may take to come up (a loaded machine: Chromium starting, ICE, DTLS). */
+const UP_MS = 30000;
 
 const page = (wsUrl: string) => `<!doctype html><html><body>
 <video id="remote" autoplay playsinline muted></video>
@@ -103,11 +106,14 @@ async function main(): Promise<void> {
   try {
     const p = ctx.pages()[0] ?? (await ctx.newPage());
     await p.goto(`http://127.0.0.1:${pagePort}/`);
+    // RUN_MS from the moment it is up, not from the page load: on a loaded machine it comes up
+    // seconds later, and a window that ends early measures less than the spec judges
     const started = Date.now();
-    while (Date.now() - started < RUN_MS) {
+    for (;;) {
       await new Promise((r) => setTimeout(r, 500));
-      const r = (await p.evaluate('window.result')) as { state: string };
+      const r = (await p.evaluate('window.result')) as { state: string; upAt?: number };
       if (r.state === 'error') break;
+      if (r.upAt ? Date.now() - r.upAt >= RUN_MS : Date.now() - started >= UP_MS) break;
     }
     result = (await p.evaluate('window.result')) as Record<string, unknown>;
     // the browser closes its PeerConnection without a Janus hangup: we must notice (DTLS alert)
