@@ -168,6 +168,11 @@ class LoopWatch {
       const r = (await (await fetch(this.admin, { method: 'POST', body: JSON.stringify({ janus: 'loop_health', admin_secret: 'bench', transaction: 'l' }) })).json()) as any;
       const h = r.health;
       if (!h?.main) return;
+      // LOOP_TRACE=1: each thread's second, for finding which one stalls and when
+      if (process.env.LOOP_TRACE) {
+        const t = (l: any) => (l ? `${Math.round(l.utilization * 100)}%/${Math.round(l.delay_max_ms)}ms` : '-');
+        console.error(`loop ${new Date().toISOString().slice(11, 19)} main ${t(h.main)} ${(h.workers ?? []).map((w: any) => `w${w.index} ${t(w.loop)} h${w.handles} rec→main ${w.ring_records?.toMain}/${w.ring_records?.toMainWakeups} rec→w ${w.ring_records?.toWorker}/${w.ring_records?.toWorkerWakeups}`).join(' ')}`);
+      }
       this.mainUtil.push(h.main.utilization);
       this.maxDelay = Math.max(this.maxDelay, h.main.delay_max_ms);
       for (const w of h.workers ?? []) {

@@ -50,6 +50,8 @@ export interface HandleHost {
   notifyPluginEvent(handle: Handle, event: JsonObject): void;
   startRecording(handle: Handle, options: RecordingOptions): Recording;
   openRoute(handle: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined;
+  /** The plugin changed which m-lines' RTP it wants (the handle's media session has the mask). */
+  rtpWantedChanged(handle: Handle, mindex: number, wanted: boolean): void;
 }
 
 /** The core handle behind each plugin handle (media routes take their source as a plugin handle). */
@@ -171,5 +173,10 @@ class CorePluginHandle implements PluginHandle {
   }
   openRoute(spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined {
     return this.h.detached ? undefined : this.host.openRoute(this.h, spec, listener);
+  }
+  setIncomingRtp(mindex: number, wanted: boolean): void {
+    if (this.h.detached) return;
+    this.h.media.setRtpWanted(mindex, wanted);
+    this.host.rtpWantedChanged(this.h, mindex, wanted);
   }
 }

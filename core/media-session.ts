@@ -84,6 +84,8 @@ export class MediaSession {
   affinity?: string;
   /** Media routes fed by this handle's m-lines, by mindex (set by the route table of this thread). */
   fans?: Array<PacketFan | undefined>;
+  /** M-lines whose RTP the plugin does not want now (`setIncomingRtp`), by mindex. */
+  private rtpOff?: boolean[];
 
   constructor(
     private readonly owner: MediaSessionOwner,
@@ -96,6 +98,7 @@ export class MediaSession {
   incomingRtp(packet: RtpPacket): void {
     const fan = this.fans?.[packet.mindex];
     if (fan !== undefined) fan.relay(packet);
+    if (this.rtpOff !== undefined && this.rtpOff[packet.mindex] === true) return;
     const h = this.owner;
     if (!h.attached || h.detached || !h.plugin.incomingRtp) return;
     try {
@@ -121,6 +124,18 @@ export class MediaSession {
     } catch (err) {
       this.fault('incomingData', err);
     }
+  }
+
+  setRtpWanted(mindex: number, wanted: boolean): void {
+    if (!this.rtpOff) this.rtpOff = [];
+    this.rtpOff[mindex] = !wanted;
+  }
+
+  /** The m-lines whose RTP the plugin turned off (to place the handle on a new worker). */
+  rtpOffList(): number[] {
+    const out: number[] = [];
+    this.rtpOff?.forEach((off, mindex) => off && out.push(mindex));
+    return out;
   }
 
   /** The media stack has a PeerConnection for this handle: relays go to `out` from now on. */

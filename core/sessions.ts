@@ -284,6 +284,9 @@ export class Sessions implements HandleHost {
   openRoute(handle: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined {
     return this.media.openRoute?.(handle, spec, listener);
   }
+  rtpWantedChanged(handle: Handle, mindex: number, wanted: boolean): void {
+    this.media.rtpWanted?.(handle, mindex, wanted);
+  }
   closePc(handle: Handle): void {
     this.hangupMedia(handle, 'Close PC');
   }

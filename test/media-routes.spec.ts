@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { MEDIA_PORT } from '../core/media/media-port';
 import { WorkerMediaPort } from '../core/media-workers/worker-media-port';
-import { startMediaServer, until, type MediaServer } from './media-support';
+import * as dgram from 'node:dgram';
+import { JanusWs, startMediaServer, until, type MediaServer } from './media-support';
 import { publisher, pump, subscriber, type Pub, type Sub } from './videoroom-remote-support';
 
 const ROOM = 1234;
@@ -46,18 +47,50 @@ describe('Media routes: VideoRoom fan-out in the media workers', function () {
     const pw = port.workerIndexOf(pub.handle);
     const where = subs.map((s) => port.workerIndexOf(s.handle));
     assert.ok(where.some((w) => w !== pw) && where.some((w) => w === pw), `publisher on ${pw}, subscribers on ${where}`);
-    const ringToWorkers = () => port.ringWrites();
     pump(pub, 50);
-    const before = ringToWorkers();
+    const before = port.ringRecords();
     assert.ok(await until(() => subs.every((s) => s.received.get(videoMid(s))!.count(501 * 10 + 2) >= 100 && s.received.get(audioMid(s))!.count(501 * 10 + 1) >= 100), 15000), 'every subscriber gets audio and video');
-    // every relayed packet stayed in the workers: nothing went main → worker on the rings
-    assert.ok(ringToWorkers() - before < 5, `main wrote ${ringToWorkers() - before} records to the workers`);
+    // every relayed packet stayed in the workers: nothing went main → worker on the rings, and the
+    // publisher's RTP (~100 packets a second) did not come to the main thread either (only RTCP did)
+    const after = port.ringRecords();
+    assert.ok(after.toWorkers - before.toWorkers < 5, `main wrote ${after.toWorkers - before.toWorkers} records to the workers`);
+    assert.ok(after.toMain - before.toMain < 60, `${after.toMain - before.toMain} records came to the main thread`);
     for (const s of subs) {
       const v = s.received.get(videoMid(s))!;
       assert.equal(v.maxStep(), 1, "video sequence numbers continuous");
     }
     const health = port.loopHealth() as { workers: Array<{ routes: number }> };
     assert.equal(health.workers.reduce((n, w) => n + w.routes, 0), 6, 'one route per subscribed m-line, where its subscriber is');
+  });
+
+  it('an rtp_forward brings the publisher\'s video to the main thread (and to the forwarder); its stop ends that', async () => {
+    const sock = dgram.createSocket('udp4');
+    let got = 0;
+    sock.on('message', () => got++);
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    try {
+      const admin = await JanusWs.connect(ts.wsUrl);
+      await admin.createSession();
+      const h = await admin.attach('janus.plugin.videoroom');
+      const videoMidPub = '1';
+      const fw = await admin.request({ janus: 'message', handle_id: h, body: { request: 'rtp_forward', room: ROOM, secret: 'adminpwd', publisher_id: 501, host: '127.0.0.1', streams: [{ mid: videoMidPub, port: sock.address().port }] } });
+      const streamId = fw.plugindata.data.forwarders?.[0]?.stream_id;
+      assert.ok(streamId, JSON.stringify(fw.plugindata.data));
+      const at = port.ringRecords().toMain;
+      assert.ok(await until(() => got >= 40, 8000), `forwarded: ${got}`);
+      assert.ok(port.ringRecords().toMain - at >= 30, 'the video came to the main thread for the forwarder');
+      await admin.request({ janus: 'message', handle_id: h, body: { request: 'stop_rtp_forward', room: ROOM, secret: 'adminpwd', publisher_id: 501, stream_id: streamId } });
+      const stopped = port.ringRecords().toMain;
+      const gotStopped = got;
+      const v = subs[0].received.get(videoMid(subs[0]))!;
+      const seen = v.seqs.length;
+      assert.ok(await until(() => v.seqs.length >= seen + 60, 8000), 'media goes on');
+      assert.ok(port.ringRecords().toMain - stopped < 40, `after the stop ${port.ringRecords().toMain - stopped} records came to main`);
+      assert.ok(got - gotStopped < 5, 'the forwarder stopped');
+      admin.close();
+    } finally {
+      sock.close();
+    }
   });
 
   it('pause stops a subscriber on the other worker, start resumes it with continuous sequence numbers', async () => {

@@ -50,7 +50,7 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
     assert.equal(joined.plugindata.data.videoroom, 'joined', JSON.stringify(joined.plugindata.data));
     assert.match(joined.jsep.sdp, /a=simulcast:recv h;m;l/);
     await ppc.setRemoteDescription(joined.jsep);
-    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === ph, 8000, 'publisher webrtcup');
+    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === ph, 20000, 'publisher webrtcup');
     const pt = ppc.getTransceivers()[0];
     const pub = new SimulcastPublisher(ppc, pt.mid!, pt.codecs[0].payloadType!, ['h', 'm', 'l']);
     pub.enc[0].payloadSize = 150;
@@ -80,7 +80,7 @@ describe('Simulcast through the VideoRoom (werift publisher with three rid encod
       await gatheredPc(pc);
       const s = await janus.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
       await wait(s.transaction);
-      await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 8000, 'subscriber webrtcup');
+      await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000, 'subscriber webrtcup');
       const t = pc.getTransceivers()[0];
       const rec = new SimulcastPublisher(pc, t.mid!, t.codecs[0].payloadType!, undefined);
       return { h, pc, rec, mid: st.mid as string };

@@ -14,7 +14,7 @@ export function vrPeer(): RTCPeerConnection {
 
 /** The plugin event answering `transaction`. */
 export function event(janus: JanusWs, transaction: string): Promise<Msg> {
-  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 8000, `event ${transaction}`);
+  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 20000, `event ${transaction}`);
 }
 
 export interface Pub {
@@ -45,7 +45,7 @@ export async function publisher(wsUrl: string, room: number, id: number): Promis
   const ev = await event(janus, transaction);
   assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
   await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'publisher webrtcup');
   const pump = new RtpPump(video, video.codecs[0].payloadType!, 600, 3000);
   pump.start(30);
   return { janus, handle, pc, video, pump, rembs };

@@ -19,7 +19,7 @@ interface Pub {
 }
 
 async function event(janus: JanusWs, transaction: string): Promise<Msg> {
-  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 8000, `event ${transaction}`);
+  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 20000, `event ${transaction}`);
 }
 
 async function publisher(ts: TestServer, room: number, id: number, data = false): Promise<Pub> {
@@ -36,7 +36,7 @@ async function publisher(ts: TestServer, room: number, id: number, data = false)
   const ev = await event(janus, transaction);
   assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
   await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'publisher webrtcup');
   return { janus, handle, pc, audio, video, pumps: [], id, dc };
 }
 
@@ -85,7 +85,7 @@ async function subscriber(janus: JanusWs, body: Msg): Promise<Sub> {
   const st = await janus.message(handle, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
   const started = await event(janus, st.transaction);
   assert.deepEqual(started.plugindata.data, { videoroom: 'event', room: body.room, started: 'ok' });
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'subscriber webrtcup');
   return { handle, pc, received, attached: ev.plugindata.data, texts };
 }
 

@@ -54,7 +54,7 @@ describe('videoroom with werift peers: offers on start, REMB cap', function () {
     assert.equal(st.reply.janus, 'ack', JSON.stringify(st.reply));
     const started = await event(janus, st.transaction);
     assert.deepEqual(started.plugindata.data, { videoroom: 'event', room: 1234, started: 'ok' });
-    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
+    await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'subscriber webrtcup');
     assert.ok(await until(() => got > 10, 5000), `subscriber received ${got} packets`);
   });
 

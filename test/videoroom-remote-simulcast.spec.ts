@@ -39,7 +39,7 @@ describe('videoroom: simulcast through a remote publisher (publisher on A, subsc
     const jc = await a.janus.message(ph, { request: 'joinandconfigure', ptype: 'publisher', room: ROOM, id: 71, display: 'sim' }, { type: 'offer', sdp: ppc.localDescription!.sdp });
     const joined = (await event(a.janus, jc.transaction)) as Msg;
     await ppc.setRemoteDescription(joined.jsep);
-    await a.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === ph, 8000, 'publisher webrtcup');
+    await a.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === ph, 20000, 'publisher webrtcup');
     const t0 = ppc.getTransceivers()[0];
     const pub = new SimulcastPublisher(ppc, t0.mid!, t0.codecs[0].payloadType!, ['h', 'm', 'l']);
     pub.enc[0].payloadSize = 150;
@@ -65,7 +65,7 @@ describe('videoroom: simulcast through a remote publisher (publisher on A, subsc
       await gatheredPc(pc);
       const s = await b.janus.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
       await event(b.janus, s.transaction);
-      await b.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 8000, 'subscriber webrtcup');
+      await b.janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000, 'subscriber webrtcup');
       const t = pc.getTransceivers()[0];
       return { h, pc, rec: new SimulcastPublisher(pc, t.mid!, t.codecs[0].payloadType!, undefined), mid: att.plugindata.data.streams[0].mid as string };
     }

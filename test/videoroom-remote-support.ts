@@ -69,7 +69,7 @@ export async function sync(i: Instance, body: Msg): Promise<Msg> {
 }
 
 export async function event(janus: JanusWs, transaction: string): Promise<Msg> {
-  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 8000, `event ${transaction}`);
+  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 20000, `event ${transaction}`);
 }
 
 export interface Pub {
@@ -101,7 +101,7 @@ export async function publisher(wsUrl: string, room: number, id: number, data = 
   const ev = await event(janus, transaction);
   assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
   await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'publisher webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'publisher webrtcup');
   const p: Pub = { janus, handle, pc, audio, video, pumps: [], id, streams: ev.plugindata.data.streams, dc, plis: 0 };
   video.sender.onRtcp.subscribe((r) => {
     if ((r as { feedback?: unknown }).feedback instanceof PictureLossIndication) p.plis++;
@@ -165,7 +165,7 @@ export async function subscriber(wsUrl: string, body: Msg): Promise<Sub> {
   const st = await janus.message(handle, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
   const started = await event(janus, st.transaction);
   assert.equal(started.plugindata.data.started, 'ok', JSON.stringify(started.plugindata.data));
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 8000, 'subscriber webrtcup');
+  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'subscriber webrtcup');
   return { janus, handle, pc, received, attached: ev.plugindata.data, texts, counters };
 }
 

@@ -88,6 +88,11 @@ export class MediaWorker {
     return this.thread.threadId;
   }
 
+  /** Records and wake-up messages each way since start (a wake-up per record means no batching). */
+  get ringCounts(): { toWorker: number; toWorkerWakeups: number; toMain: number; toMainWakeups: number } {
+    return { toWorker: this.toWorker.written, toWorkerWakeups: this.toWorker.wakeups, toMain: this.fromWorker.read, toMainWakeups: this.fromWorker.wakeups };
+  }
+
   /** Bytes waiting in each ring now (a growing figure is a thread falling behind). */
   get queued(): { toWorker: number; toMain: number } {
     return { toWorker: this.toWorker.used, toMain: this.fromWorker.used };
@@ -167,6 +172,7 @@ export function healthReport(w: MediaWorker | undefined): JsonObject {
     routes: w?.routes.sinks ?? 0,
     fans: w?.routes.fans ?? 0,
     route_ring_drops: w?.routes.ringDrops ?? 0,
+    ring_records: (w?.ringCounts ?? null) as unknown as JsonObject,
     ring_queued_to_worker: w?.queued.toWorker ?? 0,
     ring_queued_to_main: w?.queued.toMain ?? 0,
     loop: (w?.health ?? null) as unknown as JsonObject,

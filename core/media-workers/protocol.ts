@@ -30,6 +30,8 @@ export interface HandleRef {
   opaqueId?: string;
   /** Plugin callbacks the worker should report (the others are never sent). */
   wants: { rtp: boolean; rtcp: boolean; data: boolean };
+  /** M-lines whose RTP the plugin does not want now (`setIncomingRtp`). */
+  rtpOff: number[];
 }
 
 export type CallOp = 'remoteJsep' | 'localJsep' | 'info';
@@ -58,6 +60,7 @@ export type ToWorker =
   | { t: 'destroy'; key: number }
   | { t: 'pli'; key: number; mindex?: number }
   | { t: 'remb'; key: number; bitrate: number }
+  | { t: 'rtpWanted'; key: number; mindex: number; wanted: boolean }
   | { t: 'wanted'; wanted: number[] }
   | { t: 'settings'; settings: Record<string, unknown> }
   | { t: 'crash' }

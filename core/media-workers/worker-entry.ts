@@ -61,7 +61,9 @@ function proxyHandle(ref: HandleRef): Handle {
     trickle: false,
   };
   // typed media events go to the main thread as they are; packets through the stand-in plugin
-  (h as { media?: MediaSession }).media = new MediaSession(h, (ev) => event(key, { e: 'media', ev }), (what, err) => fault(what, err));
+  const media = new MediaSession(h, (ev) => event(key, { e: 'media', ev }), (what, err) => fault(what, err));
+  for (const mindex of ref.rtpOff) media.setRtpWanted(mindex, false);
+  (h as { media?: MediaSession }).media = media;
   return h as unknown as Handle;
 }
 
@@ -175,6 +177,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'remb':
       forHandle(m.key, (h) => media.sendRemb(h, m.bitrate));
+      break;
+    case 'rtpWanted':
+      forHandle(m.key, (h) => h.media.setRtpWanted(m.mindex, m.wanted));
       break;
     case 'wanted':
       wanted = new Set(m.wanted);

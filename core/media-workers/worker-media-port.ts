@@ -160,6 +160,7 @@ export class WorkerMediaPort implements MediaPort {
         handle: {
           key, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
           wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, data: !!plugin.incomingData },
+          rtpOff: handle.media.rtpOffList(),
         },
       });
       // its routes (as sink or source) go to its worker now
@@ -279,6 +280,10 @@ export class WorkerMediaPort implements MediaPort {
     const pl = this.byHandle.get(handle);
     if (pl?.worker && pl.hasPeer) pl.worker.send({ t: 'pli', key: pl.key, mindex });
   }
+  rtpWanted(handle: Handle, mindex: number, wanted: boolean): void {
+    const pl = this.byHandle.get(handle);
+    if (pl?.worker) pl.worker.send({ t: 'rtpWanted', key: pl.key, mindex, wanted });
+  }
   sendRemb(handle: Handle, bitrate: number): void {
     const pl = this.byHandle.get(handle);
     if (pl?.worker && pl.hasPeer) pl.worker.send({ t: 'remb', key: pl.key, bitrate });
@@ -325,9 +330,10 @@ export class WorkerMediaPort implements MediaPort {
     return undefined;
   }
 
-  /** Records the main thread wrote into the workers' rings since start (relayed packets; tests). */
-  ringWrites(): number {
-    return this.workers.reduce((n, w) => n + (w?.toWorker.written ?? 0), 0);
+  /** Records the main thread wrote into the workers' rings, and read from them, since start (tests). */
+  ringRecords(): { toWorkers: number; toMain: number } {
+    const c = this.workers.map((w) => w?.ringCounts);
+    return { toWorkers: c.reduce((n, x) => n + (x?.toWorker ?? 0), 0), toMain: c.reduce((n, x) => n + (x?.toMain ?? 0), 0) };
   }
 
   /** For tests: make worker `index` die as a bug would. */

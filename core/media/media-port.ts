@@ -40,6 +40,8 @@ export interface MediaPort {
   sendRemb(handle: Handle, bitrate: number): void;
   /** A media route into `sink`'s m-line (see plugin-api/media-route.ts); absent: no routes here. */
   openRoute?(sink: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute;
+  /** The plugin's `setIncomingRtp` (in-thread the handle's media session applies it itself). */
+  rtpWanted?(handle: Handle, mindex: number, wanted: boolean): void;
   /** Counters for the metrics endpoint, read at scrape time (never on the packet path). */
   metrics?(): MediaMetricsSnapshot;
   /** Shut down sockets at server stop. */

@@ -23,6 +23,7 @@ export * from './vp9';
 export * from './simulcast';
 export * from './svc';
 export * from './media-route';
+export * from './layer-relay';
 export * from './recorder';
 export { readMjr } from '../recording/mjr-reader';
 export * from './untrusted';

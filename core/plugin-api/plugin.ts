@@ -90,6 +90,13 @@ export interface PluginHandle {
    * thread then). Optional so that test doubles need not implement it.
    */
   openRoute?(spec: RouteSinkSpec, listener: RouteListener): MediaRoute | undefined;
+  /**
+   * Stop (false) or resume (true) `incomingRtp` for one m-line of this handle. A plugin whose
+   * media routes relay the stream and that needs nothing else of it (no recording, forwarder,
+   * level detection) spares the main thread every packet: with media workers the packets then
+   * never leave the worker. Routes, RTCP and data are not affected. Default: every m-line.
+   */
+  setIncomingRtp?(mindex: number, wanted: boolean): void;
 }
 
 /** The core, as seen from the plugin as a whole. */

@@ -44,10 +44,12 @@ export class Room implements PublisherRoom, SubscriberRoom {
   edit(changes: Partial<RoomConfig>): void {
     const bitrate = changes.bitrate !== undefined && changes.bitrate !== this.config.bitrate;
     const fir = changes.firFreq !== undefined && changes.firFreq !== this.config.firFreq;
+    const levels = changes.audiolevelEvent !== undefined && changes.audiolevelEvent !== this.config.audiolevelEvent;
     Object.assign(this.config, changes);
     for (const p of this.byId.values()) {
       if (bitrate && !p.bitrate) p.applyBitrate();
       if (fir) p.restartFir();
+      if (levels) p.refreshIncomingRtp();
     }
   }
 

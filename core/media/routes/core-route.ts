@@ -1,6 +1,5 @@
 import {
-  SimulcastContext,
-  SvcContext,
+  LayerRelay,
   type JsonObject,
   type MediaRoute,
   type RouteLayering,
@@ -43,32 +42,30 @@ export class CoreRoute<H extends RouteEnd = RouteEnd> implements MediaRoute {
   /** Every target asked for so far (absent = never set). */
   readonly targets: RouteTargets = {};
   closed = false;
-  private sim?: SimulcastContext;
-  private svc?: SvcContext;
+  /** Mirror of the layer state where the route runs (never relays). */
+  private readonly mirror: LayerRelay;
 
   constructor(
     readonly sink: H,
     readonly spec: RouteSinkSpec,
     private readonly listener: RouteListener,
     private readonly backend: RouteBackend<H>,
-  ) {}
+  ) {
+    this.mirror = new LayerRelay({ ...spec, video: spec.kind === 'video' }, { layerChanged() {}, keyframeNeeded() {} });
+  }
 
   setSource(source: RouteSource | undefined): boolean {
     if (this.closed) return false;
     const handle = source ? this.backend.resolve(source.handle) : undefined;
     this.epoch++;
-    this.sim = undefined;
-    this.svc = undefined;
     if (!source || !handle) {
       this.source = undefined;
+      this.mirror.setSource({ kind: 'plain' }, 90000, this.targets);
       this.backend.update(this);
       return source === undefined;
     }
     this.source = { handle, mindex: source.mindex, clockRate: source.clockRate, layering: source.layering };
-    const l = source.layering;
-    if (l.kind === 'simulcast') this.sim = new SimulcastContext({ codec: l.codec, substreams: l.substreams, clockRate: source.clockRate });
-    else if (l.kind === 'svc') this.svc = new SvcContext({ clockRate: source.clockRate });
-    this.mirrorConfigure();
+    this.mirror.setSource(source.layering, source.clockRate, this.targets);
     this.backend.update(this);
     return true;
   }
@@ -84,7 +81,7 @@ export class CoreRoute<H extends RouteEnd = RouteEnd> implements MediaRoute {
     for (const k of ['substream', 'temporal', 'spatial_layer', 'temporal_layer', 'fallback'] as const) {
       if (typeof targets[k] === 'number') this.targets[k] = targets[k];
     }
-    const keyframe = this.mirrorConfigure();
+    const keyframe = this.mirror.configure(this.targets);
     this.backend.update(this);
     return keyframe;
   }
@@ -95,13 +92,12 @@ export class CoreRoute<H extends RouteEnd = RouteEnd> implements MediaRoute {
 
   restart(): void {
     if (this.closed) return;
-    this.sim?.reset();
-    this.svc?.reset();
+    this.mirror.restart();
     this.backend.command(this, 'restart');
   }
 
   describe(): JsonObject | undefined {
-    return this.sim?.describe() ?? this.svc?.describe();
+    return this.mirror.describe();
   }
 
   close(): void {
@@ -117,10 +113,7 @@ export class CoreRoute<H extends RouteEnd = RouteEnd> implements MediaRoute {
       this.listener.keyframeNeeded();
       return;
     }
-    if (n.kind === 'substream' && this.sim) this.sim.substream = n.layer;
-    else if (n.kind === 'temporal' && this.sim) this.sim.temporal = n.layer;
-    else if (n.kind === 'spatial_layer' && this.svc) this.svc.spatial = n.layer;
-    else if (n.kind === 'temporal_layer' && this.svc) this.svc.temporal = n.layer;
+    this.mirror.relayedLayer(n.kind, n.layer);
     this.listener.layerChanged(n.kind, n.layer);
   }
 
@@ -141,11 +134,5 @@ export class CoreRoute<H extends RouteEnd = RouteEnd> implements MediaRoute {
       enabled: this.enabled,
       targets: { ...this.targets },
     };
-  }
-
-  private mirrorConfigure(): boolean {
-    if (this.sim) return this.sim.configure(this.targets);
-    if (this.svc) return this.svc.configure(this.targets);
-    return false;
   }
 }

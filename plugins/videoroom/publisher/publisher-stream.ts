@@ -60,8 +60,9 @@ export class PublisherStream {
   private sendWanted = true;
   minDelay = -1;
   maxDelay = -1;
-  /** The stream's `.mjr` recording, while recorded. */
-  rec?: StreamRecording;
+  private recording?: StreamRecording;
+  /** Told when what this stream needs of the main thread changed (its publisher re-checks). */
+  private watcher?: () => void;
   /** Sinks relayed here on the main thread: copy-on-write, so the hot path iterates without allocating. */
   private sinkList: PublisherStreamSink[] = [];
   /** Sinks fed by a core media route (the media plane relays to them, not the fan-out). */
@@ -125,6 +126,24 @@ export class PublisherStream {
     return this.sinkList;
   }
 
+  /** The stream's `.mjr` recording, while recorded. */
+  get rec(): StreamRecording | undefined {
+    return this.recording;
+  }
+  set rec(r: StreamRecording | undefined) {
+    this.recording = r;
+    this.watcher?.();
+  }
+
+  watch(fn: () => void): void {
+    this.watcher = fn;
+  }
+
+  /** Its packets are needed on the main thread: main-thread sinks, forwarders or a recording. */
+  get needsIncomingRtp(): boolean {
+    return this.sinkList.length > 0 || this.forwarderList.length > 0 || this.recording !== undefined;
+  }
+
   /** Sinks of every kind (main-thread relayed and routed). */
   get subscriberCount(): number {
     return this.sinkList.length + this.routedList.length;
@@ -134,12 +153,14 @@ export class PublisherStream {
     this.removeSubscriber(s);
     if (routed) this.routedList = [...this.routedList, s];
     else this.sinkList = [...this.sinkList, s];
+    this.watcher?.();
   }
 
   removeSubscriber(s: PublisherStreamSink): void {
     // copy-on-write: a forwarding loop in progress keeps its own array
     if (this.sinkList.includes(s)) this.sinkList = this.sinkList.filter((x) => x !== s);
     if (this.routedList.includes(s)) this.routedList = this.routedList.filter((x) => x !== s);
+    this.watcher?.();
   }
 
   /** `moderate`: muted by the room's moderator (not forwarded). */
@@ -178,12 +199,14 @@ export class PublisherStream {
 
   addForwarder(f: RtpForwarder): void {
     this.forwarderList = [...this.forwarderList, f];
+    this.watcher?.();
   }
 
   /** True when the stream had a forwarder with this ID. */
   removeForwarder(streamId: number): boolean {
     const before = this.forwarderList.length;
     this.forwarderList = this.forwarderList.filter((f) => f.streamId !== streamId);
+    this.watcher?.();
     return this.forwarderList.length !== before;
   }
 
@@ -192,6 +215,7 @@ export class PublisherStream {
     this.sinkList = [];
     this.routedList = [];
     this.forwarderList = [];
+    this.watcher?.();
   }
 
   /**

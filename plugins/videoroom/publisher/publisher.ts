@@ -34,6 +34,8 @@ export class Publisher {
   kind: PublisherKind = 'local';
   private isNegotiated = false;
   private isActive = false;
+  /** What `setIncomingRtp` was last told, by mindex (unset: the core's default, wanted). */
+  private readonly rtpWanted: boolean[] = [];
   private streamList: PublisherStream[] = [];
   /** Streams by m-line index (hot path lookup). */
   private byMindexList: Array<PublisherStream | undefined> = [];
@@ -94,7 +96,25 @@ export class Publisher {
   private setStreams(streams: PublisherStream[]): void {
     this.streamList = streams;
     this.byMindexList = [];
-    for (const s of streams) this.byMindexList[s.mindex] = s;
+    for (const s of streams) {
+      this.byMindexList[s.mindex] = s;
+      s.watch(() => this.refreshIncomingRtp());
+    }
+    this.refreshIncomingRtp();
+  }
+
+  /**
+   * Ask the core for a stream's packets only while this thread needs them (main-thread sinks,
+   * forwarders, recording, room talk detection): subscribers fed by media routes do not.
+   */
+  refreshIncomingRtp(): void {
+    for (const s of this.streamList) {
+      if (s.type === 'data') continue;
+      const wanted = s.needsIncomingRtp || (s.type === 'audio' && this.room.config.audiolevelEvent);
+      if (this.rtpWanted[s.mindex] === wanted) continue;
+      this.rtpWanted[s.mindex] = wanted;
+      this.handle.setIncomingRtp?.(s.mindex, wanted);
+    }
   }
 
   stream(mid: string): PublisherStream | undefined {

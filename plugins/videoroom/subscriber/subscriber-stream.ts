@@ -1,28 +1,21 @@
 import {
-  RtpSwitchingContext,
-  SimulcastContext,
-  SvcContext,
+  LayerRelay,
   type DataPacket,
   type JsonObject,
   type MediaRoute,
   type PluginHandle,
+  type RouteLayerKind,
   type RouteLayering,
+  type RouteListener,
   type RtpPacket,
 } from '../../../core/plugin-api';
 import type { Publisher } from '../publisher/publisher';
 import type { PublisherStream, PublisherStreamSink } from '../publisher/publisher-stream';
 import type { StreamType } from '../stream-type';
 
-/** Largest RTP packet relayed (bigger ones are dropped, as a 1500-byte MTU allows no more). */
-const MAX_PACKET = 1500;
-
-const noExtensions = {
-  audioLevel: -1, audioLevelVad: false, videoRotation: -1, videoBackCamera: false, videoFlipped: false, minDelay: -1, maxDelay: -1,
-};
-
 /** A simulcast/SVC layer this m-line relays changed (Janus tells the subscriber with an event). */
 export interface LayerChange {
-  kind: 'substream' | 'temporal' | 'spatial_layer' | 'temporal_layer';
+  kind: RouteLayerKind;
   layer: number;
 }
 
@@ -63,18 +56,13 @@ export class SubscriberStream implements PublisherStreamSink {
   maxDelay = -1;
   /** Codec the m-line was offered with (a switch must keep it). */
   codec?: string;
-  /** What the subscriber asked for (-1 = not set). */
-  private readonly prefs = { substream: -1, temporal: -1, spatial_layer: -1, temporal_layer: -1, fallback: -1 };
-  /** Layer selection for a simulcast source, or for a VP9 SVC source (video_svc rooms). */
-  private sim?: SimulcastContext;
-  private svc?: SvcContext;
-  /** Sequence/timestamp continuity across source changes (shared with the layer contexts). */
-  private readonly ctx = new RtpSwitchingContext();
-  private clockRate: number;
-  /** The m-line's own copy of the packet being relayed. */
-  private readonly buf = Buffer.allocUnsafe(MAX_PACKET);
-  /** Reused for every relayed packet: the hot path allocates nothing. */
-  private readonly out: RtpPacket;
+  /** What the subscriber asked for so far (absent: never asked). */
+  private readonly prefs: PreferredLayers = {};
+  /**
+   * The relay on this thread (a source that is not a PeerConnection of this core, e.g. a remote
+   * publisher): the m-line's own copy, its one header rewrite, its simulcast/SVC layer choice.
+   */
+  private readonly layers: LayerRelay;
   /**
    * The core's media route into this m-line, when the media stack has routes: a source that is a
    * publisher's own PeerConnection is then relayed in the media plane (its worker), not here.
@@ -89,16 +77,12 @@ export class SubscriberStream implements PublisherStreamSink {
     readonly mindex: number,
     readonly mid: string,
   ) {
-    this.clockRate = type === 'audio' ? 48000 : 90000;
-    this.out = {
-      mindex, mid, video: type === 'video', buffer: this.buf, length: 0, substream: 0, extensions: noExtensions,
+    const notes: RouteListener = {
+      layerChanged: (kind, layer) => this.owner.layerChanged(this, { kind, layer }),
+      keyframeNeeded: () => this.requestKeyframe(),
     };
-    if (type !== 'data') {
-      this.route = owner.handle.openRoute?.({ mindex, mid, kind: type }, {
-        layerChanged: (kind, layer) => this.owner.layerChanged(this, { kind, layer }),
-        keyframeNeeded: () => this.requestKeyframe(),
-      });
-    }
+    this.layers = new LayerRelay({ mindex, mid, video: type === 'video' }, notes);
+    if (type !== 'data') this.route = owner.handle.openRoute?.({ mindex, mid, kind: type }, notes);
   }
 
   /** The publisher stream feeding this m-line; undefined = inactive (port 0). */
@@ -139,22 +123,14 @@ export class SubscriberStream implements PublisherStreamSink {
     this.pub = publisher;
     this.src = source;
     this.codec = source.codec?.name;
-    this.clockRate = source.clockRate;
-    this.ctx.reset();
-    this.sim = undefined;
-    this.svc = undefined;
-    this.routed = this.route?.setSource({ handle: publisher.handle, mindex: source.mindex, clockRate: source.clockRate, layering: this.layering(source) }) ?? false;
+    const layering = this.layering(source);
+    this.routed = this.route?.setSource({ handle: publisher.handle, mindex: source.mindex, clockRate: source.clockRate, layering }) ?? false;
     if (this.routed) {
       source.addSubscriber(this, true);
       this.sourceGateChanged();
       return;
     }
-    if (this.type === 'video' && source.simulcast && source.codec) {
-      this.sim = new SimulcastContext({ codec: source.codec.name, substreams: source.substreams || 3, clockRate: source.clockRate, rtp: this.ctx });
-    } else if (this.type === 'video' && source.svc) {
-      this.svc = new SvcContext({ clockRate: source.clockRate, rtp: this.ctx });
-    }
-    this.applyLayers();
+    this.layers.setSource(layering, source.clockRate, this.prefs);
     source.addSubscriber(this);
   }
 
@@ -186,7 +162,7 @@ export class SubscriberStream implements PublisherStreamSink {
   /** A new segment of the same source (resume): sequence continuity kept. */
   private newSegment(): void {
     if (this.routed) this.route?.reset();
-    else this.ctx.reset();
+    else this.layers.reset();
   }
 
   /** The handle is going away: the route is freed. */
@@ -229,7 +205,8 @@ export class SubscriberStream implements PublisherStreamSink {
     }
     // the route keeps the targets for any later source too
     const routeKeyframe = this.route?.configure(l) ?? false;
-    if (this.routed ? routeKeyframe : this.applyLayers()) this.requestKeyframe();
+    const localKeyframe = this.layers.configure(this.prefs);
+    if (this.routed ? routeKeyframe : localKeyframe) this.requestKeyframe();
   }
 
   /** The sender starts a new segment (resume, `start`): continuity kept, keyframe asked for. */
@@ -241,9 +218,7 @@ export class SubscriberStream implements PublisherStreamSink {
 
   /** The subscriber's PeerConnection is new: forget sequence state and relayed layers. */
   restart(): void {
-    this.ctx.restart();
-    this.sim?.reset();
-    this.svc?.reset();
+    this.layers.restart();
     this.route?.restart();
     this.sourceGateChanged();
   }
@@ -253,15 +228,6 @@ export class SubscriberStream implements PublisherStreamSink {
     if (this.type === 'video' && this.src && this.pub?.active) this.pub.handle.sendPli(this.src.mindex);
   }
 
-  /** Give the layer contexts the targets. True when the publisher must send a keyframe. */
-  private applyLayers(): boolean {
-    const p = this.prefs;
-    const opt = (v: number) => (v >= 0 ? v : undefined);
-    if (this.sim) return this.sim.configure({ substream: opt(p.substream), temporal: opt(p.temporal), fallback: opt(p.fallback) });
-    if (this.svc) return this.svc.configure({ spatial_layer: opt(p.spatial_layer), temporal_layer: opt(p.temporal_layer) });
-    return false;
-  }
-
   /**
    * Hot path: one packet of the source. The layer contexts (simulcast/SVC) decide on the shared
    * packet; what passes is copied into this m-line's buffer and its header (seq, timestamp, VP8
@@ -269,44 +235,12 @@ export class SubscriberStream implements PublisherStreamSink {
    */
   relayRtp(packet: RtpPacket, now: number): void {
     if (!this.owner.forwarding || !this.sending) return;
-    const len = packet.length;
-    const sim = this.sim;
-    const svc = this.svc;
-    if (sim !== undefined) {
-      const pass = sim.relay(packet.buffer, len, packet.substream, now, this.buf);
-      if (sim.needPli || sim.changedSubstream || sim.changedTemporal) this.simulcastNotes(sim);
-      if (!pass) return;
-    } else if (svc !== undefined) {
-      const pass = svc.relay(packet.buffer, len, now, this.buf);
-      if (svc.needPli || svc.changedSpatial || svc.changedTemporal) this.svcNotes(svc);
-      if (!pass) return;
-    } else {
-      if (len < 12 || len > MAX_PACKET) return;
-      packet.buffer.copy(this.buf, 0, 0, len);
-      this.ctx.update(this.buf, this.clockRate, now);
-    }
-    const out = this.out;
-    out.length = len;
-    out.substream = packet.substream;
-    out.extensions = packet.extensions;
-    this.owner.handle.relayRtp(out);
+    const out = this.layers.relay(packet, now);
+    if (out !== undefined) this.owner.handle.relayRtp(out);
   }
 
   relayData(packet: DataPacket): void {
     if (this.owner.forwarding && this.sending) this.owner.handle.relayData(packet);
-  }
-
-  /** Keyframe request and layer-change events of a simulcast m-line (rare). */
-  private simulcastNotes(sim: SimulcastContext): void {
-    if (sim.needPli) this.requestKeyframe();
-    if (sim.changedSubstream) this.owner.layerChanged(this, { kind: 'substream', layer: sim.substream });
-    if (sim.changedTemporal) this.owner.layerChanged(this, { kind: 'temporal', layer: sim.temporal });
-  }
-
-  private svcNotes(svc: SvcContext): void {
-    if (svc.needPli) this.requestKeyframe();
-    if (svc.changedSpatial) this.owner.layerChanged(this, { kind: 'spatial_layer', layer: svc.spatial });
-    if (svc.changedTemporal) this.owner.layerChanged(this, { kind: 'temporal_layer', layer: svc.temporal });
   }
 
   /** SUBSTREAM object of `attached` / `updated` / `switched`. */
@@ -332,7 +266,7 @@ export class SubscriberStream implements PublisherStreamSink {
       if (s.h264Profile) j['h264-profile'] = s.h264Profile;
       if (s.vp9Profile) j['vp9-profile'] = s.vp9Profile;
       if (this.minDelay >= 0 || this.maxDelay >= 0) j['playout-delay'] = { 'min-delay': this.minDelay, 'max-delay': this.maxDelay };
-      const layers = this.routed ? this.route?.describe() : (this.sim ?? this.svc)?.describe();
+      const layers = this.routed ? this.route?.describe() : this.layers.describe();
       if (layers && this.type === 'video' && s.simulcast) j.simulcast = layers;
       else if (layers && this.type === 'video' && s.svc) j.svc = layers;
     }
