@@ -29,6 +29,11 @@ function rtp(mindex: number, seq: number, ssrc = 0x1234): RtpPacket {
   return { mindex, mid: String(mindex), video: true, buffer: b, length: 100, substream: 0, extensions: { audioLevel: -1, audioLevelVad: false, videoRotation: -1, videoBackCamera: false, videoFlipped: false, minDelay: -1, maxDelay: -1 } };
 }
 
+/** Let the table's own queue run (it relays a few packets per event-loop turn). */
+async function turns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
 function state(id: number, sinkKey: number, srcKey: number, over: Partial<RouteState> = {}): RouteState {
   return { id, sinkKey, mindex: 0, mid: '0', video: true, srcKey, srcMindex: 1, epoch: 1, clockRate: 90000, layering: { kind: 'plain' }, enabled: true, targets: {}, ...over };
 }
@@ -43,11 +48,13 @@ describe('Media routes: the route table of one thread', () => {
     table = new RouteTable({ session: (k) => sessions.get(k)?.media, note: (n) => notes.push(n) });
   });
 
-  it('relays a source m-line to each sink once, rewritten in its own copy, before the plugin sees it', () => {
+  it('relays a source m-line to each sink once, rewritten in its own copy; the plugin still sees it', async () => {
     table.apply(state(10, 2, 1));
     table.apply(state(11, 3, 1));
     const src = sessions.get(1)!;
     for (let i = 0; i < 5; i++) src.media.incomingRtp(rtp(1, 100 + i));
+    assert.equal(sessions.get(2)!.sent.length, 0, 'not inside the receive callback: queued');
+    await turns();
     for (const k of [2, 3]) {
       const s = sessions.get(k)!.sent;
       assert.equal(s.length, 5);
@@ -57,32 +64,38 @@ describe('Media routes: the route table of one thread', () => {
     assert.deepEqual(src.pluginGot, [1, 1, 1, 1, 1], 'the plugin still gets the packets');
     src.media.setRtpWanted(1, false);
     src.media.incomingRtp(rtp(1, 105));
+    await turns();
     assert.equal(src.pluginGot.length, 5, 'setIncomingRtp(false): routes only');
     assert.equal(sessions.get(2)!.sent.length, 6);
     // another m-line of the source feeds nobody
     src.media.incomingRtp(rtp(0, 7));
+    await turns();
     assert.equal(sessions.get(2)!.sent.length, 6);
   });
 
-  it('a disabled route holds; a new source epoch keeps the receiver sequence continuous across the switch', () => {
+  it('a disabled route holds; a new source epoch keeps the receiver sequence continuous across the switch', async () => {
     table.apply(state(10, 2, 1));
     const out = sessions.get(2)!.sent;
     sessions.get(1)!.media.incomingRtp(rtp(1, 500));
+    await turns();
     table.apply(state(10, 2, 1, { enabled: false }));
     sessions.get(1)!.media.incomingRtp(rtp(1, 501));
+    await turns();
     assert.equal(out.length, 1);
     // switch to source 4 (another SSRC, other sequence numbers)
     table.apply(state(10, 2, 4, { epoch: 2, enabled: true }));
     sessions.get(1)!.media.incomingRtp(rtp(1, 502));
+    await turns();
     assert.equal(out.length, 1, 'the old source no longer feeds it');
     sessions.get(4)!.media.incomingRtp(rtp(1, 9000, 0x9999));
     sessions.get(4)!.media.incomingRtp(rtp(1, 9001, 0x9999));
+    await turns();
     assert.equal(out.length, 3);
     assert.equal((out[1].seq - out[0].seq) & 0xffff, 1, 'continuous across the switch');
     assert.equal(sessions.get(1)!.media.fans?.[1], undefined, 'the old source has no fan left');
   });
 
-  it('copies each packet once to another thread with sinks of it; dropRemote and close leave nothing behind', () => {
+  it('copies each packet once to another thread with sinks of it; dropRemote and close leave nothing behind', async () => {
     const copies: number[] = [];
     const remote: RemoteRouteOut = { relay: (srcKey, p) => void copies.push(srcKey * 100 + p.mindex) };
     table.setRemotes(1, 1, [remote]);
@@ -91,7 +104,7 @@ describe('Media routes: the route table of one thread', () => {
     // packets another thread copied here reach our sinks of that source
     table.apply(state(20, 3, 7));
     table.fromRemote(7, rtp(1, 50));
-    assert.equal(sessions.get(3)!.sent.length, 1);
+    assert.equal(sessions.get(3)!.sent.length, 1, 'from another thread: relayed at once (that ring is already the queue)');
     table.dropRemote(remote);
     sessions.get(1)!.media.incomingRtp(rtp(1, 2));
     assert.deepEqual(copies, [101]);
@@ -101,17 +114,19 @@ describe('Media routes: the route table of one thread', () => {
     assert.equal(table.size, 0);
   });
 
-  it('a handle that leaves and comes back (a new worker) is linked again as source and as sink', () => {
+  it('a handle that leaves and comes back (a new worker) is linked again as source and as sink', async () => {
     table.apply(state(10, 2, 1));
     table.detached(1);
     table.detached(2);
     sessions.get(1)!.media.incomingRtp(rtp(1, 1));
+    await turns();
     assert.equal(sessions.get(2)!.sent.length, 0);
     sessions.set(1, session());
     sessions.set(2, session());
     table.attached(1);
     table.attached(2);
     sessions.get(1)!.media.incomingRtp(rtp(1, 2));
+    await turns();
     assert.equal(sessions.get(2)!.sent.length, 1);
   });
 });

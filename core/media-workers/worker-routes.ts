@@ -87,7 +87,7 @@ export class WorkerRoutes {
   counts(): RouteCounts {
     let ringDrops = 0;
     for (const o of this.outs.values()) ringDrops += o.ring.dropped;
-    return { sinks: this.table.size, fans: this.table.fanCount, ringDrops };
+    return { sinks: this.table.size, fans: this.table.fanCount, ringDrops: ringDrops + this.table.localDrops };
   }
 
   private dropOut(peer: number): void {

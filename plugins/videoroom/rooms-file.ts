@@ -5,7 +5,7 @@ import { roomConfigFromJcfg } from './room-config';
 import type { VideoRoomState, VrSettings } from './state';
 import { createDummyPublisher, parseDummyStreams } from './remote/dummy-publisher';
 
-export const generalKeys = ['admin_key', 'lock_rtp_forward', 'events', 'string_ids', 'remote_publisher_timeout'];
+export const generalKeys = ['admin_key', 'lock_rtp_forward', 'events', 'string_ids', 'remote_publisher_timeout', 'media_routes'];
 
 export function readSettings(cfg: ConfigView): VrSettings {
   cfg.warnUnknown('general', generalKeys);
@@ -15,6 +15,7 @@ export function readSettings(cfg: ConfigView): VrSettings {
     lockRtpForward: cfg.getBool('general', 'lock_rtp_forward', false),
     events: cfg.getBool('general', 'events', true),
     stringIds: cfg.getBool('general', 'string_ids', false),
+    mediaRoutes: cfg.getBool('general', 'media_routes', true),
   };
 }
 

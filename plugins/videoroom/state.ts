@@ -11,6 +11,8 @@ export interface VrSettings {
   lockRtpForward: boolean;
   events: boolean;
   stringIds: boolean;
+  /** Relay subscribers through core media routes (in the media workers) when the core has them. */
+  mediaRoutes: boolean;
 }
 
 /** What every request handler shares: the rooms, the ID mode, persistence and event emission. */

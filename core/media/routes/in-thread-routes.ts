@@ -9,13 +9,16 @@ export interface InThreadEnd extends RouteEnd {
 }
 
 /**
- * Media routes with in-thread media (`media_workers = 0`): the main thread's own route table,
- * keyed by Janus handle id; the packets never leave the thread.
+ * Media routes with in-thread media (`media_workers = 0`): the main thread's own route table;
+ * the packets never leave the thread. Keys are small numbers given here (the table's queue
+ * records carry 32-bit keys; Janus handle ids are 53-bit).
  */
 export class InThreadRoutes<H extends InThreadEnd> implements RouteBackend<H> {
   private readonly routes = new Map<number, CoreRoute<H>>();
-  /** Handles that are an end of some route, by id. */
+  /** Handles that are an end of some route, by key, and their keys. */
   private readonly ends = new Map<number, H>();
+  private readonly keys = new Map<H, number>();
+  private nextKey = 1;
   private readonly table = new RouteTable({
     session: (key) => this.ends.get(key)?.media,
     note: (n) => this.routes.get(n.id)?.onNote(n),
@@ -35,9 +38,9 @@ export class InThreadRoutes<H extends InThreadEnd> implements RouteBackend<H> {
   }
 
   update(route: CoreRoute<H>): void {
-    this.know(route.sink);
-    if (route.source) this.know(route.source.handle);
-    this.table.apply(route.state(route.sink.id, route.source?.handle.id ?? 0));
+    const sinkKey = this.know(route.sink);
+    const srcKey = route.source ? this.know(route.source.handle) : 0;
+    this.table.apply(route.state(sinkKey, srcKey));
   }
 
   command(route: CoreRoute<H>, cmd: 'reset' | 'restart'): void {
@@ -51,14 +54,22 @@ export class InThreadRoutes<H extends InThreadEnd> implements RouteBackend<H> {
 
   /** The handle is going away: its routes stop taking or giving media. */
   forget(handle: H): void {
-    if (!this.ends.has(handle.id)) return;
-    this.table.detached(handle.id);
-    this.ends.delete(handle.id);
+    for (const r of [...this.routes.values()]) if (r.sink === handle) r.close();
+    const key = this.keys.get(handle);
+    if (key === undefined) return;
+    this.table.detached(key);
+    this.ends.delete(key);
+    this.keys.delete(handle);
   }
 
-  private know(h: H): void {
-    if (this.ends.get(h.id) === h) return;
-    this.ends.set(h.id, h);
-    this.table.attached(h.id);
+  private know(h: H): number {
+    let key = this.keys.get(h);
+    if (key !== undefined) return key;
+    key = this.nextKey++;
+    if (this.nextKey > 0xfffffff0) this.nextKey = 1;
+    this.keys.set(h, key);
+    this.ends.set(key, h);
+    this.table.attached(key);
+    return key;
   }
 }

@@ -1,7 +1,43 @@
 import { performance } from 'node:perf_hooks';
 import type { MediaSession, PacketFan } from '../../media-session';
 import type { RtpPacket } from '../../plugin-api';
+import { RecordReader, writeRtp } from '../../media-workers/media-record';
+import { createRingMemory, RingReader, RingWriter } from '../../media-workers/packet-ring';
 import { RouteSink, type RouteNote, type RouteState } from './route-sink';
+
+/** Packets queued for this thread's own sinks: ~400 video packets (a full queue drops, bounded delay). */
+const LOCAL_QUEUE_BYTES = 512 * 1024;
+/** Queued packets relayed per event-loop turn: each is a send for every local sink of its source. */
+const LOCAL_BATCH = 4;
+
+/**
+ * The packets of local sources for this thread's own sinks. The fan-out does not run inside the
+ * socket callback that received the packet: a burst (a keyframe) would hold the event loop for the
+ * whole fan-out of every packet, and ICE, DTLS, consent and control would wait behind it. Queued,
+ * it runs a few packets per turn, as the packets from other threads do.
+ */
+class LocalQueue {
+  private readonly writer: RingWriter;
+  private readonly reader: RingReader;
+
+  constructor(deliver: (srcKey: number, packet: RtpPacket) => void) {
+    const memory = createRingMemory(LOCAL_QUEUE_BYTES);
+    this.reader = new RingReader(memory);
+    const records = new RecordReader({ rtp: deliver, rtcp: () => undefined, data: () => undefined, event: () => undefined });
+    this.writer = new RingWriter(memory, () => setImmediate(this.wake));
+    this.reader.start(records.onRecord, LOCAL_BATCH);
+  }
+
+  private readonly wake = () => this.reader.wake();
+
+  push(srcKey: number, packet: RtpPacket): void {
+    writeRtp(this.writer, srcKey, packet);
+  }
+
+  get dropped(): number {
+    return this.writer.dropped;
+  }
+}
 
 /** Another media plane a source's packets are copied to once (a ring into another worker). */
 export interface RemoteRouteOut {
@@ -28,13 +64,14 @@ class SourceFan implements PacketFan {
   constructor(
     readonly srcKey: number,
     readonly mindex: number,
+    private readonly local: LocalQueue,
   ) {}
 
-  /** A packet of the local source: one copy per other thread first (they start at once, in parallel), then local sinks. */
+  /** A packet of the local source: one copy per other thread first (they start at once), one for our sinks. */
   relay(packet: RtpPacket): void {
     const remotes = this.remotes;
     for (let i = 0; i < remotes.length; i++) remotes[i].relay(this.srcKey, packet);
-    this.relayLocal(packet);
+    if (this.sinks.length > 0) this.local.push(this.srcKey, packet);
   }
 
   relayLocal(packet: RtpPacket): void {
@@ -57,6 +94,7 @@ class SourceFan implements PacketFan {
 export class RouteTable {
   private readonly sinks = new Map<number, RouteSink>();
   private readonly fans = new Map<number, Array<SourceFan | undefined>>();
+  private readonly local = new LocalQueue((srcKey, packet) => this.fromRemote(srcKey, packet));
 
   constructor(private readonly host: RouteHost) {}
 
@@ -112,7 +150,12 @@ export class RouteTable {
     }
   }
 
-  /** A packet another thread copied here for our sinks. */
+  /** Packets dropped because this thread's own queue was full (it falls behind). */
+  get localDrops(): number {
+    return this.local.dropped;
+  }
+
+  /** A packet another thread (or our own queue) copied here for our sinks. */
   fromRemote(srcKey: number, packet: RtpPacket): void {
     this.fans.get(srcKey)?.[packet.mindex]?.relayLocal(packet);
   }
@@ -148,7 +191,7 @@ export class RouteTable {
     if (!list) this.fans.set(srcKey, (list = []));
     let fan = list[mindex];
     if (!fan) {
-      fan = list[mindex] = new SourceFan(srcKey, mindex);
+      fan = list[mindex] = new SourceFan(srcKey, mindex, this.local);
       const session = this.host.session(srcKey);
       if (session) link(session, mindex, fan);
     }

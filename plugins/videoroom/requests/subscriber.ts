@@ -135,7 +135,7 @@ export function joinSubscriber(vr: VideoRoomState, hs: HandleState, room: Room, 
   const owner = typeof body.private_id === 'number' ? room.participantByPrivateId(body.private_id) : undefined;
   if (room.config.requirePvtid && !owner) throw unauthorized('this room requires a valid private_id');
 
-  const sub = new Subscriber(room, hs.handle);
+  const sub = new Subscriber(room, hs.handle, vr.settings.mediaRoutes);
   sub.legacy = legacy;
   sub.useMsid = body.use_msid === true;
   if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;

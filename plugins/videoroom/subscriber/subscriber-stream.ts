@@ -22,6 +22,8 @@ export interface LayerChange {
 /** What a subscriber m-line needs of its subscriber (the subscriber implements it). */
 export interface SubscriberStreamOwner {
   readonly handle: PluginHandle;
+  /** Use core media routes when the core has them (the plugin's `media_routes`). */
+  readonly mediaRoutes: boolean;
   /** `start`ed and not paused: checked per packet. */
   readonly forwarding: boolean;
   /** Typed change event upward: the subscriber turns it into Janus's event. */
@@ -82,7 +84,7 @@ export class SubscriberStream implements PublisherStreamSink {
       keyframeNeeded: () => this.requestKeyframe(),
     };
     this.layers = new LayerRelay({ mindex, mid, video: type === 'video' }, notes);
-    if (type !== 'data') this.route = owner.handle.openRoute?.({ mindex, mid, kind: type }, notes);
+    if (type !== 'data' && owner.mediaRoutes) this.route = owner.handle.openRoute?.({ mindex, mid, kind: type }, notes);
   }
 
   /** The publisher stream feeding this m-line; undefined = inactive (port 0). */

@@ -38,6 +38,8 @@ export class Subscriber implements SubscriberStreamOwner {
   constructor(
     readonly room: SubscriberRoom,
     readonly handle: PluginHandle,
+    /** `media_routes`: the fan-out to this subscriber runs in the media plane (core routes). */
+    readonly mediaRoutes = true,
   ) {}
 
   /** An offer was sent and not answered yet (renegotiations wait for it). */
