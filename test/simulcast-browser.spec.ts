@@ -1,24 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import type { Layers, Rids, SubStats as Sub } from './browser-sim/simulcast-run';
 import { browserMissing, runInNamespace } from './support/browser';
 
-interface Sub {
-  width: number;
-  height: number;
-  framesDecoded: number;
-  bytes: number;
-  fps: number;
-  freezes: number;
-  nacks: number;
-}
-type Rids = Record<string, { width: number; bytes: number; q?: string }>;
-interface Layers {
-  ok: boolean;
-  ms: number;
-  rids: Rids;
-  avail: number;
-  top: number;
-}
 interface Result {
   layers?: Layers;
   windows?: unknown[];

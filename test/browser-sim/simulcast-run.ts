@@ -146,7 +146,8 @@ window.echoStats = async () => {
 };
 `;
 
-interface SubStats {
+/** Exported as types only: the spec reads the runner's result with them. */
+export interface SubStats {
   width: number;
   height: number;
   framesDecoded: number;
@@ -155,7 +156,7 @@ interface SubStats {
   freezes: number;
   nacks: number;
 }
-type Rids = Record<string, { width: number; bytes: number; active?: boolean; q?: string }>;
+export type Rids = Record<string, { width: number; bytes: number; active?: boolean; q?: string }>;
 interface Sending {
   rids: Rids;
   /** Chrome's bandwidth estimate, kbit/s. */
@@ -165,7 +166,7 @@ interface Stats extends Sending {
   subs: Record<string, SubStats>;
 }
 /** How long Chrome took to send all three encodings, and what it sent then (or at the deadline). */
-interface Layers {
+export interface Layers {
   ok: boolean;
   ms: number;
   rids: Rids;
