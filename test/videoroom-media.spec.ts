@@ -1,52 +1,13 @@
 import assert from 'node:assert/strict';
-import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { gathered, JanusWs, until } from './media-support';
 import { startServer, type TestServer } from './videoroom-helpers';
-import { Received, TaggedPump, vrPeer, watch } from './videoroom-media-support';
+import { Received, vrPeer, watch } from './videoroom-media-support';
+// the publisher of the cascade specs: audio+video (+ a data channel), pumping tagged RTP
+import { event, publisher, pump, type Pub } from './videoroom-remote-support';
 
 const VR = 'janus.plugin.videoroom';
 type Msg = Record<string, any>;
-
-interface Pub {
-  janus: JanusWs;
-  handle: number;
-  pc: RTCPeerConnection;
-  audio: RTCRtpTransceiver;
-  video: RTCRtpTransceiver;
-  pumps: TaggedPump[];
-  id: number;
-  dc?: ReturnType<RTCPeerConnection['createDataChannel']>;
-}
-
-async function event(janus: JanusWs, transaction: string): Promise<Msg> {
-  return janus.waitFor((m) => m.janus === 'event' && m.transaction === transaction, 20000, `event ${transaction}`);
-}
-
-async function publisher(ts: TestServer, room: number, id: number, data = false): Promise<Pub> {
-  const janus = await JanusWs.connect(ts.wsUrl);
-  await janus.createSession();
-  const handle = await janus.attach(VR);
-  const pc = vrPeer();
-  const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
-  const video = pc.addTransceiver('video', { direction: 'sendonly' });
-  const dc = data ? pc.createDataChannel('chat') : undefined;
-  await pc.setLocalDescription(await pc.createOffer());
-  await gathered(pc);
-  const { transaction } = await janus.message(handle, { request: 'joinandconfigure', ptype: 'publisher', room, id, display: `p${id}` }, { type: 'offer', sdp: pc.localDescription!.sdp });
-  const ev = await event(janus, transaction);
-  assert.equal(ev.plugindata.data.videoroom, 'joined', JSON.stringify(ev.plugindata.data));
-  await pc.setRemoteDescription(ev.jsep);
-  await janus.waitFor((m) => m.janus === 'webrtcup' && m.sender === handle, 20000, 'publisher webrtcup');
-  return { janus, handle, pc, audio, video, pumps: [], id, dc };
-}
-
-function pump(p: Pub): void {
-  const a = new TaggedPump(p.audio, p.id * 10 + 1, 160, 960);
-  const v = new TaggedPump(p.video, p.id * 10 + 2, 900, 3000);
-  a.start(50);
-  v.start(50);
-  p.pumps.push(a, v);
-}
 
 interface Sub {
   handle: number;
@@ -101,7 +62,7 @@ describe('videoroom: media through werift peers', function () {
 
   it('3 publishers, each subscribed to the other two in one multistream PeerConnection: audio and video from the right feeds', async () => {
     const pubs: Pub[] = [];
-    for (const id of [1, 2, 3]) pubs.push(await publisher(ts, 1234, id, id === 1));
+    for (const id of [1, 2, 3]) pubs.push(await publisher(ts.wsUrl, 1234, id, id === 1));
     const subs: Sub[] = [];
     for (const p of pubs) {
       const others = pubs.filter((o) => o !== p).map((o) => ({ feed: o.id }));
@@ -155,8 +116,8 @@ describe('videoroom: media through werift peers', function () {
     const h = await admin.attach(VR);
     const c = await admin.request({ janus: 'message', handle_id: h, body: { request: 'create', room, publishers: 4 } });
     assert.equal(c.plugindata.data.videoroom, 'created');
-    const a = await publisher(ts, room, 1);
-    const b = await publisher(ts, room, 2);
+    const a = await publisher(ts.wsUrl, room, 1);
+    const b = await publisher(ts.wsUrl, room, 2);
     pump(a);
     pump(b);
     const s = await subscriber(admin, { room, streams: [{ feed: 1, mid: '1' }] });
@@ -203,7 +164,7 @@ describe('videoroom: media through werift peers', function () {
     await admin.createSession();
     const h = await admin.attach(VR);
     await admin.request({ janus: 'message', handle_id: h, body: { request: 'create', room } });
-    const a = await publisher(ts, room, 5);
+    const a = await publisher(ts.wsUrl, room, 5);
     pump(a);
     const s = await subscriber(admin, { room, feed: 5 });
     assert.equal(s.attached.warning, 'deprecated_api');

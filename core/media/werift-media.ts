@@ -52,8 +52,8 @@ export class WeriftMedia implements MediaPort {
   private readonly nat: NatMapping;
   private iceConfig?: ReturnType<typeof iceOptions>;
   private readonly totals = new WeriftMediaTotals();
-  /** Media routes when this is the main thread's media (in a worker, the worker's table runs them). */
-  private readonly routes = new InThreadRoutes<Handle>(coreHandleOf);
+  /** Media routes when this is the main thread's media (made at the first route: in a worker, the worker's table runs them). */
+  private routes?: InThreadRoutes<Handle>;
 
   constructor(
     @inject(Settings) private readonly settings: Settings,
@@ -205,11 +205,12 @@ export class WeriftMedia implements MediaPort {
   }
 
   openRoute(sink: Handle, spec: RouteSinkSpec, listener: RouteListener): MediaRoute {
+    this.routes ??= new InThreadRoutes<Handle>(coreHandleOf);
     return this.routes.open(sink, spec, listener);
   }
 
   destroy(handle: Handle): void {
-    this.routes.forget(handle);
+    this.routes?.forget(handle);
     const hm = this.state.get(handle);
     if (!hm) return;
     this.dropPeer(hm);
