@@ -18,7 +18,7 @@ const specDir = path.join(root, 'dist', 'test');
 const mocha = require.resolve('mocha/bin/mocha.js');
 const mochaArgs = ['--no-config', '--require', 'reflect-metadata', '--reporter', './test/summary-reporter.js', '--timeout', '20000', '--exit'];
 
-// the media specs that run once more with media_workers = 0 (CI covers both media planes)
+// the media specs that run once more with media_workers = 0 and SRTP in JavaScript (CI covers both media planes and both SRTP stages)
 const IN_THREAD = ['echotest-media', 'media-events', 'media-nack', 'videoroom-media', 'simulcast-echotest'];
 // Chromium runs: one at a time, they take a core each
 const EXCLUSIVE = /-browser\.spec\.js$/;
@@ -61,12 +61,12 @@ function jobList(names) {
     .filter((n) => fs.existsSync(path.join(root, 'test', `${n}.spec.ts`))).sort();
   const pick = names.length ? all.filter((n) => names.includes(n)) : all;
   for (const n of names) if (!all.includes(n)) throw new Error(`no spec dist/test/${n}.spec.js (build first: npx tsc -p .)`);
-  const job = (files, env = {}) => ({ files, weight: files.reduce((w, n) => w + (WEIGHT[n] ?? 3), 0), label: files.map((n) => `${n}.spec.js`).join(' ') + (env.JANUS_MEDIA_WORKERS ? ' (media_workers = 0)' : ''), env });
+  const job = (files, env = {}) => ({ files, weight: files.reduce((w, n) => w + (WEIGHT[n] ?? 3), 0), label: files.map((n) => `${n}.spec.js`).join(' ') + (env.JANUS_MEDIA_WORKERS ? ' (media_workers = 0, SRTP in JS)' : ''), env });
   // the quick specs share processes, a few at a time: a mocha process costs ~0.5 s of CPU to start
   const quick = pick.filter((n) => WEIGHT[n] === undefined && !SOLO.includes(n));
   const jobs = pick.filter((n) => WEIGHT[n] !== undefined && !SOLO.includes(n)).map((n) => job([n]));
   for (let i = 0; i < quick.length; i += QUICK_PER_JOB) jobs.push(job(quick.slice(i, i + QUICK_PER_JOB)));
-  for (const n of IN_THREAD.filter((x) => pick.includes(x))) jobs.push(job([n], { JANUS_MEDIA_WORKERS: '0' }));
+  for (const n of IN_THREAD.filter((x) => pick.includes(x))) jobs.push(job([n], { JANUS_MEDIA_WORKERS: '0', JANUS_NATIVE_SRTP: '0' }));
   const solo = pick.filter((n) => SOLO.includes(n)).map((n) => ({ ...job([n]), solo: true }));
   return [...jobs.sort((a, b) => b.weight - a.weight), ...solo];
 }

@@ -16,7 +16,7 @@ export const knownJanusKeys: Record<string, readonly string[]> = {
   media: [
     'ipv6', 'ipv6_linklocal', 'min_nack_queue', 'rtp_port_range', 'dtls_mtu', 'no_media_timer',
     'slowlink_threshold', 'twcc_period', 'dtls_timeout', 'nack_optimizations', 'dscp', 'dscp_tos',
-    'media_workers', 'media_affinity',
+    'media_workers', 'media_affinity', 'native_srtp',
   ],
   nat: [
     'stun_server', 'stun_port', 'nice_debug', 'full_trickle', 'ice_nomination', 'ice_keepalive_conncheck',
@@ -97,6 +97,11 @@ export class Settings {
   mediaWorkers = defaultMediaWorkers();
   /** `media_affinity`: follow plugins' placement hints (a room's handles on one worker while it has room). */
   mediaAffinity = true;
+  /**
+   * `native_srtp`: outgoing SRTP (AES-GCM) and its datagram through the bundled native stage when
+   * it was built. Default true, or JANUS_NATIVE_SRTP=0 from the environment (CI runs a suite without).
+   */
+  nativeSrtp = process.env.JANUS_NATIVE_SRTP !== '0';
   // nat
   stunServer?: string;
   stunPort = 3478;
@@ -179,6 +184,7 @@ export class Settings {
     s.dscp = int('media', 'dscp', cfg.getInt('media', 'dscp_tos') ?? 0);
     s.mediaWorkers = Math.max(0, Math.min(64, int('media', 'media_workers', s.mediaWorkers)));
     s.mediaAffinity = bool('media', 'media_affinity', true);
+    s.nativeSrtp = bool('media', 'native_srtp', s.nativeSrtp);
 
     s.stunServer = str('nat', 'stun_server');
     s.stunPort = int('nat', 'stun_port', s.stunPort);

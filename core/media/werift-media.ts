@@ -25,6 +25,7 @@ import { checkSdpBasics } from './sdp-check';
 import { parseSdp } from './sdp-parse';
 import type { PeerStream } from './peer-stream';
 import { checkTrickleSize, splitTrickle, TrickleQueue, trickleToApply, type TrickleCandidate, type TrickleRequest } from './trickle';
+import { configureNativeSrtp } from './outbound/native-send';
 import { installWeriftAdapter } from './werift-adapter';
 import { unappliedMediaSettings } from './werift-limits';
 import { InThreadRoutes } from './routes/in-thread-routes';
@@ -64,6 +65,9 @@ export class WeriftMedia implements MediaPort {
     // fails here, with what is missing, if werift is not the version whose internals we patch
     installWeriftAdapter();
     relaxConsentResponseTimeout(settings);
+    const noNative = configureNativeSrtp(settings.nativeSrtp);
+    if (noNative && settings.nativeSrtp) this.log.warn(`Outgoing SRTP through node:crypto and dgram (native stage unavailable: ${noNative})`);
+    else this.log.debug(noNative ? 'Outgoing SRTP through node:crypto and dgram (media.native_srtp = false)' : 'Outgoing SRTP through the native stage');
     this.nat = new NatMapping(settings.nat11Mapping, settings.keepPrivateHost);
     // said once, at start-up: a setting werift cannot honour is never silently ignored
     for (const u of unappliedMediaSettings(settings)) this.log.warn({ key: u.key, value: u.value }, `media.${u.key} = ${u.value} is not applied: ${u.why}`);

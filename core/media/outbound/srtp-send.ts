@@ -1,5 +1,6 @@
 import { createCipheriv } from 'node:crypto';
-import { PairSender, type DtlsState } from '../werift-adapter/media';
+import { PairSender, PairTarget, type DtlsState } from '../werift-adapter/media';
+import { nativeSrtp } from './native-send';
 
 /** werift's DTLS-SRTP profile number for AEAD_AES_128_GCM (RFC 7714). */
 export const PROFILE_AEAD_AES_128_GCM = 0x0007;
@@ -8,8 +9,9 @@ export const PROFILE_AEAD_AES_128_GCM = 0x0007;
  * Outbound stage 4: SRTP protection (AEAD_AES_128_GCM, RFC 7714) and the datagram to the ICE
  * pair. The header goes out as it sits in the NACK history slot (a view: SRTP never encrypts the
  * header), followed by the ciphertext and tag OpenSSL returns: one scatter-gather send, so no
- * datagram buffer is assembled. Node's crypto has no way to give a GCM cipher a new IV, so one
- * cipher object per packet remains (OpenSSL does the AES and the GHASH).
+ * datagram buffer is assembled. With the native stage (native-send.ts) one OpenSSL context per
+ * SRTP session is reused and the datagram goes out with one sendmsg; without it, node:crypto
+ * (which cannot give a GCM cipher a new IV: one cipher object per packet) and dgram.
  */
 export class SrtpSend {
   private readonly iv = Buffer.alloc(12);
@@ -20,6 +22,11 @@ export class SrtpSend {
   private rtxLastSeq = -1;
   private rtxRocValue = 0;
   private readonly out = new PairSender();
+  /** The native context and the werift cipher (session keys) it was made from. */
+  private gcm?: object;
+  private gcmSource?: object;
+  /** Datagrams the native stage could not send (socket buffer full, unreachable): dropped, as UDP. */
+  nativeErrors = 0;
 
   constructor(private readonly dtls: DtlsState) {}
 
@@ -60,7 +67,28 @@ export class SrtpSend {
   /** IV = salt XOR (00 00 | SSRC | ROC | SEQ), AAD = the header (RFC 7714 8.1). */
   private protect(p: Buffer, headerLength: number, length: number, ssrc: number, seq: number, roc: number): void {
     const dtls = this.dtls;
-    const { srtpSessionKey: key, srtpSessionSalt: salt } = dtls.srtp!.localContext.cipher;
+    const source = dtls.srtp!.localContext.cipher;
+    const native = nativeSrtp();
+    if (native) {
+      const target = this.out.target(dtls.iceTransport.connection);
+      if (target === PairTarget.Drop) return;
+      if (target === PairTarget.Native) {
+        if (this.gcmSource !== source) {
+          this.gcm = native.gcmContext(source.srtpSessionKey, source.srtpSessionSalt);
+          this.gcmSource = source;
+        }
+        const sent = native.protectSend(this.gcm!, this.out.fd, this.out.addr!, p, headerLength, length, ssrc, roc, seq);
+        if (sent > 0) {
+          dtls.bytesSent += sent;
+          dtls.packetsSent++;
+          this.out.sentNatively(sent);
+        } else {
+          this.nativeErrors++;
+        }
+        return;
+      }
+    }
+    const { srtpSessionKey: key, srtpSessionSalt: salt } = source;
     const iv = this.iv;
     iv[0] = salt[0];
     iv[1] = salt[1];

@@ -17,6 +17,7 @@ import {
   type RTCRtpTransceiver,
   type MediaStreamTrack,
 } from 'werift';
+import { dgramState, nativeSrtp, type DgramState } from '../outbound/native-send';
 
 // --- sending ---
 
@@ -70,24 +71,63 @@ export interface IceConnection {
 
 const noop = () => undefined;
 
+/** What `PairSender.target` says about sending the next datagram natively. */
+export const enum PairTarget { Native, Werift, Drop }
+
 /**
  * Sends datagrams of one sending stream to its ICE pair: werift's `connection.send` (consent
  * check, nominated pair, its statistics) without its three promises per packet, straight to the
- * pair's UDP socket, scatter-gather (the parts are not joined). TURN and TCP pairs go through
- * werift (joined into one Buffer: not the common path).
+ * pair's UDP socket, scatter-gather (the parts are not joined), or through the native stage
+ * (`target` gives its descriptor and address). TURN and TCP pairs go through werift (joined into
+ * one Buffer: not the common path).
  */
 export class PairSender {
   /** The nominated pair seen last, and whether it is a plain UDP one with an IP address. */
   private pair?: NominatedPair;
   private plainUdp = false;
+  /** For the native stage: the pair socket's dgram state (its handle is null once closed) and the remote address. */
+  private udp?: DgramState;
+  /** The socket descriptor and binary remote address of the last `PairTarget.Native` answer. */
+  fd = -1;
+  addr?: Buffer;
 
-  send(conn: IceConnection, parts: ReadonlyArray<Buffer>, size: number): void {
+  private follow(conn: IceConnection): NominatedPair | undefined {
     const pair = conn.nominated;
-    const t = pair?.protocol.transport;
     if (pair !== this.pair) {
+      const t = pair?.protocol.transport;
       this.pair = pair;
       this.plainUdp = !!pair && pair.protocol.type === 'stun' && t?.type === 'udp' && !!t.socket && isIP(pair.remoteCandidate.host) !== 0;
+      this.udp = undefined;
+      this.addr = undefined;
+      const native = nativeSrtp();
+      if (this.plainUdp && native) {
+        this.udp = dgramState(t!.socket!);
+        this.addr = native.sockaddr(pair!.remoteCandidate.host, pair!.remoteCandidate.port);
+      }
     }
+    return pair;
+  }
+
+  /** May the next datagram go out natively (`fd`/`addr` set), through `send`, or not at all? */
+  target(conn: IceConnection): PairTarget {
+    const pair = this.follow(conn);
+    const fd = this.udp?.handle?.fd;
+    if (!pair || !this.addr || fd === undefined || fd < 0) return PairTarget.Werift;
+    if (pair.protocol.transport?.closed || !conn.canSendApplicationData()) return PairTarget.Drop;
+    this.fd = fd;
+    return PairTarget.Native;
+  }
+
+  /** A datagram of `size` bytes went out natively: the pair's statistics. */
+  sentNatively(size: number): void {
+    const pair = this.pair!;
+    pair.packetsSent++;
+    pair.bytesSent += size;
+  }
+
+  send(conn: IceConnection, parts: ReadonlyArray<Buffer>, size: number): void {
+    const pair = this.follow(conn);
+    const t = pair?.protocol.transport;
     if (!pair || !t?.socket || !this.plainUdp) {
       conn.send(Buffer.concat(parts as Buffer[], size)).catch(noop);
       return;
