@@ -16,6 +16,7 @@
 #                        join's own cost, no fan-out running)
 #   OUT=file.jsonl       where the rows go (default: a new file under /tmp)
 #   CLIENT=lite|werift   subscriber client (default lite)
+#   EXTRA="--idle-secs 5"  more videoroom-fanout.js options for every run
 set -e
 REPS=${1:-3}
 SECS=${2:-5}
@@ -27,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$(mktemp /tmp/issue16-XXXXXX.jsonl)}
 : > "$OUT"
 echo "rows: $OUT (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-export ROOT OUT REPS SECS STORM_N CAP_NS CAP_WORKERS CLIENT SKIP QUIET
+export ROOT OUT REPS SECS STORM_N CAP_NS CAP_WORKERS CLIENT SKIP QUIET EXTRA
 # 25 minutes at most for everything (a quiet 2-core machine needs ~10)
 timeout -k 10 1500 unshare -n sh -c '
 set -e
@@ -37,7 +38,7 @@ ip link set vr1 up
 ip addr add 10.77.0.1/24 dev vr0
 ip link set vr0 up
 cd "$ROOT"
-FAN="node dist/bench/videoroom-fanout.js --ip 10.77.0.1 --client $CLIENT --json $OUT --seconds $SECS --max-secs 600"
+FAN="node dist/bench/videoroom-fanout.js --ip 10.77.0.1 --client $CLIENT --json $OUT --seconds $SECS --max-secs 600 $EXTRA"
 CONF=$(mktemp -d)
 cp /etc/janus/*.jcfg $CONF/
 # only the VideoRoom plugin and the WebSocket transport; our ports; ICE on vr0 only

@@ -14,6 +14,7 @@
  *          --per-proc K (subscribers per client process; default 25 lite, 10 werift)
  *          --incremental (keep the subscribers of one N for the next: N list must grow; each
  *            step joins only the new ones; for capacity sweeps)
+ *          --idle-secs S (then the publisher pauses S s: server CPU per subscriber with no media)
  *          --quiet-join (the publisher pauses while subscribers join: the join's own cost
  *            without the fan-out to the ones already in; join time then ends at the last webrtcup)
  *          --json FILE (append each row as one JSON line, for issue16-table.ts)
@@ -27,6 +28,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Row } from './fanout-row';
 import { JanusClient } from './janus-client';
 
 const args = new Map<string, string>();
@@ -43,6 +45,8 @@ const CLIENT = args.get('client') === 'werift' ? 'werift' : 'lite';
 const PER_PROC = Number(args.get('per-proc') ?? (CLIENT === 'lite' ? 25 : 10));
 const INCREMENTAL = args.has('incremental');
 const QUIET_JOIN = args.has('quiet-join');
+/** After the window: the publisher pauses this long, and the server's CPU then is per-subscriber background work. */
+const IDLE_SECS = Number(args.get('idle-secs') ?? 0);
 const MAX_SECS = Number(args.get('max-secs') ?? 900);
 // client ports (server RTP ports are 43000-43499)
 const CLIENT_PORTS: [number, number] = [44000, 47999];
@@ -53,10 +57,11 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HZ = 100; // USER_HZ on Linux
 
-function cpuMicros(pid: number): number {
+/** CPU µs of a process so far: [user + kernel, kernel]. */
+function cpuMicros(pid: number): [number, number] {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) / HZ) * 1e6; // utime + stime
+  return [((Number(f[11]) + Number(f[12])) / HZ) * 1e6, (Number(f[12]) / HZ) * 1e6]; // utime + stime, stime
 }
 
 /** Whole-machine CPU ticks (busy, total) from /proc/stat: how busy the shared machine was. */
@@ -193,40 +198,6 @@ class LoopWatch {
 
 const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
 
-interface Row {
-  label: string;
-  client: string;
-  quietJoin: boolean;
-  n: number;
-  /** Subscribers joined in this step (all N, or the new ones with --incremental). */
-  joined: number;
-  /** Seconds from the first subscriber's attach to the last one's webrtcup. */
-  joinSecs: number;
-  /** Main thread's event-loop utilisation (mean over the window), ours only. */
-  mainUtil: number;
-  /** Mean utilisation of the media workers over the window, ours only. */
-  workerUtil: number;
-  /** Largest event-loop delay of any of our threads, join and window included (ms). */
-  maxDelay: number;
-  /** Largest ring backlog seen (KB): [to the workers, to the main thread]. */
-  ringKB: number[];
-  failed: number;
-  /** Joined (webrtcup) but no packet within 10 s. */
-  silent: number;
-  cpuPerPkt: number;
-  /** Subscriber processes' CPU µs per received packet (the client's cost). */
-  clientCpuPerPkt: number;
-  delivery: number;
-  p50: number;
-  p99: number;
-  rss: number;
-  cpuPct: number;
-  /** 1-minute load average of the machine during the window (other work competes for the cores). */
-  load: number;
-  /** Share of all cores busy (any process) during the window. */
-  busy: number;
-}
-
 function percentile(hist: Map<number, number>, total: number, q: number): number {
   let acc = 0;
   const keys = [...hist.keys()].sort((a, b) => a - b);
@@ -307,13 +278,23 @@ async function main(): Promise<void> {
       const t1 = t0 + SECONDS * 1000;
       for (const w of [pub, ...subs]) w.child.send({ cmd: 'window', t0, t1 });
       await sleep(t0 - now());
-      const c0 = cpuMicros(pid);
+      const [c0, k0] = cpuMicros(pid);
       const m0 = machineTicks();
       await sleep(t1 - now());
-      const c1 = cpuMicros(pid);
+      const [c1, k1] = cpuMicros(pid);
       const m1 = machineTicks();
       const rss = rssMb(pid);
       watch?.stop();
+      let idleCpuPerSub = NaN;
+      if (IDLE_SECS > 0) {
+        // connected subscribers, no media: timers, RTCP, consent (what each PeerConnection costs by itself)
+        pub.child.send({ cmd: 'pause' });
+        await sleep(1000);
+        const i0 = cpuMicros(pid)[0];
+        await sleep(IDLE_SECS * 1000);
+        idleCpuPerSub = (cpuMicros(pid)[0] - i0) / IDLE_SECS / n;
+        pub.child.send({ cmd: 'resume' });
+      }
       await sleep(1000); // packets in flight
       pub.child.send({ cmd: 'report' });
       const { sentInWindow } = await pub.next();
@@ -337,6 +318,8 @@ async function main(): Promise<void> {
         failed,
         silent,
         cpuPerPkt: received ? (c1 - c0) / received : NaN,
+        kernelPerPkt: received ? (k1 - k0) / received : NaN,
+        idleCpuPerSub,
         clientCpuPerPkt: received ? clientCpu / received : NaN,
         delivery: sentInWindow ? received / (sentInWindow * n) : 0,
         p50: percentile(hist, received, 0.5),
@@ -366,11 +349,12 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\n${label}: 1 publisher (90 video + 50 audio pkt/s, ~1 Mbit/s), ${CLIENT} subscribers, ${SECONDS} s per N${INCREMENTAL ? ', incremental' : ''}\n`);
-  console.log('| N | joined | join s | server CPU µs / delivered pkt | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed / silent subs | client µs / pkt | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
+  console.log('| N | joined | join s | server CPU µs / delivered pkt (kernel) | server CPU % of one core | delivery | delay p50 ms | delay p99 ms | server RSS MB | failed / silent subs | client µs / pkt | main loop util | worker loop util | max loop delay ms | load avg | machine busy |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${r.joined} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} / ${r.silent} | ${f(r.clientCpuPerPkt)} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
+    console.log(`| ${r.n} | ${r.joined} | ${f(r.joinSecs)} | ${f(r.cpuPerPkt)} (${f(r.kernelPerPkt)}) | ${f(r.cpuPct, 0)} | ${f(r.delivery * 100, 2)} % | ${f(r.p50)} | ${f(r.p99)} | ${r.rss} | ${r.failed} / ${r.silent} | ${f(r.clientCpuPerPkt)} | ${f(r.mainUtil * 100, 0)} % | ${f(r.workerUtil * 100, 0)} % | ${f(r.maxDelay, 0)} | ${f(r.load)} | ${f(r.busy * 100, 0)} % |`);
   }
+  for (const r of rows) if (Number.isFinite(r.idleCpuPerSub)) console.log(`N=${r.n}, publisher paused: ${f(r.idleCpuPerSub)} µs of server CPU per second per connected subscriber`);
 }
 
 main().then(

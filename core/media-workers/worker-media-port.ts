@@ -25,7 +25,7 @@ import { writeData, writeRtcp, writeRtp, type RecordSink } from './media-record'
 import { healthReport, MediaWorker } from './media-worker';
 import type { WorkerEvent } from './protocol';
 import { workerSettings } from './worker-settings';
-import { AffinityGroups } from './affinity-groups';
+import { AffinityGroups, keepsGroup } from './affinity-groups';
 import type { Placement } from './placement';
 import { WorkerRoutePlane } from './route-plane';
 
@@ -33,8 +33,6 @@ import { WorkerRoutePlane } from './route-plane';
 const RESTART_DELAY_MS = 200;
 const RESTART_DELAY_MAX_MS = 30000;
 const YOUNG_MS = 10000;
-/** How many more handles than the least-loaded worker an affinity group's worker may take. */
-const AFFINITY_SLACK = 8;
 
 /**
  * The media plane on worker threads (`media_workers` ≥ 1). Each handle's PeerConnection lives
@@ -169,11 +167,7 @@ export class WorkerMediaPort implements MediaPort {
     return pl as Placement & { worker: MediaWorker };
   }
 
-  /**
-   * The live worker of the affinity group while it is not more than AFFINITY_SLACK handles
-   * busier than the least-loaded one (a hint, not a pin: one big room still spreads), else the
-   * least-loaded live worker (slots start on demand).
-   */
+  /** The live worker of the affinity group if it `keepsGroup`, else the least-loaded live one (slots start on demand). */
   private pickWorker(affinity: string | undefined): MediaWorker | undefined {
     let least: MediaWorker | undefined;
     for (let i = 0; i < this.workers.length; i++) {
@@ -183,7 +177,7 @@ export class WorkerMediaPort implements MediaPort {
     }
     const groupIndex = this.groups.indexOf(affinity);
     const grouped = groupIndex !== undefined ? this.workers[groupIndex] : undefined;
-    if (grouped?.isAlive && least && grouped.handles.size <= least.handles.size + AFFINITY_SLACK) return grouped;
+    if (grouped?.isAlive && least && keepsGroup({ handles: grouped.handles.size, utilization: grouped.health?.utilization }, { handles: least.handles.size })) return grouped;
     return least;
   }
 
