@@ -34,7 +34,7 @@ async function rig(opts: { rtx?: boolean } = {}) {
     protocol: { type: 'stun', transport: { type: 'udp', closed: false, socket: local } },
   };
   const conn = { nominated: pair, canSendApplicationData: () => true, send: async (b: Buffer) => void viaWerift.push(b) };
-  const dtls = { state: 'connected', transportSequenceNumber: 1, bytesSent: 0, packetsSent: 0, srtp: ours, iceTransport: { connection: conn } };
+  const dtls = { sendRtcp: async () => undefined, state: 'connected', transportSequenceNumber: 1, bytesSent: 0, packetsSent: 0, srtp: ours, iceTransport: { connection: conn } };
   const sender = {
     dtlsTransport: dtls, ssrc: 0x91223344, codec: { payloadType: 96 }, rtpTimestamp: 0, octetCount: 0, packetCount: 0,
     headerBytesSent: 0, rtcpRunning: true, rtxPayloadType: opts.rtx ? 97 : undefined, rtxSsrc: 0x55667788,

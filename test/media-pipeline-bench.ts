@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const stub = { send: () => undefined };
   const transport = { type: 'udp', closed: false, socket: sock as unknown };
   const dtls = {
-    state: 'connected', transportSequenceNumber: 0, bytesSent: 0, packetsSent: 0, srtp,
+    sendRtcp: async () => undefined, state: 'connected', transportSequenceNumber: 0, bytesSent: 0, packetsSent: 0, srtp,
     iceTransport: { connection: { send: async () => undefined, canSendApplicationData: () => true,
       nominated: { packetsSent: 0, bytesSent: 0, localCandidate: cand, remoteCandidate: cand, protocol: { type: 'stun', transport } } } },
   };

@@ -13,7 +13,13 @@ function rig(opts: { rtx?: boolean; profile?: number } = {}) {
   const ours = new SrtpSession({ keys: { localMasterKey: k1, localMasterSalt: s1, remoteMasterKey: k2, remoteMasterSalt: s2 }, profile } as never);
   const peer = new SrtpSession({ keys: { localMasterKey: k2, localMasterSalt: s2, remoteMasterKey: k1, remoteMasterSalt: s1 }, profile } as never);
   const sent: Buffer[] = [];
+  const rtcp: Buffer[] = [];
+  let rtcpWaiter: (() => void) | undefined;
   const dtls = {
+    sendRtcp: async (packets: Array<{ serialize(): Buffer }>) => {
+      rtcp.push(Buffer.concat(packets.map((x) => x.serialize())));
+      rtcpWaiter?.();
+    },
     state: 'connected', transportSequenceNumber: 10, bytesSent: 0, packetsSent: 0, srtp: ours,
     iceTransport: { connection: { send: async (b: Buffer) => void sent.push(b) } },
   };
@@ -21,14 +27,15 @@ function rig(opts: { rtx?: boolean; profile?: number } = {}) {
     dtlsTransport: dtls, ssrc: 0x11223344, codec: { payloadType: 96 }, seqOffset: 0, timestampOffset: 0,
     rtpTimestamp: 0, octetCount: 0, packetCount: 0, headerBytesSent: 0, rtcpRunning: true,
     rtxPayloadType: opts.rtx ? 97 : undefined, rtxSsrc: 0x55667788, rtxSequenceNumber: 65535,
-    retransmittedPacketsSent: 0, retransmittedBytesSent: 0, mid: '1', ntpTimestamp: 0n,
+    retransmittedPacketsSent: 0, retransmittedBytesSent: 0, mid: '1', ntpTimestamp: 0n, cname: 'janus-ts', stopped: false,
     runRtcp: async () => undefined,
   };
   const exts = [
     { id: 3, uri: EXT.absSendTime }, { id: 1, uri: EXT.mid }, { id: 5, uri: EXT.twcc }, { id: 4, uri: EXT.playoutDelay }, { id: 9, uri: 'urn:unknown' },
   ];
   const out = new RtpOut(sender as unknown as RTCRtpSender);
-  return { out, sender, dtls, sent, peer, exts };
+  const nextRtcp = () => new Promise<Buffer>((resolve) => (rtcpWaiter = () => resolve(rtcp[rtcp.length - 1])));
+  return { out, sender, dtls, sent, peer, exts, nextRtcp };
 }
 
 let lastLength = 0;
@@ -123,6 +130,30 @@ describe('Media stack: the lean RTP sending path (rtp-out.ts)', () => {
     const bad = Buffer.from('90000001000000000000000000', 'hex'); // X bit, no room for the extension header
     assert.equal(g.out.send(bad, bad.length, noExt, []), true);
     assert.equal(g.sent.length, 0);
+  });
+
+  it('sends a sender report (SR + SDES CNAME) each second with the chain\'s counters, not werift\'s loop', async () => {
+    const r = rig();
+    const payloads = [randomBytes(100), randomBytes(200), randomBytes(300)];
+    payloads.forEach((pl, i) => {
+      const b = source(900 + i, pl);
+      r.out.send(b, lastLength, noExt, r.exts);
+    });
+    assert.equal(r.sender.rtcpRunning, true, "werift's own loop stays off");
+    const sr = await r.nextRtcp();
+    assert.equal(sr[1], 200);
+    assert.equal(sr.readUInt32BE(4), 0x11223344);
+    assert.equal(sr.readUInt32BE(16), 1000 + 902, 'RTP time of the last packet');
+    assert.equal(sr.readUInt32BE(20), 3, 'packet count');
+    assert.equal(sr.readUInt32BE(24), 600, 'octet count (payload bytes)');
+    const ntp = sr.readBigUInt64BE(8);
+    assert.ok(Math.abs(Number(ntp >> 32n) - 2208988800 - Date.now() / 1000) < 5, 'NTP time is now');
+    assert.equal(sr[29], 202, 'SDES follows');
+    assert.equal(sr[36], 1, 'CNAME item');
+    assert.equal(sr.subarray(38, 38 + sr[37]).toString(), 'janus-ts');
+    assert.equal(sr.length, 28 + 4 * (sr.readUInt16BE(30) + 1));
+    assert.equal((r.sender as unknown as { lastSRtimestamp: number }).lastSRtimestamp, Number((ntp >> 16n) & 0xffffffffn));
+    (r.sender as { stopped: boolean }).stopped = true;
   });
 
   it('converts epoch milliseconds to NTP time', () => {

@@ -2,6 +2,7 @@ import type { Settings } from '../config/settings';
 import type { JsonObject } from '../plugin-api';
 import type { MediaPeer } from './peer';
 import type { PeerStream } from './peer-stream';
+import { everySecond } from './second-ticker';
 
 export interface MonitorListener {
   /** No packet on a receiving m-line/substream for `no_media_timer` seconds. */
@@ -17,7 +18,7 @@ export interface MonitorListener {
  * Off the packet path on purpose: the hot path only updates counters and timestamps.
  */
 export class MediaMonitor {
-  private timer?: NodeJS.Timeout;
+  private stopTicks?: () => void;
   private ticks = 0;
   private readonly lastLostByRemote = new Map<PeerStream, number>();
 
@@ -28,14 +29,13 @@ export class MediaMonitor {
   ) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), 1000);
-    this.timer.unref();
+    if (this.stopTicks) return;
+    this.stopTicks = everySecond.add(() => this.tick());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicks?.();
+    this.stopTicks = undefined;
   }
 
   private tick(): void {

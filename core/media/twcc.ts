@@ -23,6 +23,8 @@ export class TwccGenerator {
   private lastRaw = -1;
   private fbCount = 0;
   private timer?: NodeJS.Timeout;
+  /** Feedback period once packets arrive (0 = not started). */
+  private periodMs = 0;
   private newSinceReport = 0;
   /** Reports sent (for handle_info/stats). */
   reports = 0;
@@ -33,15 +35,18 @@ export class TwccGenerator {
     private mediaSsrc = 0,
   ) {}
 
+  /**
+   * Report every `periodMs` from the first packet on: a PeerConnection that only sends (a
+   * subscriber) never gets one, and its timer would only wake the event loop five times a second.
+   */
   start(periodMs: number): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.flush(), Math.max(20, periodMs));
-    this.timer.unref();
+    this.periodMs = Math.max(20, periodMs);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.periodMs = 0;
   }
 
   /** The peer's SSRC the feedback names (that of its last media packet). */
@@ -70,6 +75,10 @@ export class TwccGenerator {
     this.arrival[i] = nowUs;
     if (mediaSsrc !== undefined) this.mediaSsrc = mediaSsrc;
     this.newSinceReport++;
+    if (this.timer === undefined && this.periodMs > 0) {
+      this.timer = setInterval(() => this.flush(), this.periodMs);
+      this.timer.unref();
+    }
   }
 
   private unwrapBase(): number {

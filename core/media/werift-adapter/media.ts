@@ -39,7 +39,13 @@ export interface SenderState {
   retransmittedPacketsSent: number;
   retransmittedBytesSent: number;
   mid?: string;
-  runRtcp(): Promise<void>;
+  /** Set by werift's stop(). */
+  stopped: boolean;
+  cname?: string;
+  ntpTimestamp: bigint;
+  /** The last SR's compact NTP time and when it was sent (werift computes RTT from RRs with them). */
+  lastSRtimestamp: number;
+  lastSentSRTimestamp: number;
 }
 
 export interface Candidate {
@@ -323,10 +329,11 @@ export function missingMediaShapes(): string[] {
   for (const k of [
     'ssrc', 'rtpTimestamp', 'octetCount', 'packetCount', 'headerBytesSent', 'rtcpRunning', 'redRedundantPayloadType',
     'rtxPayloadType', 'rtxSsrc', 'rtxSequenceNumber', 'retransmittedPacketsSent', 'retransmittedBytesSent', 'ntpTimestamp', 'dtlsTransport',
+    'stopped', 'cname', 'lastSRtimestamp', 'lastSentSRTimestamp',
   ]) {
     need(k in s, `RTCRtpSender.${k}`);
   }
-  need(typeof s.runRtcp === 'function', 'RTCRtpSender.runRtcp');
+  need(typeof s.runRtcp === 'function' && /rtcpRunning/.test(String(s.runRtcp)), 'RTCRtpSender.runRtcp (started unless rtcpRunning)');
   need(typeof s.prepareSend === 'function', 'RTCRtpSender.prepareSend');
   need(typeof TransceiverManager?.prototype?.getLocalRtpParams === 'function', 'TransceiverManager.prototype.getLocalRtpParams');
   const r = new RTCRtpReceiver({} as never, 'audio', 1) as unknown as Record<string, unknown>;
