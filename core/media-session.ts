@@ -1,4 +1,4 @@
-import type { DataPacket, Plugin, RtcpPacket, RtpPacket } from './plugin-api';
+import { rtcpHasFeedback, type DataPacket, type Plugin, type RtcpPacket, type RtpPacket } from './plugin-api';
 
 /** An m-line's kind, as SDP names it. */
 export type StreamKind = 'audio' | 'video' | 'application';
@@ -110,6 +110,7 @@ export class MediaSession {
   incomingRtcp(packet: RtcpPacket): void {
     const h = this.owner;
     if (!h.attached || h.detached || !h.plugin.incomingRtcp) return;
+    if (h.plugin.incomingRtcpKinds === 'feedback' && !rtcpHasFeedback(packet.buffer, packet.length)) return;
     try {
       h.plugin.incomingRtcp(h.pluginState, packet);
     } catch (err) {

@@ -29,7 +29,7 @@ export interface HandleRef {
   handleId: number;
   opaqueId?: string;
   /** Plugin callbacks the worker should report (the others are never sent). */
-  wants: { rtp: boolean; rtcp: boolean; data: boolean };
+  wants: { rtp: boolean; rtcp: boolean; rtcpKinds?: 'all' | 'feedback'; data: boolean };
   /** M-lines whose RTP the plugin does not want now (`setIncomingRtp`). */
   rtpOff: number[];
 }

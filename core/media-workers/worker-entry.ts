@@ -47,6 +47,7 @@ function proxyHandle(ref: HandleRef): Handle {
   const plugin: Partial<Plugin> = {
     incomingRtp: ref.wants.rtp ? (_s, p) => void writeRtp(toMain, key, p) : undefined,
     incomingRtcp: ref.wants.rtcp ? (_s, p) => void writeRtcp(toMain, key, p) : undefined,
+    incomingRtcpKinds: ref.wants.rtcpKinds,
     incomingData: ref.wants.data ? (_s, p) => void writeData(toMain, key, p) : undefined,
   };
   const h = {

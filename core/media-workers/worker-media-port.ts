@@ -157,7 +157,7 @@ export class WorkerMediaPort implements MediaPort {
         t: 'attach',
         handle: {
           key, sessionId: handle.session.id, handleId: handle.id, opaqueId: handle.opaqueId,
-          wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, data: !!plugin.incomingData },
+          wants: { rtp: !!plugin.incomingRtp, rtcp: !!plugin.incomingRtcp, rtcpKinds: plugin.incomingRtcpKinds, data: !!plugin.incomingData },
           rtpOff: handle.media.rtpOffList(),
         },
       });

@@ -130,6 +130,12 @@ export interface Plugin<S = unknown> {
   setupMedia?(session: S): void;
   incomingRtp?(session: S, packet: RtpPacket): void;
   incomingRtcp?(session: S, packet: RtcpPacket): void;
+  /**
+   * Which incoming RTCP `incomingRtcp` gets: `'all'` (the default, as Janus) or `'feedback'`: only
+   * compounds with feedback (NACK, PLI, FIR, REMB, TWCC); plain reports (SR, RR, SDES, BYE), one
+   * per PeerConnection and second, then stay where the PeerConnection runs (its media worker).
+   */
+  readonly incomingRtcpKinds?: 'all' | 'feedback';
   incomingData?(session: S, packet: DataPacket): void;
   /** Data channel writable (first time and after the buffer drained). */
   dataReady?(session: S): void;

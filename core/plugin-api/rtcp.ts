@@ -109,6 +109,13 @@ export function summarizeRtcp(buf: Buffer, length = buf.length, out: RtcpSummary
   return out;
 }
 
+/** True when the compound holds feedback (RTPFB: NACK, TWCC; PSFB: PLI, FIR, REMB; legacy FIR). */
+export function rtcpHasFeedback(buf: Buffer, length = buf.length): boolean {
+  const w = summaryWalker.reset(buf, length);
+  while (w.next()) if (w.type === RTCP_RTPFB || w.type === RTCP_PSFB || w.type === RTCP_FIR_LEGACY) return true;
+  return false;
+}
+
 /** True when the compound holds a keyframe request (PLI, FIR or legacy FIR). */
 export function rtcpHasKeyframeRequest(buf: Buffer, length = buf.length): boolean {
   const w = summaryWalker.reset(buf, length);

@@ -264,6 +264,9 @@ export default class VideoRoomPlugin implements Plugin<HandleState> {
     }
   }
 
+  /** Only keyframe requests from subscribers matter here (reports stay in the media workers). */
+  readonly incomingRtcpKinds = 'feedback';
+
   incomingRtcp(session: HandleState, packet: RtcpPacket): void {
     if (session.subscriber) subscriberRtcp(session.subscriber, packet);
   }
