@@ -81,6 +81,8 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   /** When each subscriber got its first packet (ms, epoch): "joined and receiving". */
   let lastFirstPacket = 0;
   const gotFirst = new Uint8Array(c.count);
+  /** Summed ms per join phase (lite subscribers): where a join's time goes, server or client side. */
+  const phases = { attach: 0, offer: 0, clientSdp: 0, start: 0, webrtcup: 0, n: 0 };
   const pcs: RTCPeerConnection[] = [];
   const clients: JanusClient[] = [];
   // retransmissions (NACK) carry the same payload: count each packet once per subscriber
@@ -110,10 +112,13 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   let cpuWindow = 0;
   const span = Math.max(1, Math.floor((c.ports[1] - c.ports[0] + 1) / c.count));
   const one = async (i: number) => {
+    const t0 = now();
     const j = await JanusClient.connect(c.url);
     clients.push(j);
     const h = await j.attach(VR);
+    const tAttach = now();
     const ev = await phase('join', j.message(h, { request: 'join', ptype: 'subscriber', room: c.room, streams: [{ feed: c.feed }] }));
+    const tOffer = now();
     if (!ev.jsep) throw new Error('no offer: ' + JSON.stringify(ev.plugindata?.data));
     const lo = c.ports[0] + i * span;
     const pc = peer(c.ip, [lo, lo + span - 1]);
@@ -123,10 +128,18 @@ async function runSubscribers(c: StartCmd): Promise<void> {
       await pc.setLocalDescription(await pc.createAnswer());
       bindLiteSink(pc, (tag, sent, n) => onStamp(i, tag, sent, n));
       await gathered(pc);
+      const tSdp = now();
       const up = phase('webrtcup', j.waitFor((m) => m.janus === 'webrtcup' && m.sender === h, 20000));
       up.catch(() => undefined); // awaited below; not unhandled if 'start' fails first
       await phase('start', j.message(h, { request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp }));
+      const tStart = now();
       await up;
+      phases.attach += tAttach - t0;
+      phases.offer += tOffer - tAttach;
+      phases.clientSdp += tSdp - tOffer;
+      phases.start += tStart - tSdp;
+      phases.webrtcup += now() - tStart;
+      phases.n++;
       return;
     }
     const hooked = new Set<unknown>();
@@ -160,7 +173,7 @@ async function runSubscribers(c: StartCmd): Promise<void> {
   const deadline = c.waitMedia === false ? 0 : now() + 10000;
   while (gotFirst.reduce((a, b) => a + b, 0) < c.count - failed && now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const silent = c.waitMedia === false ? 0 : c.count - failed - gotFirst.reduce((a, b) => a + b, 0);
-  send({ ready: true, failed, silent, receivingAt: lastFirstPacket });
+  send({ ready: true, failed, silent, receivingAt: lastFirstPacket, phases });
   process.on('message', (m: { cmd: string; t0?: number; t1?: number }) => {
     if (m.cmd === 'window') {
       win = { t0: m.t0!, t1: m.t1! };

@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       const procs = Math.ceil(toJoin / PER_PROC);
       // client processes join one after the other: a burst of hundreds of DTLS handshakes at
       // once measures set-up, not forwarding (and starves every event loop on 2 cores)
-      const ready: Array<{ failed?: number; silent?: number; receivingAt?: number }> = [];
+      const ready: Array<{ failed?: number; silent?: number; receivingAt?: number; phases?: Record<string, number> }> = [];
       const watch = ours ? new LoopWatch(ours.admin) : undefined;
       if (watch) watch.maxDelay = 0;
       watch?.start();
@@ -267,6 +267,8 @@ async function main(): Promise<void> {
       // joined and receiving: the last new subscriber's first packet (or its webrtcup if later)
       const joinSecs = (Math.max(now(), ...ready.map((r) => r.receivingAt ?? 0)) - j0) / 1000;
       if (QUIET_JOIN) pub.child.send({ cmd: 'resume' });
+      const ph = ready.reduce<Record<string, number>>((a, r) => (Object.entries(r.phases ?? {}).forEach(([k, v]) => (a[k] = (a[k] ?? 0) + v)), a), {});
+      if (ph.n) process.stderr.write(`join phases, mean ms per subscriber: ${['attach', 'offer', 'clientSdp', 'start', 'webrtcup'].map((k) => `${k} ${(ph[k] / ph.n).toFixed(0)}`).join(', ')}\n`);
       const failed = ready.reduce((a, r) => a + (r.failed ?? 0), 0);
       const silent = ready.reduce((a, r) => a + (r.silent ?? 0), 0);
       await sleep(2000);
