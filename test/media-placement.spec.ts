@@ -94,5 +94,7 @@ describe('Media workers: placement by plugin affinity', function () {
     assert.equal(keepsGroup({ handles: 40, utilization: 0.7 }, { handles: 2 }), false, 'busy and far ahead');
     assert.equal(keepsGroup({ handles: 10, utilization: 0.9 }, { handles: 2 }), true, 'busy but within 8');
     assert.equal(keepsGroup({ handles: 11 }, { handles: 2 }), false, 'no report yet counts as busy');
+    assert.equal(keepsGroup({ handles: 70, utilization: 0.1 }, { handles: 2 }), false, 'idle but far ahead');
+    assert.equal(keepsGroup({ handles: 5, utilization: 0.1, portsLeft: 0 }, { handles: 2 }), false, 'no port left in its share');
   });
 });

@@ -36,12 +36,21 @@ const AFFINITY_SLACK = 8;
  * publisher: ~37-40 µs of CPU per delivered packet on one worker against ~43-48 split over two).
  */
 const AFFINITY_MAX_UTILIZATION = 0.5;
+/**
+ * ...up to this many more handles than the least-loaded worker: a room that joined while its
+ * publishers were quiet would otherwise all sit on one worker once its media starts.
+ */
+const AFFINITY_MAX_EXTRA = 64;
 
 /**
- * Does a handle of a group go to the group's worker (else to the least-loaded one)? While that
- * worker has headroom, or is not much busier than the least-loaded one (a hint, not a pin: a big
- * room spreads once its worker is busy). `utilization` undefined: no report yet (counts as busy).
+ * Does a handle of a group go to the group's worker (else to the least-loaded one)? Never when
+ * that worker has no port of its share of `rtp_port_range` left; else while it is not much
+ * busier than the least-loaded one, or has headroom and is not far ahead (a hint, not a pin: a
+ * big room spreads). `utilization` undefined: no report yet (counts as busy); `portsLeft`
+ * undefined: no port range.
  */
-export function keepsGroup(grouped: { handles: number; utilization?: number }, least: { handles: number }): boolean {
-  return (grouped.utilization ?? 1) < AFFINITY_MAX_UTILIZATION || grouped.handles <= least.handles + AFFINITY_SLACK;
+export function keepsGroup(grouped: { handles: number; utilization?: number; portsLeft?: number }, least: { handles: number }): boolean {
+  if (grouped.portsLeft !== undefined && grouped.portsLeft <= 0) return false;
+  if (grouped.handles <= least.handles + AFFINITY_SLACK) return true;
+  return (grouped.utilization ?? 1) < AFFINITY_MAX_UTILIZATION && grouped.handles <= least.handles + AFFINITY_MAX_EXTRA;
 }

@@ -177,8 +177,15 @@ export class WorkerMediaPort implements MediaPort {
     }
     const groupIndex = this.groups.indexOf(affinity);
     const grouped = groupIndex !== undefined ? this.workers[groupIndex] : undefined;
-    if (grouped?.isAlive && least && keepsGroup({ handles: grouped.handles.size, utilization: grouped.health?.utilization }, { handles: least.handles.size })) return grouped;
+    if (grouped?.isAlive && least && keepsGroup({ handles: grouped.handles.size, utilization: grouped.health?.utilization, portsLeft: this.portsLeft(grouped) }, { handles: least.handles.size })) return grouped;
     return least;
+  }
+
+  /** Ports of its share of rtp_port_range a worker has not used (one per PeerConnection with bundle); undefined: no range. */
+  private portsLeft(w: MediaWorker): number | undefined {
+    const range = this.settings.rtpPortRange;
+    if (!range) return undefined;
+    return Math.floor((range[1] - range[0] + 1) / Math.max(1, this.workers.length)) - w.handles.size;
   }
 
   private joinGroup(pl: Placement, affinity: string | undefined, index: number): void {
