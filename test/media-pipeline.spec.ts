@@ -40,7 +40,7 @@ function srtpRig() {
   const datagrams: Buffer[][] = [];
   const cand = { host: '127.0.0.1', port: 5000, type: 'host', transport: 'udp' };
   const dtls = {
-    state: 'connected', transportSequenceNumber: 0, bytesSent: 0, packetsSent: 0, srtp: ours,
+    sendRtcp: async () => undefined, state: 'connected', transportSequenceNumber: 0, bytesSent: 0, packetsSent: 0, srtp: ours,
     iceTransport: {
       connection: {
         send: async () => assert.fail('plain UDP pairs must not go through werift'),
