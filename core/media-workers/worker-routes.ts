@@ -6,8 +6,8 @@ import { RecordReader, writeRtp } from './media-record';
 import { RingReader, RingWriter } from './packet-ring';
 import type { RouteCounts, RouteMessage } from './protocol';
 
-/** Records of a ring from another worker handled per event-loop turn. */
-const PEER_RING_BATCH = 4;
+/** Records of a ring from another worker handled per event-loop turn (one: see route-table.ts LOCAL_BATCH). */
+const PEER_RING_BATCH = 1;
 
 /**
  * A media worker's routes: its route table, and the rings to and from the other workers. A
@@ -70,8 +70,8 @@ export class WorkerRoutes {
         const ring = new RingReader(m.memory);
         m.port.on('message', () => ring.wake());
         m.port.unref();
-        // a few records per turn: each one is a packet for every local sink of its source (a
-        // hundred sends), and timers, sockets and control must get their turn in between
+        // one record per turn: each is a packet for every local sink of its source (a hundred
+        // sends), and timers, sockets and control must get their turn in between
         ring.start(this.reader.onRecord, PEER_RING_BATCH);
         this.ins.set(m.peer, { ring, port: m.port });
         break;
