@@ -25,8 +25,6 @@ export class SrtpSend {
   /** The native context and the werift cipher (session keys) it was made from. */
   private gcm?: object;
   private gcmSource?: object;
-  /** Datagrams the native stage could not send (socket buffer full, unreachable): dropped, as UDP. */
-  nativeErrors = 0;
 
   constructor(private readonly dtls: DtlsState) {}
 
@@ -77,13 +75,12 @@ export class SrtpSend {
           this.gcm = native.gcmContext(source.srtpSessionKey, source.srtpSessionSalt);
           this.gcmSource = source;
         }
+        // a datagram the socket refused (buffer full, unreachable) is dropped, as UDP would
         const sent = native.protectSend(this.gcm!, this.out.fd, this.out.addr!, p, headerLength, length, ssrc, roc, seq);
         if (sent > 0) {
           dtls.bytesSent += sent;
           dtls.packetsSent++;
           this.out.sentNatively(sent);
-        } else {
-          this.nativeErrors++;
         }
         return;
       }
