@@ -33,6 +33,10 @@
  * - `RTCDtlsTransport.prototype.start` (webrtc/src/transport/dtls.js): remembers which DTLS
  *   transport runs over which ICE connection, so the screen knows when the handshake is done
  *   and can authenticate an alert with the session's own cipher before werift sees it.
+ * - Candidate gathering (werift-adapter/gathering.ts): `UdpTransport.prototype.init` binds its
+ *   socket in `rtp_port_range` starting after the last port handed out (werift probed every port
+ *   from the range's start with a throw-away socket), and `Connection.prototype.gatherCandidates`
+ *   asks no STUN server unless one is configured (werift fell back to stun.l.google.com).
  * - The DTLS handshake's CPU work (werift-dtls-crypto.ts, installed from here): werift computes
  *   the ECDHE key pair and shared secret in pure JavaScript (tweetnacl for X25519,
  *   @noble/curves for P-256), re-parses our certificate and key in JavaScript (@fidm/x509) for
@@ -64,6 +68,7 @@ import {
   type DropReason,
 } from './udp-guard';
 import { installMediaPatches, missingMediaShapes } from './werift-adapter/media';
+import { installGatheringPatches, missingGatheringShapes } from './werift-adapter/gathering';
 
 export * from './werift-adapter/media';
 
@@ -187,6 +192,7 @@ function missingShapes(w: Internals): string[] {
   missing.push(...missingCryptoShapes(w.crypto));
   missing.push(...missingAuthShapes(w.auth));
   missing.push(...missingMediaShapes());
+  missing.push(...missingGatheringShapes());
   need(typeof (RTCDtlsTransport.prototype as unknown as DtlsTransport).start === 'function', 'RTCDtlsTransport.prototype.start');
   if (typeof w.Connection === 'function') {
     // instance fields exist only on instances: a throwaway one (it only draws random credentials)
@@ -232,6 +238,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
   installDtlsPeerAuthentication(internals.auth);
   installMediaPatches();
+  installGatheringPatches();
   // werift's DTLS client throws (and fails the handshake) on a second HelloVerifyRequest, and
   // restarts its handshake on a late one: both happen when our ClientHello is retransmitted
   // under load, and anyone can send one. It is only meaningful right after our first flight.
