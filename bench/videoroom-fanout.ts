@@ -128,6 +128,9 @@ async function startOurs(port: number): Promise<{ url: string; pid: number; admi
     '--set', 'janus.transport.http:general.http=false',
     '--set', `janus.transport.http:admin.admin_port=${port + 1}`, '--set', `janus.transport.http:admin.admin_ip=${IP}`,
     '--set', 'janus:general.admin_secret=bench',
+    // the same modules as the Janus side of run-fanout.sh: VideoRoom and WebSocket only (an idle
+    // AudioBridge room's mixer alone ticks 50 times a second)
+    '--set', 'janus:plugins.disable=libjanus_audiobridge.so,libjanus_echotest.so,libjanus_recordplay.so',
     ...(args.has('media-workers') ? ['--set', `janus:media.media_workers=${args.get('media-workers')}`] : []),
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);

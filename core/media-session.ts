@@ -107,6 +107,15 @@ export class MediaSession {
       this.fault('incomingRtp', err);
     }
   }
+  /**
+   * Whether a parsed RTCP packet of this type (RFC 3550/4585 packet type) can reach the plugin:
+   * the media layer then skips re-serialising reports for a plugin that takes only feedback.
+   */
+  wantsRtcp(type: number): boolean {
+    const h = this.owner;
+    if (!h.attached || h.detached || !h.plugin.incomingRtcp) return false;
+    return h.plugin.incomingRtcpKinds !== 'feedback' || type === 205 || type === 206;
+  }
   incomingRtcp(packet: RtcpPacket): void {
     const h = this.owner;
     if (!h.attached || h.detached || !h.plugin.incomingRtcp) return;

@@ -5,6 +5,8 @@ import type { PeerStream } from './peer-stream';
 export interface PeerListener {
   rtp(packet: RtpPacket): void;
   rtcp(packet: RtcpPacket): void;
+  /** Whether an RTCP packet of this type would reach anyone (else it is not re-serialised). */
+  wantsRtcp(type: number): boolean;
   data(packet: DataPacket): void;
   dataReady(): void;
   webrtcUp(): void;

@@ -52,6 +52,7 @@ export class PeerRtcp {
       }
     }
     if (r.type === 206 && r.feedback?.bitrate !== undefined) s.rembBitrate = Number(r.feedback.bitrate);
+    if (!this.listener.wantsRtcp(r.type)) return;
     let buf: Buffer;
     try {
       buf = rtcp.serialize();

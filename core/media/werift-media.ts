@@ -266,6 +266,7 @@ export class WeriftMedia implements MediaPort {
     return {
       rtp: (p) => media.incomingRtp(p),
       rtcp: (p) => media.incomingRtcp(p),
+      wantsRtcp: (type) => media.wantsRtcp(type),
       data: (p) => media.incomingData(p),
       dataReady: () => {
         if (!handle.detached) media.emit({ type: 'dataReady' });
