@@ -52,6 +52,35 @@ describe('Media workers: shared-memory packet ring', () => {
     assert.equal(r.used, 0);
   });
 
+  it('a route reader drops (and counts) RTP that waited past its bound, and relays the rest', () => {
+    const mem = createRingMemory(65536);
+    const w = new RingWriter(mem, () => undefined);
+    const r = new RingReader(mem);
+    for (let seq = 1; seq <= 4; seq++) assert.ok(writeRtp(w, 9, rtp(seq, 200)));
+    const relayed: number[] = [];
+    const reader = new RecordReader(
+      { rtp: (_k, q) => relayed.push(q.buffer.readUInt16BE(2)), rtcp: () => undefined, data: () => undefined, event: () => undefined },
+      200,
+    );
+    // records 2 and 3 have waited 250 ms and 10 s (their write stamp moved back), 1 and 4 are fresh
+    const age = new Map([[2, 250], [3, 10_000]]);
+    r.drain((d, at, len) => {
+      const back = age.get(d.readUInt16BE(at + 28 + 1 + 2)); // header, mid "1", then the packet's seq
+      if (back !== undefined) d.writeUInt32LE((d.readUInt32LE(at + 24) - back) >>> 0, at + 24);
+      reader.onRecord(d, at, len);
+    });
+    assert.deepEqual(relayed, [1, 4]);
+    assert.equal(reader.stale, 2);
+    // without a bound (the plugin's own packets between main thread and workers) nothing is dropped
+    const all = new RecordReader({ rtp: () => undefined, rtcp: () => undefined, data: () => undefined, event: () => undefined });
+    assert.ok(writeRtp(w, 9, rtp(5, 200)));
+    r.drain((d, at, len) => {
+      d.writeUInt32LE((d.readUInt32LE(at + 24) - 60_000) >>> 0, at + 24);
+      all.onRecord(d, at, len);
+    });
+    assert.equal(all.stale, 0);
+  });
+
   it('carries RTP and data packets with their metadata', () => {
     const mem = createRingMemory(65536);
     const w = new RingWriter(mem, () => undefined);

@@ -6,7 +6,8 @@ import type { RingWriter } from './packet-ring';
  * data channel label/protocol and the packet bytes:
  *   u8 kind, u8 mindex, u8 flags, u8 substream, u32 handle key,
  *   i16 audioLevel, i16 videoRotation, i16 minDelay, i16 maxDelay,
- *   u8 midLen, u8 labelLen, u16 protocolLen, u32 payloadLen.
+ *   u8 midLen, u8 labelLen, u16 protocolLen, u32 payloadLen, u32 written (RTP: Date.now() mod 2^32,
+ *   for readers that drop what waited too long; 0 otherwise).
  * Writing and reading allocate nothing per packet (views and strings are cached).
  */
 export const enum RecordKind {
@@ -43,6 +44,7 @@ export function writeRtp(ring: RingWriter, key: number, p: RtpPacket): boolean {
   d[at + 17] = 0;
   d.writeUInt16LE(0, at + 18);
   d.writeUInt32LE(p.length, at + 20);
+  d.writeUInt32LE(Date.now() >>> 0, at + 24);
   let off = at + HEADER;
   if (midLen) off += d.write(p.mid, off, midLen, 'latin1');
   p.buffer.copy(d, off, 0, p.length);
@@ -128,7 +130,19 @@ export class RecordReader {
   /** Last mid strings seen, by their bytes: mids are few and short ("0", "1", "audio"…). */
   private readonly mids = new Map<number, string>();
 
-  constructor(private readonly sink: RecordSink) {}
+  /** RTP records dropped unread because they waited longer than `maxAgeMs`. */
+  stale = 0;
+
+  /**
+   * `maxAgeMs` (0 = none): RTP records older than this are dropped unread. A thread that falls
+   * behind then skips what is already too late instead of relaying everything seconds late (a
+   * full 512 KB queue holds seconds of a source's media): it catches up, and what it relays stays
+   * fresh. Only for queues of packets to relay (routes), never for the plugin's own packets.
+   */
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly maxAgeMs = 0,
+  ) {}
 
   /** Bound once, passed to RingReader.start/drain. */
   readonly onRecord = (d: Buffer, at: number, _len: number): void => {
@@ -140,6 +154,10 @@ export class RecordReader {
     const len = d.readUInt32LE(at + 20);
     let off = at + HEADER;
     if (kind === RecordKind.Rtp) {
+      if (this.maxAgeMs > 0 && ((Date.now() - d.readUInt32LE(at + 24)) >>> 0) > this.maxAgeMs) {
+        this.stale++;
+        return;
+      }
       const p = this.rtpPacket;
       const flags = d[at + 2];
       p.mindex = d[at + 1];

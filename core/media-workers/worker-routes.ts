@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MediaSession } from '../media-session';
 import type { RouteNote } from '../media/routes/route-sink';
-import { RouteTable, type RemoteRouteOut } from '../media/routes/route-table';
+import { ROUTE_MAX_QUEUE_MS, RouteTable, type RemoteRouteOut } from '../media/routes/route-table';
 import { RecordReader, writeRtp } from './media-record';
 import { RingReader, RingWriter } from './packet-ring';
 import type { RouteCounts, RouteMessage } from './protocol';
@@ -35,7 +35,7 @@ export class WorkerRoutes {
       rtcp: () => undefined,
       data: () => undefined,
       event: () => undefined,
-    });
+    }, ROUTE_MAX_QUEUE_MS);
   }
 
   /** Control from the main thread (never per packet). */
@@ -87,7 +87,7 @@ export class WorkerRoutes {
   counts(): RouteCounts {
     let ringDrops = 0;
     for (const o of this.outs.values()) ringDrops += o.ring.dropped;
-    return { sinks: this.table.size, fans: this.table.fanCount, ringDrops: ringDrops + this.table.localDrops };
+    return { sinks: this.table.size, fans: this.table.fanCount, ringDrops: ringDrops + this.reader.stale + this.table.localDrops };
   }
 
   private dropOut(peer: number): void {
