@@ -109,6 +109,21 @@ describe('Media routes: VideoRoom fan-out in the media workers', function () {
     assert.equal(v.maxStep(held), 1, 'no sequence gap across pause/start');
   });
 
+  it('a worker that stalls skips what waited too long on the ring from the publisher\'s worker, then relays fresh media', async () => {
+    const pw = port.workerIndexOf(pub!.handle)!;
+    const other = subs.find((x) => port.workerIndexOf(x.handle) !== pw)!;
+    const ow = port.workerIndexOf(other.handle)!;
+    const drops = () => (port.loopHealth() as { workers: Array<{ index: number; route_ring_drops: number }> }).workers.find((w) => w.index === ow)!.route_ring_drops;
+    const before = drops();
+    const v = other.received.get(videoMid(other))!;
+    port.stallWorker(ow, 800);
+    // the publisher's worker keeps copying into the ring meanwhile; most of it is > 200 ms old when read
+    assert.ok(await until(() => drops() > before + 10, 8000), `stale packets dropped: ${drops() - before}`);
+    const at = v.seqs.length;
+    assert.ok(await until(() => v.seqs.length >= at + 50, 8000), 'fresh media after the stall');
+    assert.equal(v.maxStep(at + 1), 1, 'continuous again after the gap');
+  });
+
   it('the other worker dies: its subscriber gets hangup, the rest go on; a new subscriber there gets media again', async () => {
     const pw = port.workerIndexOf(pub!.handle)!;
     const victim = subs.find((x) => port.workerIndexOf(x.handle) !== pw)!;

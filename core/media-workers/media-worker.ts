@@ -47,6 +47,8 @@ export class MediaWorker {
   peers = 0;
   /** Its media routes as of its last report. */
   routes: RouteCounts = { sinks: 0, fans: 0, ringDrops: 0 };
+  /** The plugin's RTP relays it dropped for age, as of its last report. */
+  relayStale = 0;
   /** Exceptions/rejections the worker contained (logged there). */
   faults = 0;
   /** The worker's media counters as of its last report (each second). */
@@ -130,6 +132,7 @@ export class MediaWorker {
       this.peers = m.peers;
       this.faults = m.faults;
       this.routes = m.routes;
+      this.relayStale = m.relayStale;
       // counters are the worker's totals; the "new since last" lists pile up until a scrape takes them
       const prev = this.metrics;
       if (prev) {
@@ -169,6 +172,7 @@ export function healthReport(w: MediaWorker | undefined): JsonObject {
     peers: w?.peers ?? 0,
     faults: w?.faults ?? 0,
     ring_drops: w?.toWorker.dropped ?? 0,
+    ring_stale_drops: w?.relayStale ?? 0,
     routes: w?.routes.sinks ?? 0,
     fans: w?.routes.fans ?? 0,
     route_ring_drops: w?.routes.ringDrops ?? 0,

@@ -64,6 +64,8 @@ export type ToWorker =
   | { t: 'wanted'; wanted: number[] }
   | { t: 'settings'; settings: Record<string, unknown> }
   | { t: 'crash' }
+  /** For tests: block the thread `ms` (as a long pause or a stuck computation would). */
+  | { t: 'stall'; ms: number }
   /** Records wait on the main → worker ring and the worker was idle. */
   | { t: 'wake' };
 
@@ -78,7 +80,8 @@ export interface RouteCounts {
 export type ToMain =
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; code?: number; reason: string }
-  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot; routes: RouteCounts }
+  /** `relayStale`: the plugin's RTP relays dropped for waiting past RELAY_MAX_AGE_MS. */
+  | { t: 'health'; loop: LoopHealth; peers: number; faults: number; metrics: MediaMetricsSnapshot; routes: RouteCounts; relayStale: number }
   | { t: 'wake' }
   /** A route sink's note (layer changed, keyframe needed). */
   | { t: 'routeNote'; note: RouteNote }

@@ -9,7 +9,7 @@ import { WeriftMedia } from '../media/werift-media';
 import { MediaSession } from '../media-session';
 import { JanusError, type ClientJsep, type JsonObject, type OutgoingJsep, type Plugin } from '../plugin-api';
 import { LoopMonitor } from './loop-health';
-import { RecordReader, writeEvent, writeRtcp, writeRtp, writeData } from './media-record';
+import { RecordReader, RELAY_MAX_AGE_MS, writeEvent, writeRtcp, writeRtp, writeData } from './media-record';
 import { RingReader, RingWriter } from './packet-ring';
 import type { HandleRef, ToMain, ToWorker, WorkerBoot, WorkerEvent } from './protocol';
 import { WorkerRoutes } from './worker-routes';
@@ -120,7 +120,7 @@ const reader = new RecordReader({
   rtcp: (key, p) => relay(key, (h) => h.media.out.relayRtcp(p)),
   data: (key, p) => relay(key, (h) => h.media.out.relayData(p)),
   event: () => undefined,
-});
+}, RELAY_MAX_AGE_MS); // a plugin's RTP that waited too long for this worker is not sent late
 fromMain.start(reader.onRecord);
 
 async function call(m: Extract<ToWorker, { t: 'call' }>): Promise<unknown> {
@@ -199,6 +199,9 @@ port.on('message', (m: ToWorker) => {
     case 'peerGone':
       routes.onMessage(m);
       break;
+    case 'stall':
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(m.ms, 5000));
+      break;
     case 'crash':
       // for tests: end the thread as an OOM or a fatal error would (exceptions are contained)
       process.exit(70);
@@ -207,5 +210,5 @@ port.on('message', (m: ToWorker) => {
 });
 
 const loop = new LoopMonitor();
-setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics(), routes: routes.counts() }), 1000).unref();
+setInterval(() => post({ t: 'health', loop: loop.sample(), peers: handles.size, faults, metrics: media.metrics(), routes: routes.counts(), relayStale: reader.stale }), 1000).unref();
 log.info({ worker: boot.index }, 'Media worker started');

@@ -337,6 +337,11 @@ export class WorkerMediaPort implements MediaPort {
     return { toWorkers: c.reduce((n, x) => n + (x?.toWorker ?? 0), 0), toMain: c.reduce((n, x) => n + (x?.toMain ?? 0), 0) };
   }
 
+  /** For tests: block worker `index` for `ms` (a long pause), then let it go on. */
+  stallWorker(index: number, ms: number): void {
+    this.workers[index]?.send({ t: 'stall', ms });
+  }
+
   /** For tests: make worker `index` die as a bug would. */
   crashWorker(index: number): void {
     this.workers[index]?.send({ t: 'crash' });

@@ -1,8 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MediaSession } from '../media-session';
 import type { RouteNote } from '../media/routes/route-sink';
-import { ROUTE_MAX_QUEUE_MS, RouteTable, type RemoteRouteOut } from '../media/routes/route-table';
-import { RecordReader, writeRtp } from './media-record';
+import { RouteTable, type RemoteRouteOut } from '../media/routes/route-table';
+import { RecordReader, RELAY_MAX_AGE_MS, writeRtp } from './media-record';
 import { RingReader, RingWriter } from './packet-ring';
 import type { RouteCounts, RouteMessage } from './protocol';
 
@@ -35,7 +35,7 @@ export class WorkerRoutes {
       rtcp: () => undefined,
       data: () => undefined,
       event: () => undefined,
-    }, ROUTE_MAX_QUEUE_MS);
+    }, RELAY_MAX_AGE_MS);
   }
 
   /** Control from the main thread (never per packet). */

@@ -1,19 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { MediaSession, PacketFan } from '../../media-session';
 import type { RtpPacket } from '../../plugin-api';
-import { RecordReader, writeRtp } from '../../media-workers/media-record';
+import { RecordReader, RELAY_MAX_AGE_MS, writeRtp } from '../../media-workers/media-record';
 import { createRingMemory, RingReader, RingWriter } from '../../media-workers/packet-ring';
 import { RouteSink, type RouteNote, type RouteState } from './route-sink';
 
 /** Packets queued for this thread's own sinks: ~400 video packets (a full queue drops new ones). */
 const LOCAL_QUEUE_BYTES = 512 * 1024;
-/**
- * A queued packet older than this is dropped unread, here and on the rings from other workers
- * (media-record.ts). A full queue is seconds of media: a worker that fell behind relayed every
- * packet seconds late (measured: 17 % delivered at p50 4.9 s, then 0 %, where Janus kept 60-78 %).
- * Well above a busy worker's normal queueing (largest loop delay ~40 ms at N=100).
- */
-export const ROUTE_MAX_QUEUE_MS = 200;
 /**
  * Queued packets relayed per event-loop turn: each is a send for every local sink of its source.
  * One, so that control work (an offer's awaits, ICE, DTLS) waits one packet's fan-out per turn,
@@ -35,7 +28,7 @@ class LocalQueue {
   constructor(deliver: (srcKey: number, packet: RtpPacket) => void) {
     const memory = createRingMemory(LOCAL_QUEUE_BYTES);
     this.reader = new RingReader(memory);
-    this.records = new RecordReader({ rtp: deliver, rtcp: () => undefined, data: () => undefined, event: () => undefined }, ROUTE_MAX_QUEUE_MS);
+    this.records = new RecordReader({ rtp: deliver, rtcp: () => undefined, data: () => undefined, event: () => undefined }, RELAY_MAX_AGE_MS);
     this.writer = new RingWriter(memory, () => setImmediate(this.wake));
     this.reader.start(this.records.onRecord, LOCAL_BATCH);
   }
@@ -46,7 +39,7 @@ class LocalQueue {
     writeRtp(this.writer, srcKey, packet);
   }
 
-  /** Full queue (new packets refused) plus stale (waited past ROUTE_MAX_QUEUE_MS). */
+  /** Full queue (new packets refused) plus stale (waited past RELAY_MAX_AGE_MS). */
   get dropped(): number {
     return this.writer.dropped + this.records.stale;
   }
@@ -163,7 +156,7 @@ export class RouteTable {
     }
   }
 
-  /** Packets dropped because this thread fell behind: its own queue full, or a packet queued too long. */
+  /** Packets dropped because this thread fell behind: its own queue full, or a packet queued past RELAY_MAX_AGE_MS. */
   get localDrops(): number {
     return this.local.dropped;
   }
