@@ -337,14 +337,12 @@ export class WorkerMediaPort implements MediaPort {
     return { toWorkers: c.reduce((n, x) => n + (x?.toWorker ?? 0), 0), toMain: c.reduce((n, x) => n + (x?.toMain ?? 0), 0) };
   }
 
-  /** For tests: block worker `index` for `ms` (a long pause), then let it go on. */
-  stallWorker(index: number, ms: number): void {
-    this.workers[index]?.send({ t: 'stall', ms });
-  }
-
-  /** For tests: make worker `index` die as a bug would. */
+  /** For tests: make worker `index` die as a bug would, or block it for `ms` (a long pause). */
   crashWorker(index: number): void {
     this.workers[index]?.send({ t: 'crash' });
+  }
+  stallWorker(index: number, ms: number): void {
+    this.workers[index]?.send({ t: 'stall', ms });
   }
 
   // --- the workers' events, to the handles' media sessions ---
