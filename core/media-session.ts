@@ -1,4 +1,4 @@
-import { rtcpHasFeedback, type DataPacket, type Plugin, type RtcpPacket, type RtpPacket } from './plugin-api';
+import { isRtcpFeedbackType, rtcpHasFeedback, type DataPacket, type Plugin, type RtcpPacket, type RtpPacket } from './plugin-api';
 
 /** An m-line's kind, as SDP names it. */
 export type StreamKind = 'audio' | 'video' | 'application';
@@ -114,7 +114,7 @@ export class MediaSession {
   wantsRtcp(type: number): boolean {
     const h = this.owner;
     if (!h.attached || h.detached || !h.plugin.incomingRtcp) return false;
-    return h.plugin.incomingRtcpKinds !== 'feedback' || type === 205 || type === 206;
+    return h.plugin.incomingRtcpKinds !== 'feedback' || isRtcpFeedbackType(type);
   }
   incomingRtcp(packet: RtcpPacket): void {
     const h = this.owner;

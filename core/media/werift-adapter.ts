@@ -68,7 +68,7 @@ import {
   type DropReason,
 } from './udp-guard';
 import { installMediaPatches, missingMediaShapes } from './werift-adapter/media';
-import { installGatheringPatches, missingGatheringShapes } from './werift-adapter/gathering';
+import { installGatheringPatches, missingGatheringShapes, type GatheringModules } from './werift-adapter/gathering';
 
 export * from './werift-adapter/media';
 
@@ -128,6 +128,8 @@ interface Internals {
   Flight3: { prototype: { exec(this: { dtls: { flight: number } }, verifyReq: unknown): Promise<void> } };
   /** What the DTLS handshake's crypto goes through (werift-dtls-crypto.ts). */
   crypto: DtlsCryptoModules;
+  /** Candidate gathering (werift-adapter/gathering.ts). */
+  gathering: GatheringModules;
 }
 
 /** werift's own lib/ folder: its package exports hide the sub-packages we need. */
@@ -163,6 +165,7 @@ function load(): Internals {
       PrivateKey: (require(require.resolve('@fidm/x509', { paths: [lib] })) as Record<string, any>).PrivateKey,
       helper: req('dtls/src/helper.js') as DtlsCryptoModules['helper'],
     },
+    gathering: { Connection: ice.Connection, UdpTransport: req('common/src/transport.js').UdpTransport },
     Connection: ice.Connection,
     StunProtocol: protocol.StunProtocol,
     // the base class of TcpActiveProtocol and TcpPassiveProtocol (not exported by itself)
@@ -192,7 +195,7 @@ function missingShapes(w: Internals): string[] {
   missing.push(...missingCryptoShapes(w.crypto));
   missing.push(...missingAuthShapes(w.auth));
   missing.push(...missingMediaShapes());
-  missing.push(...missingGatheringShapes());
+  missing.push(...missingGatheringShapes(w.gathering));
   need(typeof (RTCDtlsTransport.prototype as unknown as DtlsTransport).start === 'function', 'RTCDtlsTransport.prototype.start');
   if (typeof w.Connection === 'function') {
     // instance fields exist only on instances: a throwaway one (it only draws random credentials)
@@ -238,7 +241,7 @@ export function installWeriftAdapter(opts: { nativeDtlsCrypto?: boolean } = {}):
   if (opts.nativeDtlsCrypto !== false) installNativeDtlsCrypto(internals.crypto);
   installDtlsPeerAuthentication(internals.auth);
   installMediaPatches();
-  installGatheringPatches();
+  installGatheringPatches(internals.gathering);
   // werift's DTLS client throws (and fails the handshake) on a second HelloVerifyRequest, and
   // restarts its handshake on a late one: both happen when our ClientHello is retransmitted
   // under load, and anyone can send one. It is only meaningful right after our first flight.

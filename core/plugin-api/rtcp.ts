@@ -109,10 +109,15 @@ export function summarizeRtcp(buf: Buffer, length = buf.length, out: RtcpSummary
   return out;
 }
 
-/** True when the compound holds feedback (RTPFB: NACK, TWCC; PSFB: PLI, FIR, REMB; legacy FIR). */
+/** Whether an RTCP packet type is feedback (RTPFB: NACK, TWCC; PSFB: PLI, FIR, REMB; legacy FIR). */
+export function isRtcpFeedbackType(type: number): boolean {
+  return type === RTCP_RTPFB || type === RTCP_PSFB || type === RTCP_FIR_LEGACY;
+}
+
+/** True when the compound holds feedback (`isRtcpFeedbackType`). */
 export function rtcpHasFeedback(buf: Buffer, length = buf.length): boolean {
   const w = summaryWalker.reset(buf, length);
-  while (w.next()) if (w.type === RTCP_RTPFB || w.type === RTCP_PSFB || w.type === RTCP_FIR_LEGACY) return true;
+  while (w.next()) if (isRtcpFeedbackType(w.type)) return true;
   return false;
 }
 

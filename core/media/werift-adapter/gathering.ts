@@ -19,7 +19,6 @@
  * fallback is cleared before gathering.
  */
 import type * as dgram from 'node:dgram';
-import * as path from 'node:path';
 
 type Family = 'udp4' | 'udp6';
 interface UdpTransport {
@@ -28,39 +27,33 @@ interface UdpTransport {
   options: { port?: number; portRange?: [number, number]; interfaceAddresses?: Partial<Record<Family, string>> };
   init(): Promise<void>;
 }
-
-/** Next port to try per (family, range): per thread, as each media worker has its own share. */
-const cursors = new Map<string, number>();
-
 interface IceConnection {
   options: { stunServer?: unknown };
   stunServer?: unknown;
   gatherCandidates(): Promise<void>;
 }
 
-function weriftFile(...parts: string[]): unknown {
-  return require(path.join(path.dirname(require.resolve('werift')), '..', '..', ...parts));
+/** The werift classes patched here (loaded by werift-adapter.ts with the others). */
+export interface GatheringModules {
+  /** ice/src/ice.js */
+  Connection: { prototype: IceConnection };
+  /** common/src/transport.js */
+  UdpTransport: { prototype: UdpTransport };
 }
 
-function iceConnectionClass(): { prototype: IceConnection } | undefined {
-  return (weriftFile('ice', 'src', 'ice.js') as { Connection?: { prototype: IceConnection } }).Connection;
-}
+/** Next port to try per (family, address, range): per thread, as each media worker has its own share. */
+const cursors = new Map<string, number>();
 
-function udpTransportClass(): { prototype: UdpTransport } | undefined {
-  return (weriftFile('common', 'src', 'transport.js') as { UdpTransport?: { prototype: UdpTransport } }).UdpTransport;
-}
-
-export function missingGatheringShapes(): string[] {
+export function missingGatheringShapes(m: Partial<GatheringModules>): string[] {
   const missing: string[] = [];
-  const init = String(udpTransportClass()?.prototype?.init ?? '');
+  const init = String(m.UdpTransport?.prototype?.init ?? '');
   // the fields read below, as werift's own code reads them
   for (const field of ['this.options.port', 'this.options.portRange', 'this.socketType', 'this.socket.bind']) {
     if (!init.includes(field)) missing.push(`UdpTransport.prototype.init using ${field}`);
   }
-  const ice = iceConnectionClass()?.prototype;
-  if (typeof ice?.gatherCandidates !== 'function') missing.push('ice Connection.prototype.gatherCandidates');
+  if (typeof m.Connection?.prototype?.gatherCandidates !== 'function') missing.push('ice Connection.prototype.gatherCandidates');
   // the constructor falls back to a public STUN server when its options give none
-  else if (!/stunServer[^;]*= this\.options;/.test(String(iceConnectionClass()))) missing.push('ice Connection taking stunServer from its options');
+  else if (!/stunServer[^;]*= this\.options;/.test(String(m.Connection))) missing.push('ice Connection taking stunServer from its options');
   return missing;
 }
 
@@ -81,7 +74,7 @@ function bindOnce(socket: dgram.Socket, port: number, address: string | undefine
 }
 
 /** Bind `socket` to a free port in [min, max], starting after the last one handed out. */
-export async function bindInRange(socket: dgram.Socket, [min, max]: [number, number], family: Family, address: string | undefined): Promise<number> {
+async function bindInRange(socket: dgram.Socket, [min, max]: [number, number], family: Family, address: string | undefined): Promise<number> {
   const key = `${family}|${address ?? ''}|${min}|${max}`;
   let port = cursors.get(key) ?? min;
   for (let tried = 0; tried <= max - min; tried++) {
@@ -97,14 +90,14 @@ export async function bindInRange(socket: dgram.Socket, [min, max]: [number, num
   throw new Error(`no free port in ${min}-${max}`);
 }
 
-export function installGatheringPatches(): void {
-  const ice = iceConnectionClass()!.prototype;
+export function installGatheringPatches(m: GatheringModules): void {
+  const ice = m.Connection.prototype;
   const gather = ice.gatherCandidates;
   ice.gatherCandidates = function (this: IceConnection) {
     if (this.options.stunServer === undefined) this.stunServer = undefined;
     return gather.call(this);
   };
-  const proto = udpTransportClass()!.prototype;
+  const proto = m.UdpTransport.prototype;
   const init = proto.init;
   proto.init = async function (this: UdpTransport) {
     const range = this.options.portRange;
